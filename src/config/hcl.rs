@@ -1,0 +1,650 @@
+//! HCL files: blocks read into [`Document`]s shaped like Karmada's YAML objects.
+//!
+//! A block's label is `metadata.name`, snake_case names become camelCase, repeated blocks become
+//! lists (`resource_selector` → `resourceSelectors`) and overriders move under `overriders`, so
+//! HCL and YAML decode through the same types (DESIGN.md §3). Spans come from hcl-edit.
+
+use std::ops::Range;
+
+use hcl::edit::Span as _;
+use hcl::edit::expr::{Expression, TraversalOperator};
+use hcl::edit::structure::{Attribute, Block};
+use hcl::eval::Evaluate;
+use serde_json::{Map, Value};
+
+use crate::config::functions;
+use crate::config::source::{Dialect, Document, SpanIndex, pointer_segment};
+use crate::diag::{Diagnostic, Diagnostics, FileId, SourceFile, Span};
+
+/// Repeated blocks and the list field each one fills, as (block, field).
+const LIST_BLOCKS: &[(&str, &str)] = &[
+    ("resource_selector", "resourceSelectors"),
+    ("spread_constraint", "spreadConstraints"),
+    ("static_weight", "staticWeightList"),
+    ("override_rule", "overrideRules"),
+    ("cluster_toleration", "clusterTolerations"),
+    ("cluster_affinity_term", "clusterAffinities"),
+    ("overflow_affinity", "overflowAffinities"),
+    ("match_expression", "matchExpressions"),
+    ("taint", "taints"),
+    ("image_overrider", "imageOverrider"),
+    ("plaintext", "plaintext"),
+    ("command_overrider", "commandOverrider"),
+    ("args_overrider", "argsOverrider"),
+    ("labels_overrider", "labelsOverrider"),
+    ("annotations_overrider", "annotationsOverrider"),
+    ("field_overrider", "fieldOverrider"),
+];
+
+/// Overrider blocks sit directly in `override_rule`; Karmada nests them under `overriders`.
+const OVERRIDER_BLOCKS: &[&str] = &[
+    "image_overrider",
+    "plaintext",
+    "command_overrider",
+    "args_overrider",
+    "labels_overrider",
+    "annotations_overrider",
+    "field_overrider",
+];
+
+/// The block name that fills a camelCase list field, if the field is filled by blocks.
+#[must_use]
+pub fn block_for_list(field: &str) -> Option<&'static str> {
+    LIST_BLOCKS
+        .iter()
+        .find(|(_, list)| *list == field)
+        .map(|(block, _)| *block)
+}
+
+/// What a top-level block declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// `settings`.
+    Settings,
+    /// `cluster "name"`.
+    Cluster,
+    /// `template "name"`.
+    Template,
+    /// `propagation_policy "name"`.
+    PropagationPolicy,
+    /// `cluster_propagation_policy "name"`.
+    ClusterPropagationPolicy,
+    /// `override_policy "name"`.
+    OverridePolicy,
+    /// `cluster_override_policy "name"`.
+    ClusterOverridePolicy,
+}
+
+const TOP_LEVEL: &[(&str, BlockKind)] = &[
+    ("settings", BlockKind::Settings),
+    ("cluster", BlockKind::Cluster),
+    ("template", BlockKind::Template),
+    ("propagation_policy", BlockKind::PropagationPolicy),
+    ("cluster_propagation_policy", BlockKind::ClusterPropagationPolicy),
+    ("override_policy", BlockKind::OverridePolicy),
+    ("cluster_override_policy", BlockKind::ClusterOverridePolicy),
+];
+
+impl BlockKind {
+    /// The Karmada kind the block is decoded as, if it is one.
+    #[must_use]
+    pub fn karmada_kind(self) -> Option<&'static str> {
+        match self {
+            Self::PropagationPolicy => Some("PropagationPolicy"),
+            Self::ClusterPropagationPolicy => Some("ClusterPropagationPolicy"),
+            Self::OverridePolicy => Some("OverridePolicy"),
+            Self::ClusterOverridePolicy => Some("ClusterOverridePolicy"),
+            Self::Settings | Self::Cluster | Self::Template => None,
+        }
+    }
+
+    fn namespaced(self) -> bool {
+        matches!(self, Self::PropagationPolicy | Self::OverridePolicy)
+    }
+}
+
+/// A reference in a `depends_on` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// `template.<name>`: every object of that template block.
+    Template(String),
+    /// An object address string, `apps/Deployment/default/web`.
+    Object(String),
+}
+
+/// One top-level block, converted.
+#[derive(Debug, Clone)]
+pub struct HclBlock {
+    /// What it declares.
+    pub kind: BlockKind,
+    /// Its label (`None` for `settings`).
+    pub name: Option<String>,
+    /// The block as a document (Karmada-shaped for policies).
+    pub document: Document,
+    /// Where the block header is.
+    pub span: Span,
+    /// `depends_on` of a `template` block, with spans.
+    pub depends_on: Vec<(Reference, Span)>,
+}
+
+/// Parses and evaluates every block of an HCL file. Problems are added to `diagnostics`; blocks
+/// that had errors are left out of the result.
+pub fn parse(file_id: FileId, file: &SourceFile, diagnostics: &mut Diagnostics) -> Vec<HclBlock> {
+    let body = match hcl::edit::parser::parse_body(&file.text) {
+        Ok(body) => body,
+        Err(error) => {
+            let location = error.location();
+            let offset = file.offset(location.line(), location.column());
+            diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::config::hcl_syntax",
+                    format!("invalid HCL: {}", error.message()),
+                )
+                .with_label(Span::new(file_id, offset..offset), "here")
+                .with_help("fix the HCL syntax at this position"),
+            );
+            return Vec::new();
+        }
+    };
+    let mut converter = Converter {
+        file: file_id,
+        diagnostics,
+    };
+    let mut blocks = Vec::new();
+    for structure in body.iter() {
+        if let Some(attribute) = structure.as_attribute() {
+            let span = converter.span(attribute.span());
+            converter.diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::config::hcl_top_level_attribute",
+                    format!("unexpected attribute `{}` at the top level", attribute.key.as_str()),
+                )
+                .with_label(span, "not inside a block")
+                .with_help("top-level attributes are not allowed; put it inside a block"),
+            );
+        } else if let Some(block) = structure.as_block() {
+            if let Some(block) = converter.top_level(block) {
+                blocks.push(block);
+            }
+        }
+    }
+    blocks
+}
+
+struct Converter<'a> {
+    file: FileId,
+    diagnostics: &'a mut Diagnostics,
+}
+
+impl Converter<'_> {
+    fn span(&self, bytes: Option<Range<usize>>) -> Span {
+        Span::new(self.file, bytes.unwrap_or(0..0))
+    }
+
+    fn header_span(&self, block: &Block) -> Span {
+        let start = block.ident.span().map_or(0, |span| span.start);
+        let end = block
+            .labels
+            .last()
+            .and_then(hcl::edit::Span::span)
+            .or_else(|| block.ident.span())
+            .map_or(start, |span| span.end);
+        Span::new(self.file, start..end)
+    }
+
+    fn top_level(&mut self, block: &Block) -> Option<HclBlock> {
+        let ident = block.ident.as_str();
+        let header = self.header_span(block);
+        let Some(&(_, kind)) = TOP_LEVEL.iter().find(|(name, _)| *name == ident) else {
+            let names: Vec<String> = TOP_LEVEL.iter().map(|(name, _)| (*name).to_owned()).collect();
+            let help = match ident {
+                "variable" | "locals" | "output" => {
+                    format!("`{ident}` blocks are not supported yet")
+                }
+                _ => crate::config::source::closest(ident, &names).map_or_else(
+                    || format!("use one of `{}`", names.join("`, `")),
+                    |best| format!("did you mean `{best}`?"),
+                ),
+            };
+            self.diagnostics.push(
+                Diagnostic::error("mcctl::config::unknown_block", format!("unknown block `{ident}`"))
+                    .with_label(header, "not a block mcctl knows")
+                    .with_help(help),
+            );
+            return None;
+        };
+        let want_labels = usize::from(kind != BlockKind::Settings);
+        if block.labels.len() != want_labels {
+            let help = if want_labels == 0 {
+                format!("write `{ident} {{ … }}` without a label")
+            } else {
+                format!("write `{ident} \"<name>\" {{ … }}` with exactly one name")
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::config::block_labels",
+                    format!("`{ident}` takes {want_labels} label(s), found {}", block.labels.len()),
+                )
+                .with_label(header, "here")
+                .with_help(help),
+            );
+            return None;
+        }
+        let name = block.labels.first().map(|label| label.as_str().to_owned());
+        let errors_before = self.diagnostics.error_count();
+        let root = block.span().unwrap_or(0..0);
+        let mut spans = SpanIndex::new(self.file, root);
+        let mut depends_on = Vec::new();
+
+        let value = match kind.karmada_kind() {
+            Some(karmada_kind) => {
+                let mut metadata = Map::new();
+                metadata.insert("name".into(), Value::String(name.clone().unwrap_or_default()));
+                let mut spec_body = Vec::new();
+                for structure in block.body.iter() {
+                    match structure.as_attribute() {
+                        Some(attribute) if attribute.key.as_str() == "namespace" && kind.namespaced() => {
+                            let value = self.evaluate(attribute, "/metadata/namespace", &mut spans);
+                            metadata.insert("namespace".into(), value);
+                        }
+                        _ => spec_body.push(structure),
+                    }
+                }
+                spans.insert_value("/metadata/name".into(), header.bytes.clone());
+                let spec = self.body(spec_body.into_iter(), "/spec", &mut spans, Context::Spec);
+                let mut object = Map::new();
+                object.insert(
+                    "apiVersion".into(),
+                    Value::String(crate::config::karmada::POLICY_API_VERSION.into()),
+                );
+                object.insert("kind".into(), Value::String(karmada_kind.into()));
+                object.insert("metadata".into(), Value::Object(metadata));
+                object.insert("spec".into(), Value::Object(spec));
+                Value::Object(object)
+            }
+            None => {
+                let mut structures = Vec::new();
+                for structure in block.body.iter() {
+                    match structure.as_attribute() {
+                        Some(attribute)
+                            if kind == BlockKind::Template && attribute.key.as_str() == "depends_on" =>
+                        {
+                            depends_on = self.references(&attribute.value);
+                        }
+                        _ => structures.push(structure),
+                    }
+                }
+                Value::Object(self.body(structures.into_iter(), "", &mut spans, Context::Plain))
+            }
+        };
+        (self.diagnostics.error_count() == errors_before).then(|| HclBlock {
+            kind,
+            name,
+            document: Document {
+                value,
+                spans,
+                dialect: Dialect::Hcl,
+            },
+            span: header,
+            depends_on,
+        })
+    }
+
+    fn body<'b>(
+        &mut self,
+        structures: impl Iterator<Item = &'b hcl::edit::structure::Structure>,
+        pointer: &str,
+        spans: &mut SpanIndex,
+        context: Context,
+    ) -> Map<String, Value> {
+        let mut map = Map::new();
+        let mut single_blocks: Vec<(String, Span)> = Vec::new();
+        for structure in structures {
+            if let Some(attribute) = structure.as_attribute() {
+                let key = camel_case(attribute.key.as_str());
+                let child = format!("{pointer}/{}", pointer_segment(&key));
+                if let Some(key_span) = attribute.key.span() {
+                    spans.insert_key(child.clone(), key_span);
+                }
+                let value = self.evaluate(attribute, &child, spans);
+                map.insert(key, value);
+                continue;
+            }
+            let Some(block) = structure.as_block() else {
+                continue;
+            };
+            let ident = block.ident.as_str();
+            let header = self.header_span(block);
+            if !block.labels.is_empty() {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::block_labels",
+                        format!("`{ident}` takes no labels"),
+                    )
+                    .with_label(header.clone(), "here")
+                    .with_help(format!("write `{ident} {{ … }}`")),
+                );
+                continue;
+            }
+            let in_overriders = context == Context::Rule && OVERRIDER_BLOCKS.contains(&ident);
+            let base = if in_overriders {
+                format!("{pointer}/overriders")
+            } else {
+                pointer.to_owned()
+            };
+            let child_context = if ident == "override_rule" || (context == Context::Spec && OVERRIDER_BLOCKS.contains(&ident)) {
+                Context::Rule
+            } else {
+                Context::Plain
+            };
+            if let Some(&(_, list)) = LIST_BLOCKS.iter().find(|(block_name, _)| *block_name == ident) {
+                let container = if in_overriders {
+                    map.entry("overriders")
+                        .or_insert_with(|| Value::Object(Map::new()))
+                        .as_object_mut()
+                        .map(|overriders| {
+                            overriders
+                                .entry(list)
+                                .or_insert_with(|| Value::Array(Vec::new()))
+                        })
+                } else {
+                    Some(map.entry(list).or_insert_with(|| Value::Array(Vec::new())))
+                };
+                let Some(Value::Array(items)) = container else {
+                    self.duplicate(&header, ident);
+                    continue;
+                };
+                let index = items.len();
+                let child = format!("{base}/{list}/{index}");
+                spans.insert_key(child.clone(), header.bytes.clone());
+                spans.insert_value(child.clone(), block.span().unwrap_or(0..0));
+                let value = self.body(block.body.iter(), &child, spans, child_context);
+                // Re-borrow: `body` needed `self` mutably while the list was borrowed.
+                let items = if in_overriders {
+                    map.get_mut("overriders")
+                        .and_then(|overriders| overriders.get_mut(list))
+                } else {
+                    map.get_mut(list)
+                };
+                if let Some(Value::Array(items)) = items {
+                    items.push(Value::Object(value));
+                }
+            } else {
+                let key = camel_case(ident);
+                if let Some((_, first)) = single_blocks.iter().find(|(name, _)| *name == key) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "mcctl::config::duplicate_block",
+                            format!("`{ident}` is declared twice"),
+                        )
+                        .with_label(header.clone(), "declared again here")
+                        .with_label(first.clone(), "first declared here")
+                        .with_help(format!("merge the two `{ident}` blocks into one")),
+                    );
+                    continue;
+                }
+                single_blocks.push((key.clone(), header.clone()));
+                let child = format!("{base}/{}", pointer_segment(&key));
+                spans.insert_key(child.clone(), header.bytes.clone());
+                spans.insert_value(child.clone(), block.span().unwrap_or(0..0));
+                let value = self.body(block.body.iter(), &child, spans, child_context);
+                map.insert(key, Value::Object(value));
+            }
+        }
+        map
+    }
+
+    fn duplicate(&mut self, header: &Span, ident: &str) {
+        self.diagnostics.push(
+            Diagnostic::error(
+                "mcctl::config::duplicate_block",
+                format!("`{ident}` conflicts with an attribute of the same name"),
+            )
+            .with_label(header.clone(), "here")
+            .with_help("use either the attribute or the blocks"),
+        );
+    }
+
+    fn evaluate(&mut self, attribute: &Attribute, pointer: &str, spans: &mut SpanIndex) -> Value {
+        let value_span = attribute.value.span().unwrap_or(0..0);
+        spans.insert_value(pointer.to_owned(), value_span.clone());
+        let expression: hcl::Expression = attribute.value.clone().into();
+        let context = functions::context();
+        match expression.evaluate(&context) {
+            Ok(value) => match serde_json::to_value(&value) {
+                Ok(json) => json,
+                Err(error) => {
+                    self.diagnostics.push(
+                        Diagnostic::error("mcctl::config::hcl_value", error.to_string())
+                            .with_label(Span::new(self.file, value_span), "this value")
+                            .with_help("use a value that JSON can represent"),
+                    );
+                    Value::Null
+                }
+            },
+            Err(error) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::hcl_eval",
+                        format!("cannot evaluate `{}`: {}", attribute.key.as_str(), eval_message(&error)),
+                    )
+                    .with_label(Span::new(self.file, value_span), "this expression")
+                    .with_help(functions::HELP),
+                );
+                Value::Null
+            }
+        }
+    }
+
+    fn references(&mut self, expression: &Expression) -> Vec<(Reference, Span)> {
+        let Expression::Array(array) = expression else {
+            let span = self.span(expression.span());
+            self.diagnostics.push(
+                Diagnostic::error("mcctl::config::depends_on", "`depends_on` must be a list")
+                    .with_label(span, "not a list")
+                    .with_help("write `depends_on = [template.<name>, \"<object address>\"]`"),
+            );
+            return Vec::new();
+        };
+        let mut references = Vec::new();
+        for element in array.iter() {
+            let span = self.span(element.span());
+            match element {
+                Expression::String(text) => {
+                    references.push((Reference::Object(text.as_str().to_owned()), span));
+                }
+                Expression::Traversal(traversal) => {
+                    let is_template = matches!(&traversal.expr, Expression::Variable(variable) if variable.as_str() == "template");
+                    match (is_template, traversal.operators.as_slice()) {
+                        (true, [operator]) => {
+                            if let TraversalOperator::GetAttr(name) = operator.value() {
+                                references.push((Reference::Template(name.as_str().to_owned()), span));
+                                continue;
+                            }
+                            self.bad_reference(span);
+                        }
+                        _ => self.bad_reference(span),
+                    }
+                }
+                _ => self.bad_reference(span),
+            }
+        }
+        references
+    }
+
+    fn bad_reference(&mut self, span: Span) {
+        self.diagnostics.push(
+            Diagnostic::error(
+                "mcctl::config::depends_on",
+                "a `depends_on` entry must be `template.<name>` or an object address string",
+            )
+            .with_label(span, "not a reference")
+            .with_help("e.g. `depends_on = [template.config, \"core/ConfigMap/default/web\"]`"),
+        );
+    }
+}
+
+/// Where a body sits, which decides where overrider blocks go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Context {
+    /// A policy's spec (the deprecated single-rule override form lives here).
+    Spec,
+    /// An `override_rule`.
+    Rule,
+    /// Anything else.
+    Plain,
+}
+
+/// `propagate_deps` → `propagateDeps`.
+#[must_use]
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn eval_message(error: &hcl::eval::Error) -> String {
+    // hcl-rs appends the whole expression; the label already shows it.
+    let text = error.to_string();
+    text.split(" in expression `").next().unwrap_or(&text).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Sources;
+
+    fn parse_text(text: &str) -> (Vec<HclBlock>, Diagnostics) {
+        let mut sources = Sources::default();
+        let id = sources.add("main.hcl".into(), text.to_owned());
+        let mut diagnostics = Diagnostics::new();
+        let blocks = parse(id, sources.get(id), &mut diagnostics);
+        (blocks, diagnostics)
+    }
+
+    #[test]
+    fn policies_become_karmada_objects() {
+        let (blocks, diagnostics) = parse_text(
+            r#"
+propagation_policy "web" {
+  namespace      = "shop"
+  propagate_deps = true
+
+  resource_selector {
+    api_version = "apps/v1"
+    kind        = "Deployment"
+  }
+  resource_selector {
+    api_version = "v1"
+    kind        = "Service"
+  }
+
+  placement {
+    cluster_affinity {
+      cluster_names = ["a", "b"]
+    }
+  }
+}
+"#,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(
+            blocks[0].document.value,
+            serde_json::json!({
+                "apiVersion": "policy.karmada.io/v1alpha1",
+                "kind": "PropagationPolicy",
+                "metadata": {"name": "web", "namespace": "shop"},
+                "spec": {
+                    "propagateDeps": true,
+                    "resourceSelectors": [
+                        {"apiVersion": "apps/v1", "kind": "Deployment"},
+                        {"apiVersion": "v1", "kind": "Service"}
+                    ],
+                    "placement": {"clusterAffinity": {"clusterNames": ["a", "b"]}}
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn overriders_move_under_overriders() {
+        let (blocks, diagnostics) = parse_text(
+            r#"
+override_policy "registry" {
+  override_rule {
+    image_overrider {
+      component = "Registry"
+      operator  = "replace"
+      value     = "eu.example"
+    }
+    plaintext {
+      path     = "/spec/replicas"
+      operator = "replace"
+      value    = 3
+    }
+  }
+}
+"#,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let rule = &blocks[0].document.value["spec"]["overrideRules"][0];
+        assert_eq!(rule["overriders"]["imageOverrider"][0]["value"], "eu.example");
+        assert_eq!(rule["overriders"]["plaintext"][0]["value"], 3);
+    }
+
+    #[test]
+    fn template_depends_on_is_read_as_references() {
+        let (blocks, diagnostics) = parse_text(
+            r#"
+template "web" {
+  manifest   = { apiVersion = "v1", kind = "ConfigMap", metadata = { name = "web" } }
+  depends_on = [template.config, "core/Secret/default/token"]
+}
+"#,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let references: Vec<_> = blocks[0].depends_on.iter().map(|(reference, _)| reference.clone()).collect();
+        assert_eq!(
+            references,
+            [
+                Reference::Template("config".into()),
+                Reference::Object("core/Secret/default/token".into())
+            ]
+        );
+        assert_eq!(blocks[0].document.value["manifest"]["kind"], "ConfigMap");
+    }
+
+    #[test]
+    fn unknown_and_duplicate_blocks_are_reported_together() {
+        let (blocks, diagnostics) = parse_text(
+            r#"
+clustr "a" {}
+propagation_policy "p" {
+  placement {}
+  placement {}
+}
+"#,
+        );
+        assert!(blocks.is_empty());
+        let messages: Vec<_> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["unknown block `clustr`", "`placement` is declared twice"]);
+        assert_eq!(diagnostics.iter().next().unwrap().help.as_deref(), Some("did you mean `cluster`?"));
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let (_, diagnostics) = parse_text("cluster \"a\" {\n  region = \n}\n");
+        let error = diagnostics.iter().next().unwrap();
+        assert!(error.message.starts_with("invalid HCL"), "{}", error.message);
+    }
+}

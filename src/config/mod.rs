@@ -1,0 +1,576 @@
+//! Stage 1, load: the workspace's files → [`Config`], the declarations as written.
+//!
+//! Reads the top-level `*.hcl`, `*.yaml` and `*.yml` files and the files `template` blocks name,
+//! recognises Karmada's kinds and mcctl's own, and keeps every other YAML document as a resource
+//! template. Nothing is defaulted or cross-checked here (that is `model`); every syntax and field
+//! error of every file is collected before returning.
+
+pub mod functions;
+pub mod hcl;
+pub mod karmada;
+pub mod source;
+pub mod workspace;
+pub mod yaml;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, Diagnostics, FileId, Sources, Span};
+use self::hcl::{BlockKind, HclBlock, Reference};
+use self::source::{Dialect, Document, SpanIndex};
+
+/// A declaration decoded from one document, with the spans of its parts.
+#[derive(Debug, Clone)]
+pub struct Declared<T> {
+    /// The decoded value.
+    pub value: T,
+    /// Where its parts are.
+    pub spans: SpanIndex,
+    /// The language it was written in.
+    pub dialect: Dialect,
+}
+
+/// Workspace settings and the name they give the workspace.
+#[derive(Debug, Clone)]
+pub struct SettingsDecl {
+    /// The settings.
+    pub settings: workspace::Settings,
+    /// The workspace name, if the declaration gives one.
+    pub name: Option<String>,
+    /// Where the declaration is.
+    pub spans: SpanIndex,
+}
+
+/// How a cluster was declared.
+#[derive(Debug, Clone)]
+pub enum ClusterSource {
+    /// A Karmada `Cluster` YAML object.
+    Karmada(Box<karmada::Cluster>),
+    /// An HCL `cluster` block.
+    Hcl(Box<workspace::HclCluster>),
+}
+
+/// A declared member cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterDecl {
+    /// Its name.
+    pub name: String,
+    /// The declaration.
+    pub source: ClusterSource,
+    /// Where its parts are.
+    pub spans: SpanIndex,
+}
+
+/// The HCL `template` block a template came from.
+#[derive(Debug, Clone)]
+pub struct TemplateBlock {
+    /// Block label.
+    pub name: String,
+    /// Where the block header is.
+    pub span: Span,
+    /// `depends_on` references.
+    pub depends_on: Vec<(Reference, Span)>,
+    /// `prune`.
+    pub prune: Option<bool>,
+}
+
+/// A resource template: a Kubernetes object as written.
+#[derive(Debug, Clone)]
+pub struct TemplateDecl {
+    /// The manifest.
+    pub manifest: Value,
+    /// Where its parts are.
+    pub spans: SpanIndex,
+    /// The HCL block that declared or sourced it.
+    pub block: Option<TemplateBlock>,
+}
+
+/// Everything the workspace declares, as written.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The workspace directory.
+    pub root: PathBuf,
+    /// Every file read, for error reports and input digests.
+    pub sources: Sources,
+    /// `settings` blocks and `Workspace` documents (more than one is an error in `model`).
+    pub settings: Vec<SettingsDecl>,
+    /// Member clusters.
+    pub clusters: Vec<ClusterDecl>,
+    /// Resource templates.
+    pub templates: Vec<TemplateDecl>,
+    /// PropagationPolicies and ClusterPropagationPolicies.
+    pub propagation_policies: Vec<Declared<karmada::PropagationPolicy>>,
+    /// OverridePolicies and ClusterOverridePolicies.
+    pub override_policies: Vec<Declared<karmada::OverridePolicy>>,
+}
+
+/// Reads the workspace at `root`. Problems go to `diagnostics`; what could be read is returned.
+pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
+    let mut config = Config {
+        root: root.to_path_buf(),
+        ..Config::default()
+    };
+    let files = match top_level_files(root) {
+        Ok(files) => files,
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::config::read_workspace",
+                    format!("cannot read the workspace `{}`: {error}", root.display()),
+                )
+                .with_help("pass an existing workspace directory with `-C DIR`"),
+            );
+            return config;
+        }
+    };
+    if files.is_empty() {
+        diagnostics.push(
+            Diagnostic::error(
+                "mcctl::config::empty_workspace",
+                format!("no `*.hcl`, `*.yaml` or `*.yml` files in `{}`", root.display()),
+            )
+            .with_help("run mcctl in a workspace directory, or pass one with `-C DIR`"),
+        );
+        return config;
+    }
+    let mut template_blocks = Vec::new();
+    functions::with_base_dir(root, || {
+        for relative in files {
+            let Some(file_id) = read(&mut config, &relative, diagnostics) else {
+                continue;
+            };
+            if is_hcl(&relative) {
+                let file = config.sources.get(file_id).clone();
+                for block in hcl::parse(file_id, &file, diagnostics) {
+                    if block.kind == BlockKind::Template {
+                        template_blocks.push(block);
+                    } else {
+                        add_hcl_block(&mut config, block, diagnostics);
+                    }
+                }
+            } else {
+                add_yaml_file(&mut config, file_id, None, diagnostics);
+            }
+        }
+    });
+    let excluded = excluded_dirs(&config);
+    for block in template_blocks {
+        add_template_block(&mut config, block, &excluded, diagnostics);
+    }
+    config
+}
+
+fn is_hcl(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension == "hcl")
+}
+
+fn top_level_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let wanted = [".hcl", ".yaml", ".yml"].iter().any(|suffix| name.ends_with(suffix));
+        if wanted && !name.starts_with('.') && path.is_file() {
+            files.push(PathBuf::from(name.as_ref()));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Reads a file (path relative to the workspace) into the sources, once.
+fn read(config: &mut Config, relative: &Path, diagnostics: &mut Diagnostics) -> Option<FileId> {
+    if config.sources.find(relative).is_some() {
+        return None;
+    }
+    match std::fs::read_to_string(config.root.join(relative)) {
+        Ok(text) => Some(config.sources.add(relative.to_path_buf(), text)),
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::config::read_file",
+                    format!("cannot read `{}`: {error}", relative.display()),
+                )
+                .with_help("check that the file exists and is readable UTF-8 text"),
+            );
+            None
+        }
+    }
+}
+
+fn add_yaml_file(
+    config: &mut Config,
+    file_id: FileId,
+    block: Option<&TemplateBlock>,
+    diagnostics: &mut Diagnostics,
+) {
+    let file = config.sources.get(file_id).clone();
+    let documents = match yaml::parse(file_id, &file) {
+        Ok(documents) => documents,
+        Err(diagnostic) => {
+            diagnostics.push(*diagnostic);
+            return;
+        }
+    };
+    for document in documents {
+        add_yaml_document(config, document, block, diagnostics);
+    }
+}
+
+fn add_yaml_document(
+    config: &mut Config,
+    document: Document,
+    block: Option<&TemplateBlock>,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(object) = document.value.as_object() else {
+        diagnostics.push(
+            Diagnostic::error(
+                "mcctl::config::not_an_object",
+                "a YAML document must be a Kubernetes object (a mapping)",
+            )
+            .with_label(document.spans.root(), "this document")
+            .with_help("each document needs `apiVersion`, `kind` and `metadata.name`"),
+        );
+        return;
+    };
+    let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
+    match (api_version, kind) {
+        (
+            karmada::POLICY_API_VERSION,
+            "PropagationPolicy" | "ClusterPropagationPolicy",
+        ) => push_decoded(&mut config.propagation_policies, document, diagnostics),
+        (karmada::POLICY_API_VERSION, "OverridePolicy" | "ClusterOverridePolicy") => {
+            push_decoded(&mut config.override_policies, document, diagnostics);
+        }
+        (karmada::CLUSTER_API_VERSION, "Cluster") => {
+            match document.decode::<karmada::Cluster>("") {
+                Ok(cluster) => {
+                    let name = cluster.metadata.name.clone().unwrap_or_default();
+                    config.clusters.push(ClusterDecl {
+                        name,
+                        source: ClusterSource::Karmada(Box::new(cluster)),
+                        spans: document.spans,
+                    });
+                }
+                Err(diagnostic) => diagnostics.push(*diagnostic),
+            }
+        }
+        (workspace::MCCTL_API_VERSION, "Workspace") => {
+            match document.decode::<workspace::Workspace>("") {
+                Ok(workspace) => config.settings.push(SettingsDecl {
+                    settings: workspace.spec,
+                    name: workspace.metadata.name,
+                    spans: document.spans,
+                }),
+                Err(diagnostic) => diagnostics.push(*diagnostic),
+            }
+        }
+        (workspace::MCCTL_API_VERSION, _) => diagnostics.push(
+            Diagnostic::error(
+                "mcctl::config::unknown_kind",
+                format!("unknown kind `{kind}` in `{api_version}`"),
+            )
+            .with_label(document.spans.value("/kind"), "here")
+            .with_help("`mcctl.io/v1alpha1` has one kind, `Workspace`"),
+        ),
+        (karmada::POLICY_API_VERSION | karmada::CLUSTER_API_VERSION, _) => diagnostics.push(
+            Diagnostic::error(
+                "mcctl::config::unsupported_karmada_kind",
+                format!("Karmada kind `{kind}` is not supported"),
+            )
+            .with_label(document.spans.value("/kind"), "here")
+            .with_help("mcctl reads PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy and Cluster"),
+        ),
+        _ => config.templates.push(TemplateDecl {
+            manifest: document.value,
+            spans: document.spans,
+            block: block.cloned(),
+        }),
+    }
+}
+
+fn push_decoded<T: serde::de::DeserializeOwned>(
+    list: &mut Vec<Declared<T>>,
+    document: Document,
+    diagnostics: &mut Diagnostics,
+) {
+    match document.decode::<T>("") {
+        Ok(value) => list.push(Declared {
+            value,
+            spans: document.spans,
+            dialect: document.dialect,
+        }),
+        Err(diagnostic) => diagnostics.push(*diagnostic),
+    }
+}
+
+fn add_hcl_block(config: &mut Config, block: HclBlock, diagnostics: &mut Diagnostics) {
+    let document = block.document;
+    match block.kind {
+        BlockKind::Settings => match document.decode::<workspace::Settings>("") {
+            Ok(settings) => config.settings.push(SettingsDecl {
+                name: settings.workspace.clone(),
+                settings,
+                spans: document.spans,
+            }),
+            Err(diagnostic) => diagnostics.push(*diagnostic),
+        },
+        BlockKind::Cluster => match document.decode::<workspace::HclCluster>("") {
+            Ok(cluster) => config.clusters.push(ClusterDecl {
+                name: block.name.unwrap_or_default(),
+                source: ClusterSource::Hcl(Box::new(cluster)),
+                spans: document.spans,
+            }),
+            Err(diagnostic) => diagnostics.push(*diagnostic),
+        },
+        BlockKind::PropagationPolicy | BlockKind::ClusterPropagationPolicy => {
+            push_decoded(&mut config.propagation_policies, document, diagnostics);
+        }
+        BlockKind::OverridePolicy | BlockKind::ClusterOverridePolicy => {
+            push_decoded(&mut config.override_policies, document, diagnostics);
+        }
+        BlockKind::Template => unreachable_template(diagnostics, &block.span),
+    }
+}
+
+fn unreachable_template(diagnostics: &mut Diagnostics, span: &Span) {
+    // Template blocks are collected first and added once every cluster is known.
+    diagnostics.push(
+        Diagnostic::error("mcctl::config::internal", "template block handled out of order")
+            .with_label(span.clone(), "here"),
+    );
+}
+
+/// Directories never read as config: Pull cluster directories and the state folder.
+fn excluded_dirs(config: &Config) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for cluster in &config.clusters {
+        let directory = match &cluster.source {
+            ClusterSource::Hcl(hcl) => hcl.directory.clone(),
+            ClusterSource::Karmada(karmada) => {
+                karmada.metadata.annotations.get("mcctl.io/directory").cloned()
+            }
+        };
+        if let Some(directory) = directory {
+            dirs.push(normalize(Path::new(&directory)));
+        }
+    }
+    let state_path = config
+        .settings
+        .iter()
+        .find_map(|decl| decl.settings.state.as_ref()?.path.clone())
+        .unwrap_or_else(|| "mcctl.state".to_owned());
+    dirs.push(normalize(Path::new(&state_path)));
+    dirs
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|component| !matches!(component, std::path::Component::CurDir))
+        .collect()
+}
+
+fn add_template_block(
+    config: &mut Config,
+    block: HclBlock,
+    excluded: &[PathBuf],
+    diagnostics: &mut Diagnostics,
+) {
+    let template = match block.document.decode::<workspace::HclTemplate>("") {
+        Ok(template) => template,
+        Err(diagnostic) => {
+            diagnostics.push(*diagnostic);
+            return;
+        }
+    };
+    let header = TemplateBlock {
+        name: block.name.clone().unwrap_or_default(),
+        span: block.span.clone(),
+        depends_on: block.depends_on.clone(),
+        prune: template.prune,
+    };
+    if template.source.is_none() && template.manifest.is_none() {
+        diagnostics.push(
+            Diagnostic::error(
+                "mcctl::config::empty_template",
+                format!("template `{}` has neither `source` nor `manifest`", header.name),
+            )
+            .with_label(block.span.clone(), "this template")
+            .with_help("add `source = \"manifests/*.yaml\"` or `manifest = { … }`"),
+        );
+        return;
+    }
+    if let Some(manifest) = &template.manifest {
+        let manifests = match manifest {
+            Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        for (index, manifest) in manifests.into_iter().enumerate() {
+            let pointer = if matches!(template.manifest, Some(Value::Array(_))) {
+                format!("/manifest/{index}")
+            } else {
+                "/manifest".to_owned()
+            };
+            config.templates.push(TemplateDecl {
+                manifest,
+                spans: block.document.spans.subtree(&pointer),
+                block: Some(header.clone()),
+            });
+        }
+    }
+    if let Some(source) = &template.source {
+        let source_span = block.document.spans.value("/source");
+        for pattern in source.to_vec() {
+            let matches = match glob_files(&config.root, &pattern, excluded) {
+                Ok(matches) => matches,
+                Err(message) => {
+                    diagnostics.push(
+                        Diagnostic::error("mcctl::config::source_glob", message)
+                            .with_label(source_span.clone(), "this pattern")
+                            .with_help("write a glob relative to the workspace, e.g. `manifests/*.yaml`"),
+                    );
+                    continue;
+                }
+            };
+            if matches.is_empty() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::source_empty",
+                        format!("`{pattern}` matches no file"),
+                    )
+                    .with_label(source_span.clone(), "this pattern")
+                    .with_help("check the path; it is relative to the workspace"),
+                );
+            }
+            for relative in matches {
+                let file_id = match config.sources.find(&relative) {
+                    // Already read as a top-level file: its templates now belong to the block.
+                    Some(file_id) => {
+                        adopt_templates(config, file_id, &header);
+                        continue;
+                    }
+                    None => read(config, &relative, diagnostics),
+                };
+                if let Some(file_id) = file_id {
+                    add_yaml_file(config, file_id, Some(&header), diagnostics);
+                }
+            }
+        }
+    }
+}
+
+fn adopt_templates(config: &mut Config, file_id: FileId, header: &TemplateBlock) {
+    for template in &mut config.templates {
+        if template.spans.root().file == file_id && template.block.is_none() {
+            template.block = Some(header.clone());
+        }
+    }
+}
+
+fn glob_files(root: &Path, pattern: &str, excluded: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let matcher = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|error| format!("invalid glob `{pattern}`: {error}"))?
+        .compile_matcher();
+    let mut found = BTreeSet::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&relative)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = relative.join(&name);
+            if excluded.iter().any(|dir| path.starts_with(dir)) {
+                continue;
+            }
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                pending.push(path);
+            } else if matcher.is_match(&path) {
+                found.insert(path);
+            }
+        }
+    }
+    Ok(found.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn yaml_documents_are_sorted_into_kinds() {
+        let dir = workspace(&[(
+            "all.yaml",
+            "apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {name: p}\nspec:\n  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: eu}\nspec: {syncMode: Pull}\n",
+        )]);
+        let mut diagnostics = Diagnostics::new();
+        let config = load(dir.path(), &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(config.propagation_policies.len(), 1);
+        assert_eq!(config.templates.len(), 1);
+        assert_eq!(config.clusters[0].name, "eu");
+    }
+
+    #[test]
+    fn template_sources_are_read_once_and_skip_cluster_directories() {
+        let dir = workspace(&[
+            (
+                "main.hcl",
+                "cluster \"a\" {\n  directory = \"out/a\"\n}\ntemplate \"web\" {\n  source = \"**/*.yaml\"\n}\n",
+            ),
+            ("web.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: top}\n"),
+            ("manifests/web.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nested}\n"),
+            ("out/a/default/configmap.core.x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"),
+        ]);
+        let mut diagnostics = Diagnostics::new();
+        let config = load(dir.path(), &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let mut names: Vec<_> = config
+            .templates
+            .iter()
+            .map(|template| template.manifest["metadata"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["nested", "top"]);
+        assert!(config.templates.iter().all(|template| template.block.is_some()));
+    }
+
+    #[test]
+    fn errors_of_every_file_are_collected() {
+        let dir = workspace(&[
+            ("a.yaml", "a: [\n"),
+            ("b.hcl", "cluster {\n}\n"),
+            (
+                "c.yaml",
+                "apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {name: p}\nspec: {placment: {}}\n",
+            ),
+        ]);
+        let mut diagnostics = Diagnostics::new();
+        load(dir.path(), &mut diagnostics);
+        assert_eq!(diagnostics.error_count(), 3, "{diagnostics:#?}");
+    }
+}
