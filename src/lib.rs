@@ -15,3 +15,4 @@
 pub mod diag;
 pub mod addr;
 pub mod config;
+pub mod model;

@@ -1,0 +1,330 @@
+//! Propagation and override policies, with Karmada's defaults applied and fields checked.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::source::SpanIndex;
+use crate::model::selector::{ClusterAffinity, LabelSelector};
+use crate::model::template::Template;
+use crate::addr::group_of;
+
+/// The four Karmada policy kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum PolicyKind {
+    /// Namespaced propagation.
+    PropagationPolicy,
+    /// Cluster-wide propagation.
+    ClusterPropagationPolicy,
+    /// Namespaced overrides.
+    OverridePolicy,
+    /// Cluster-wide overrides.
+    ClusterOverridePolicy,
+}
+
+impl PolicyKind {
+    /// Kubernetes' spelling of the kind.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PropagationPolicy => "PropagationPolicy",
+            Self::ClusterPropagationPolicy => "ClusterPropagationPolicy",
+            Self::OverridePolicy => "OverridePolicy",
+            Self::ClusterOverridePolicy => "ClusterOverridePolicy",
+        }
+    }
+
+    /// Whether policies of this kind live in a namespace.
+    #[must_use]
+    pub fn is_namespaced(self) -> bool {
+        matches!(self, Self::PropagationPolicy | Self::OverridePolicy)
+    }
+}
+
+/// Names one policy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyId {
+    /// Kind.
+    pub kind: PolicyKind,
+    /// Namespace, for namespaced kinds.
+    pub namespace: Option<String>,
+    /// Name.
+    pub name: String,
+}
+
+impl fmt::Display for PolicyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(namespace) => write!(f, "{}/{}/{}", self.kind.as_str(), namespace, self.name),
+            None => write!(f, "{}/{}", self.kind.as_str(), self.name),
+        }
+    }
+}
+
+/// How specifically a selector matched a template (Karmada's implicit priority).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchStrength {
+    /// apiVersion and kind only (or an override policy with no selectors).
+    Kind = 1,
+    /// apiVersion, kind and a label selector.
+    Labels = 2,
+    /// apiVersion, kind and name.
+    Name = 3,
+}
+
+/// A `ResourceSelector` with its namespace resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceSelector {
+    /// apiVersion to match.
+    pub api_version: String,
+    /// Kind to match.
+    pub kind: String,
+    /// Namespace to match; `None` matches any.
+    pub namespace: Option<String>,
+    /// Name to match; `None` matches any.
+    pub name: Option<String>,
+    /// Labels to match when no name is given.
+    pub label_selector: Option<LabelSelector>,
+}
+
+impl ResourceSelector {
+    /// How the selector matches the template, or `None` (Karmada's `ResourceMatches`).
+    #[must_use]
+    pub fn matches(&self, template: &Template) -> Option<MatchStrength> {
+        // Karmada compares apiVersion exactly; a different version of the same group does not match.
+        if self.api_version != template.api_version || self.kind != template.object.kind {
+            return None;
+        }
+        if self.namespace.is_some() && self.namespace != template.object.namespace {
+            return None;
+        }
+        if let Some(name) = &self.name {
+            return (name == &template.object.name).then_some(MatchStrength::Name);
+        }
+        match &self.label_selector {
+            Some(selector) => selector
+                .matches(&template.labels)
+                .then_some(MatchStrength::Labels),
+            None => Some(MatchStrength::Kind),
+        }
+    }
+
+    /// The group selected, for messages.
+    #[must_use]
+    pub fn group(&self) -> &str {
+        group_of(&self.api_version)
+    }
+}
+
+/// The best strength over a list of selectors.
+#[must_use]
+pub fn best_match(selectors: &[ResourceSelector], template: &Template) -> Option<MatchStrength> {
+    selectors.iter().filter_map(|selector| selector.matches(template)).max()
+}
+
+/// A toleration of cluster taints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toleration {
+    /// Key; empty with `Exists` tolerates every taint.
+    pub key: String,
+    /// `Exists` ignores the value.
+    pub exists: bool,
+    /// Value for `Equal`.
+    pub value: String,
+    /// Effect; `None` matches every effect.
+    pub effect: Option<crate::model::cluster::TaintEffect>,
+}
+
+impl Toleration {
+    /// Kubernetes' toleration matching.
+    #[must_use]
+    pub fn tolerates(&self, taint: &crate::model::cluster::Taint) -> bool {
+        if self.effect.is_some_and(|effect| effect != taint.effect) {
+            return false;
+        }
+        if self.key.is_empty() {
+            return self.exists;
+        }
+        self.key == taint.key && (self.exists || self.value == taint.value)
+    }
+}
+
+/// How replicas are spread over the selected clusters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplicaScheduling {
+    /// Every cluster runs the full count.
+    Duplicated,
+    /// The count is divided by static weights; an empty list means equal weights.
+    StaticWeighted(Vec<StaticWeight>),
+}
+
+/// One entry of a static weight list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticWeight {
+    /// The clusters it applies to.
+    pub target: ClusterAffinity,
+    /// Weight (at least 1).
+    pub weight: u64,
+}
+
+/// Where a policy's templates go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// Which clusters qualify.
+    pub affinity: ClusterAffinity,
+    /// Tolerated taints.
+    pub tolerations: Vec<Toleration>,
+    /// Replica scheduling.
+    pub replicas: ReplicaScheduling,
+}
+
+/// A PropagationPolicy or ClusterPropagationPolicy.
+#[derive(Debug, Clone)]
+pub struct PropagationPolicy {
+    /// Kind, namespace and name.
+    pub id: PolicyId,
+    /// Explicit priority (default 0).
+    pub priority: i32,
+    /// What it selects.
+    pub selectors: Vec<ResourceSelector>,
+    /// Where it sends them.
+    pub placement: Placement,
+    /// Whether referenced objects follow the templates.
+    pub propagate_deps: bool,
+    /// Where its parts are.
+    pub spans: SpanIndex,
+}
+
+/// A JSON-patch operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchOperator {
+    /// Add (or set).
+    Add,
+    /// Remove.
+    Remove,
+    /// Replace an existing value.
+    Replace,
+}
+
+impl PatchOperator {
+    /// Parses Karmada's spelling.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "add" => Some(Self::Add),
+            "remove" => Some(Self::Remove),
+            "replace" => Some(Self::Replace),
+            _ => None,
+        }
+    }
+
+    /// Karmada's spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Add => "add",
+            Self::Remove => "remove",
+            Self::Replace => "replace",
+        }
+    }
+}
+
+/// The part of an image reference an image overrider changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageComponent {
+    /// `host[:port]`.
+    Registry,
+    /// The path after the registry.
+    Repository,
+    /// The tag or digest.
+    Tag,
+}
+
+/// An `imageOverrider` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageOverrider {
+    /// JSON pointer of the one image to change; `None` changes every container image.
+    pub predicate: Option<String>,
+    /// Component.
+    pub component: ImageComponent,
+    /// Operator.
+    pub operator: PatchOperator,
+    /// Value (empty for remove).
+    pub value: String,
+}
+
+/// A `plaintext` entry: one JSON-patch operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaintextPatch {
+    /// JSON pointer.
+    pub path: String,
+    /// Operator.
+    pub operator: PatchOperator,
+    /// Value for add and replace.
+    pub value: Option<Value>,
+}
+
+/// One override rule: a target and its overriders, in Karmada's application order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverrideRule {
+    /// Clusters it applies to; `None` means all.
+    pub target: Option<ClusterAffinity>,
+    /// Image overriders (applied first).
+    pub images: Vec<ImageOverrider>,
+    /// Plaintext patches (applied last, as one patch document).
+    pub plaintext: Vec<PlaintextPatch>,
+    /// JSON pointer of the rule in its policy document, for error spans.
+    pub pointer: String,
+}
+
+/// An OverridePolicy or ClusterOverridePolicy.
+#[derive(Debug, Clone)]
+pub struct OverridePolicy {
+    /// Kind, namespace and name.
+    pub id: PolicyId,
+    /// What it selects; empty selects everything in its scope.
+    pub selectors: Vec<ResourceSelector>,
+    /// Its rules, in order.
+    pub rules: Vec<OverrideRule>,
+    /// Where its parts are.
+    pub spans: SpanIndex,
+}
+
+impl OverridePolicy {
+    /// How the policy matches a template, or `None` (no selectors match with strength 1).
+    #[must_use]
+    pub fn matches(&self, template: &Template) -> Option<MatchStrength> {
+        if self.id.kind == PolicyKind::OverridePolicy
+            && template.object.namespace != self.id.namespace
+        {
+            return None;
+        }
+        if self.selectors.is_empty() {
+            return Some(MatchStrength::Kind);
+        }
+        best_match(&self.selectors, template)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::cluster::{Taint, TaintEffect};
+
+    fn taint(key: &str, value: &str, effect: TaintEffect) -> Taint {
+        Taint { key: key.into(), value: value.into(), effect }
+    }
+
+    #[test]
+    fn tolerations_follow_kubernetes_rules() {
+        let exists_all = Toleration { key: String::new(), exists: true, value: String::new(), effect: None };
+        assert!(exists_all.tolerates(&taint("gpu", "true", TaintEffect::NoSchedule)));
+        let equal = Toleration { key: "gpu".into(), exists: false, value: "true".into(), effect: Some(TaintEffect::NoSchedule) };
+        assert!(equal.tolerates(&taint("gpu", "true", TaintEffect::NoSchedule)));
+        assert!(!equal.tolerates(&taint("gpu", "false", TaintEffect::NoSchedule)));
+        assert!(!equal.tolerates(&taint("gpu", "true", TaintEffect::NoExecute)));
+        let empty_key_equal = Toleration { key: String::new(), exists: false, value: String::new(), effect: None };
+        assert!(!empty_key_equal.tolerates(&taint("gpu", "", TaintEffect::NoSchedule)));
+    }
+}

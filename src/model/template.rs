@@ -1,0 +1,208 @@
+//! Resource templates: Kubernetes objects as declared, with what mcctl derives from them.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::addr::ObjectRef;
+use crate::config::source::SpanIndex;
+use crate::diag::Span;
+
+/// A resource template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Identity.
+    pub object: ObjectRef,
+    /// `apiVersion` as written.
+    pub api_version: String,
+    /// The manifest, with `metadata.namespace` defaulted.
+    pub manifest: Value,
+    /// `metadata.labels`.
+    pub labels: BTreeMap<String, String>,
+    /// `metadata.uid`, used to break ties when dividing replicas.
+    pub uid: Option<String>,
+    /// Replica information, for kinds that have replicas.
+    pub workload: Option<Workload>,
+    /// Templates that must be applied first.
+    pub depends_on: Vec<(ObjectRef, Span)>,
+    /// Delete protected kinds when they leave config.
+    pub prune: bool,
+    /// The HCL `template` block it came from.
+    pub block: Option<String>,
+    /// Where its parts are.
+    pub spans: SpanIndex,
+}
+
+/// Replica information of a workload template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workload {
+    /// Desired replicas (Job: parallelism).
+    pub replicas: u32,
+    /// Whether the pod template requests resources; with 0 replicas this decides whether
+    /// Karmada treats the object as a workload at all (KARMADA.md §2.7).
+    pub has_requirements: bool,
+    /// Which fields hold the replicas.
+    pub field: ReplicaField,
+}
+
+/// Where a workload keeps its replica count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicaField {
+    /// `spec.replicas` (Deployment, StatefulSet, ReplicaSet).
+    Replicas,
+    /// `spec.parallelism`, and `spec.completions` when divided (Job).
+    JobParallelism,
+}
+
+/// Protected kinds are orphaned, not deleted, unless pruning is asked for (DESIGN.md §4).
+#[must_use]
+pub fn is_protected(object: &ObjectRef) -> bool {
+    matches!(
+        (object.group.as_str(), object.kind.as_str()),
+        ("", "Namespace" | "PersistentVolumeClaim") | ("apiextensions.k8s.io", "CustomResourceDefinition")
+    )
+}
+
+/// Cluster-scoped kinds of Kubernetes' built-in API groups, as (group, kind).
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("", "ComponentStatus"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "VolumeAttachment"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+    ("policy", "PodSecurityPolicy"),
+];
+
+/// Namespaced kinds of Kubernetes' built-in API groups, as (group, kind).
+const NAMESPACED: &[(&str, &str)] = &[
+    ("", "ConfigMap"),
+    ("", "Secret"),
+    ("", "Service"),
+    ("", "ServiceAccount"),
+    ("", "Pod"),
+    ("", "PersistentVolumeClaim"),
+    ("", "ReplicationController"),
+    ("", "ResourceQuota"),
+    ("", "LimitRange"),
+    ("", "Endpoints"),
+    ("", "Event"),
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("apps", "ReplicaSet"),
+    ("apps", "ControllerRevision"),
+    ("batch", "Job"),
+    ("batch", "CronJob"),
+    ("autoscaling", "HorizontalPodAutoscaler"),
+    ("policy", "PodDisruptionBudget"),
+    ("networking.k8s.io", "Ingress"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("discovery.k8s.io", "EndpointSlice"),
+    ("coordination.k8s.io", "Lease"),
+    ("multicluster.x-k8s.io", "ServiceExport"),
+    ("multicluster.x-k8s.io", "ServiceImport"),
+];
+
+/// Whether a kind is namespaced, from the built-in table and the workspace's CRDs
+/// (`crds` maps (group, kind) to namespaced). `None` when unknown offline.
+#[must_use]
+pub fn is_namespaced(group: &str, kind: &str, crds: &BTreeMap<(String, String), bool>) -> Option<bool> {
+    if CLUSTER_SCOPED.contains(&(group, kind)) {
+        return Some(false);
+    }
+    if NAMESPACED.contains(&(group, kind)) {
+        return Some(true);
+    }
+    crds.get(&(group.to_owned(), kind.to_owned())).copied()
+}
+
+/// Reads replica information for the kinds that have replicas (DESIGN.md §4).
+#[must_use]
+pub fn workload_of(group: &str, kind: &str, manifest: &Value) -> Option<Workload> {
+    let spec = manifest.get("spec");
+    let number = |name: &str| {
+        spec.and_then(|spec| spec.get(name))
+            .and_then(Value::as_u64)
+            .map(|value| u32::try_from(value).unwrap_or(u32::MAX))
+    };
+    let (replicas, field) = match (group, kind) {
+        ("apps", "Deployment" | "StatefulSet" | "ReplicaSet") => {
+            (number("replicas").unwrap_or(1), ReplicaField::Replicas)
+        }
+        ("batch", "Job") => (number("parallelism").unwrap_or(1), ReplicaField::JobParallelism),
+        _ => return None,
+    };
+    let has_requirements = spec
+        .and_then(|spec| spec.pointer("/template/spec/containers"))
+        .and_then(Value::as_array)
+        .is_some_and(|containers| {
+            containers.iter().any(|container| {
+                container
+                    .pointer("/resources/requests")
+                    .and_then(Value::as_object)
+                    .is_some_and(|requests| !requests.is_empty())
+            })
+        });
+    Some(Workload {
+        replicas,
+        has_requirements,
+        field,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn replicas_default_to_one() {
+        let workload = workload_of("apps", "Deployment", &json!({"spec": {}})).unwrap();
+        assert_eq!(workload.replicas, 1);
+        assert!(!workload.has_requirements);
+        assert!(workload_of("", "ConfigMap", &json!({})).is_none());
+    }
+
+    #[test]
+    fn jobs_count_parallelism() {
+        let workload = workload_of("batch", "Job", &json!({"spec": {"parallelism": 3}})).unwrap();
+        assert_eq!((workload.replicas, workload.field), (3, ReplicaField::JobParallelism));
+    }
+
+    #[test]
+    fn resource_requests_are_noticed() {
+        let manifest = json!({"spec": {"replicas": 0, "template": {"spec": {"containers": [
+            {"name": "a", "resources": {"requests": {"cpu": "1"}}}
+        ]}}}});
+        assert!(workload_of("apps", "Deployment", &manifest).unwrap().has_requirements);
+    }
+
+    #[test]
+    fn scope_comes_from_the_table_then_the_crds() {
+        let mut crds = BTreeMap::new();
+        crds.insert(("example.com".to_owned(), "Widget".to_owned()), false);
+        assert_eq!(is_namespaced("", "Namespace", &crds), Some(false));
+        assert_eq!(is_namespaced("apps", "Deployment", &crds), Some(true));
+        assert_eq!(is_namespaced("example.com", "Widget", &crds), Some(false));
+        assert_eq!(is_namespaced("example.com", "Gadget", &crds), None);
+    }
+}
