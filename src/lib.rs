@@ -16,3 +16,8 @@ pub mod diag;
 pub mod addr;
 pub mod config;
 pub mod model;
+pub mod graph;
+pub mod scheduler;
+
+#[cfg(test)]
+mod testing;

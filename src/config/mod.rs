@@ -108,10 +108,6 @@ pub struct Config {
 
 /// Reads the workspace at `root`. Problems go to `diagnostics`; what could be read is returned.
 pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
-    let mut config = Config {
-        root: root.to_path_buf(),
-        ..Config::default()
-    };
     let files = match top_level_files(root) {
         Ok(files) => files,
         Err(error) => {
@@ -122,7 +118,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
                 )
                 .with_help("pass an existing workspace directory with `-C DIR`"),
             );
-            return config;
+            return Config { root: root.to_path_buf(), ..Config::default() };
         }
     };
     if files.is_empty() {
@@ -133,15 +129,34 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
             )
             .with_help("run mcctl in a workspace directory, or pass one with `-C DIR`"),
         );
-        return config;
+        return Config { root: root.to_path_buf(), ..Config::default() };
     }
+    let mut texts = Vec::with_capacity(files.len());
+    for relative in files {
+        match std::fs::read_to_string(root.join(&relative)) {
+            Ok(text) => texts.push((relative, text)),
+            Err(error) => diagnostics.push(read_error(&relative, &error)),
+        }
+    }
+    load_texts(root, texts, diagnostics)
+}
+
+/// Loads top-level files already in memory, as `(path relative to root, text)`. `template`
+/// sources are still read from disk under `root`.
+pub fn load_texts(root: &Path, files: Vec<(PathBuf, String)>, diagnostics: &mut Diagnostics) -> Config {
+    let mut config = Config {
+        root: root.to_path_buf(),
+        ..Config::default()
+    };
     let mut template_blocks = Vec::new();
     functions::with_base_dir(root, || {
-        for relative in files {
-            let Some(file_id) = read(&mut config, &relative, diagnostics) else {
+        for (relative, text) in files {
+            if config.sources.find(&relative).is_some() {
                 continue;
-            };
-            if is_hcl(&relative) {
+            }
+            let hcl_file = is_hcl(&relative);
+            let file_id = config.sources.add(relative, text);
+            if hcl_file {
                 let file = config.sources.get(file_id).clone();
                 for block in hcl::parse(file_id, &file, diagnostics) {
                     if block.kind == BlockKind::Template {
@@ -160,6 +175,14 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
         add_template_block(&mut config, block, &excluded, diagnostics);
     }
     config
+}
+
+fn read_error(relative: &Path, error: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        "mcctl::config::read_file",
+        format!("cannot read `{}`: {error}", relative.display()),
+    )
+    .with_help("check that the file exists and is readable UTF-8 text")
 }
 
 fn is_hcl(path: &Path) -> bool {
@@ -190,13 +213,7 @@ fn read(config: &mut Config, relative: &Path, diagnostics: &mut Diagnostics) -> 
     match std::fs::read_to_string(config.root.join(relative)) {
         Ok(text) => Some(config.sources.add(relative.to_path_buf(), text)),
         Err(error) => {
-            diagnostics.push(
-                Diagnostic::error(
-                    "mcctl::config::read_file",
-                    format!("cannot read `{}`: {error}", relative.display()),
-                )
-                .with_help("check that the file exists and is readable UTF-8 text"),
-            );
+            diagnostics.push(read_error(relative, &error));
             None
         }
     }

@@ -1,0 +1,111 @@
+//! Builders for unit tests: models from inline YAML or HCL, or assembled in code.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::config;
+use crate::diag::Diagnostics;
+use crate::model::{self, Model};
+
+/// Builds a model from inline files, panicking on any error (tests only).
+pub(crate) fn model_from(files: &[(&str, &str)]) -> Model {
+    let (model, diagnostics) = try_model_from(files);
+    assert!(!diagnostics.has_errors(), "{diagnostics:#?}");
+    model
+}
+
+/// Builds a model from inline files, returning the diagnostics.
+pub(crate) fn try_model_from(files: &[(&str, &str)]) -> (Model, Diagnostics) {
+    let mut diagnostics = Diagnostics::new();
+    let texts = files
+        .iter()
+        .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
+        .collect();
+    let config = config::load_texts(Path::new("/nonexistent-test-workspace"), texts, &mut diagnostics);
+    let model = model::build(&config, &mut diagnostics);
+    (model, diagnostics)
+}
+
+/// Builds a model from one YAML file.
+pub(crate) fn model_from_yaml(yaml: &str) -> Model {
+    model_from(&[("test.yaml", yaml)])
+}
+
+/// Assembles a model in code: `ModelBuilder::new().cluster("eu-1", |_| {}).template(…)`.
+pub(crate) struct ModelBuilder {
+    documents: Vec<Value>,
+}
+
+/// Edits one template document.
+pub(crate) struct TemplateEditor<'a> {
+    manifest: &'a mut Value,
+}
+
+impl TemplateEditor<'_> {
+    /// Adds a `mcctl.io/depends-on` entry.
+    pub(crate) fn depends_on(&mut self, object: &str) -> &mut Self {
+        let annotations = &mut self.manifest["metadata"]["annotations"];
+        let entry = annotations["mcctl.io/depends-on"].as_str().map_or_else(
+            || object.to_owned(),
+            |existing| format!("{existing},{object}"),
+        );
+        annotations["mcctl.io/depends-on"] = Value::String(entry);
+        self
+    }
+
+    /// Sets a field by JSON pointer, creating objects on the way.
+    pub(crate) fn set(&mut self, pointer: &str, value: Value) -> &mut Self {
+        let mut target = &mut *self.manifest;
+        for segment in pointer.split('/').skip(1) {
+            target = &mut target[segment];
+        }
+        *target = value;
+        self
+    }
+}
+
+impl ModelBuilder {
+    pub(crate) fn new() -> Self {
+        Self { documents: Vec::new() }
+    }
+
+    /// Adds a Pull cluster with the given labels.
+    pub(crate) fn cluster(mut self, name: &str, labels: &[(&str, &str)]) -> Self {
+        let labels: serde_json::Map<String, Value> = labels
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), Value::String((*value).to_owned())))
+            .collect();
+        self.documents.push(json!({
+            "apiVersion": "cluster.karmada.io/v1alpha1",
+            "kind": "Cluster",
+            "metadata": {"name": name, "labels": labels, "annotations": {"mcctl.io/directory": format!("out/{name}")}},
+            "spec": {"syncMode": "Pull"}
+        }));
+        self
+    }
+
+    /// Adds a template in namespace `default` (or cluster-scoped, by kind).
+    pub(crate) fn template(mut self, api_version: &str, kind: &str, name: &str, edit: impl FnOnce(&mut TemplateEditor<'_>)) -> Self {
+        let mut manifest = json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}});
+        edit(&mut TemplateEditor { manifest: &mut manifest });
+        self.documents.push(manifest);
+        self
+    }
+
+    /// Adds any YAML document.
+    pub(crate) fn document(mut self, yaml: &str) -> Self {
+        let value: Value = serde_saphyr::from_str(yaml).expect("test YAML");
+        self.documents.push(value);
+        self
+    }
+
+    pub(crate) fn build(self) -> Model {
+        let yaml: Vec<String> = self
+            .documents
+            .iter()
+            .map(|document| serde_json::to_string(document).expect("JSON"))
+            .collect();
+        model_from_yaml(&yaml.join("\n---\n"))
+    }
+}
