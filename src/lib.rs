@@ -18,6 +18,7 @@ pub mod config;
 pub mod model;
 pub mod graph;
 pub mod scheduler;
+pub mod overrides;
 
 #[cfg(test)]
 mod testing;

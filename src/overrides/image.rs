@@ -1,0 +1,262 @@
+//! The image overrider: rewrite the registry, repository or tag of container images the way
+//! Karmada's `imageOverrider` does (KARMADA.md §1.2), quirks included.
+
+use serde_json::Value;
+
+use crate::model::{ImageComponent, ImageOverrider, PatchOperator};
+
+/// An image reference split as Karmada's `imageparser` splits it:
+/// `[host[:port]/]repository[:tag|@digest]`, with no `docker.io` normalisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// Registry host (and port), empty when absent.
+    pub host: String,
+    /// Repository path.
+    pub repository: String,
+    /// Tag, empty when absent.
+    pub tag: String,
+    /// Digest (`algorithm:hex`), empty when absent.
+    pub digest: String,
+}
+
+impl Image {
+    /// Splits an image reference. The first path segment is a host only if it contains `.` or
+    /// `:` or is `localhost`.
+    #[must_use]
+    pub fn parse(reference: &str) -> Self {
+        let (rest, digest) = match reference.split_once('@') {
+            Some((rest, digest)) => (rest, digest.to_owned()),
+            None => (reference, String::new()),
+        };
+        let (host, path) = match rest.split_once('/') {
+            Some((first, path)) if first.contains(['.', ':']) || first == "localhost" => (first.to_owned(), path),
+            _ => (String::new(), rest),
+        };
+        let last_slash = path.rfind('/').map_or(0, |index| index + 1);
+        let (repository, tag) = match path[last_slash..].rfind(':') {
+            Some(index) => (path[..last_slash + index].to_owned(), path[last_slash + index + 1..].to_owned()),
+            None => (path.to_owned(), String::new()),
+        };
+        Self { host, repository, tag, digest }
+    }
+
+    /// The tag, or else the digest.
+    fn tag_or_digest(&self) -> &str {
+        if self.tag.is_empty() { &self.digest } else { &self.tag }
+    }
+
+    /// Sets the tag or digest from `value`, as Karmada classifies it: a valid tag replaces tag and
+    /// digest, a valid digest replaces both, anything else changes nothing.
+    fn set_tag_or_digest(&mut self, value: &str) {
+        if is_tag(value) {
+            self.tag = value.to_owned();
+            self.digest.clear();
+        } else if is_digest(value) {
+            self.digest = value.to_owned();
+            self.tag.clear();
+        }
+    }
+}
+
+impl std::fmt::Display for Image {
+    /// `host/repository:tag`, or `…@digest` when there is no tag (a tag wins over a digest).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.host.is_empty() {
+            write!(f, "{}/", self.host)?;
+        }
+        f.write_str(&self.repository)?;
+        if !self.tag.is_empty() {
+            write!(f, ":{}", self.tag)
+        } else if !self.digest.is_empty() {
+            write!(f, "@{}", self.digest)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// `[\w][\w.-]{0,127}`.
+fn is_tag(value: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut chars = value.chars();
+    chars.next().is_some_and(word)
+        && value.len() <= 128
+        && chars.all(|c| word(c) || c == '.' || c == '-')
+}
+
+/// `algorithm:hex` with at least 32 hex digits; the algorithm is letters and digits joined by
+/// `-_+.`, each part starting with a letter.
+fn is_digest(value: &str) -> bool {
+    let Some((algorithm, hex)) = value.split_once(':') else {
+        return false;
+    };
+    let algorithm_ok = !algorithm.is_empty()
+        && algorithm.split(['-', '_', '+', '.']).all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic()) && part.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+    algorithm_ok && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Applies one overrider to one image reference.
+#[must_use]
+pub fn override_image(reference: &str, overrider: &ImageOverrider) -> String {
+    let mut image = Image::parse(reference);
+    let value = overrider.value.as_str();
+    match (overrider.component, overrider.operator) {
+        (ImageComponent::Registry, PatchOperator::Add) => image.host.push_str(value),
+        (ImageComponent::Registry, PatchOperator::Replace) => image.host = value.to_owned(),
+        (ImageComponent::Registry, PatchOperator::Remove) => image.host.clear(),
+        (ImageComponent::Repository, PatchOperator::Add) => image.repository.push_str(value),
+        (ImageComponent::Repository, PatchOperator::Replace) => image.repository = value.to_owned(),
+        (ImageComponent::Repository, PatchOperator::Remove) => image.repository.clear(),
+        (ImageComponent::Tag, PatchOperator::Add) => {
+            let combined = format!("{}{value}", image.tag_or_digest());
+            image.set_tag_or_digest(&combined);
+        }
+        (ImageComponent::Tag, PatchOperator::Replace) => image.set_tag_or_digest(value),
+        (ImageComponent::Tag, PatchOperator::Remove) => {
+            if image.tag.is_empty() {
+                image.digest.clear();
+            } else {
+                image.tag.clear();
+            }
+        }
+    }
+    image.to_string()
+}
+
+/// Where an image overrider without a predicate looks for containers, by kind.
+fn containers_pointer(kind: &str) -> Option<&'static str> {
+    match kind {
+        "Pod" => Some("/spec/containers"),
+        "ReplicaSet" | "Deployment" | "DaemonSet" | "StatefulSet" | "Job" => Some("/spec/template/spec/containers"),
+        _ => None,
+    }
+}
+
+/// Applies an overrider to a manifest. Without a predicate every container image of the kinds
+/// Karmada knows is rewritten (init and ephemeral containers are not); other kinds are left as
+/// they are. With a predicate, the one image at its path is rewritten.
+pub fn apply(manifest: &mut Value, kind: &str, overrider: &ImageOverrider) -> Result<(), String> {
+    match &overrider.predicate {
+        Some(path) => {
+            let target = walk(manifest, path).ok_or_else(|| format!("image path `{path}` does not exist"))?;
+            let Value::String(reference) = target else {
+                return Err(format!("image path `{path}` is not a string"));
+            };
+            *reference = override_image(reference, overrider);
+            Ok(())
+        }
+        None => {
+            let Some(pointer) = containers_pointer(kind) else {
+                return Ok(());
+            };
+            if let Some(Value::Array(containers)) = manifest.pointer_mut(pointer) {
+                for container in containers {
+                    if let Some(Value::String(reference)) = container.get_mut("image") {
+                        *reference = override_image(reference, overrider);
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Walks a `/`-separated path through objects and numeric array indices.
+fn walk<'a>(value: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    let mut current = value;
+    for segment in path.split('/').filter(|segment| !segment.is_empty()) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        current = match current {
+            Value::Object(map) => map.get_mut(&segment)?,
+            Value::Array(items) => items.get_mut(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overrider(component: ImageComponent, operator: PatchOperator, value: &str) -> ImageOverrider {
+        ImageOverrider { predicate: None, component, operator, value: value.to_owned() }
+    }
+
+    #[test]
+    fn parses_hosts_only_when_they_look_like_hosts() {
+        let image = Image::parse("registry.k8s.io:5000/pause/x:3.9");
+        assert_eq!((image.host.as_str(), image.repository.as_str(), image.tag.as_str()), ("registry.k8s.io:5000", "pause/x", "3.9"));
+        let image = Image::parse("library/nginx:1.25");
+        assert_eq!((image.host.as_str(), image.repository.as_str()), ("", "library/nginx"));
+        assert_eq!(Image::parse("localhost/app").host, "localhost");
+        assert_eq!(Image::parse("nginx").to_string(), "nginx");
+    }
+
+    #[test]
+    fn a_tag_wins_over_a_digest() {
+        let digest = "sha256:".to_owned() + &"a".repeat(64);
+        assert_eq!(Image::parse(&format!("nginx:1.25@{digest}")).to_string(), "nginx:1.25");
+        assert_eq!(Image::parse(&format!("nginx@{digest}")).to_string(), format!("nginx@{digest}"));
+    }
+
+    #[test]
+    fn registry_operations() {
+        use ImageComponent::Registry;
+        assert_eq!(override_image("docker.io/nginx:1.25", &overrider(Registry, PatchOperator::Replace, "eu.example")), "eu.example/nginx:1.25");
+        assert_eq!(override_image("nginx:1.25", &overrider(Registry, PatchOperator::Replace, "eu.example")), "eu.example/nginx:1.25");
+        assert_eq!(override_image("a.example/nginx", &overrider(Registry, PatchOperator::Add, ".test")), "a.example.test/nginx");
+        assert_eq!(override_image("a.example/nginx:1", &overrider(Registry, PatchOperator::Remove, "")), "nginx:1");
+    }
+
+    #[test]
+    fn repository_operations_keep_karmadas_quirks() {
+        use ImageComponent::Repository;
+        assert_eq!(override_image("a.example/nginx:1", &overrider(Repository, PatchOperator::Replace, "web")), "a.example/web:1");
+        assert_eq!(override_image("nginx:1", &overrider(Repository, PatchOperator::Add, "-debug")), "nginx-debug:1");
+        // Removing the repository leaves `host/:tag`, as Karmada does.
+        assert_eq!(override_image("a.example/nginx:1", &overrider(Repository, PatchOperator::Remove, "")), "a.example/:1");
+    }
+
+    #[test]
+    fn tag_operations_reclassify_the_result() {
+        use ImageComponent::Tag;
+        let digest = "sha256:".to_owned() + &"b".repeat(64);
+        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Replace, "1.26")), "nginx:1.26");
+        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Add, "-alpine")), "nginx:1.25-alpine");
+        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Replace, &digest)), format!("nginx@{digest}"));
+        // Neither a tag nor a digest: nothing changes.
+        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Replace, "not a tag")), "nginx:1.25");
+        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Remove, "")), "nginx");
+        assert_eq!(override_image(&format!("nginx@{digest}"), &overrider(Tag, PatchOperator::Remove, "")), "nginx");
+    }
+
+    #[test]
+    fn without_a_predicate_every_container_is_rewritten_but_not_init_containers() {
+        let mut manifest = serde_json::json!({"spec": {"template": {"spec": {
+            "initContainers": [{"name": "init", "image": "busybox"}],
+            "containers": [{"name": "a", "image": "nginx:1"}, {"name": "b", "image": "x.io/sidecar:2"}]
+        }}}});
+        apply(&mut manifest, "Deployment", &overrider(ImageComponent::Registry, PatchOperator::Replace, "eu.example")).unwrap();
+        let spec = &manifest["spec"]["template"]["spec"];
+        assert_eq!(spec["containers"][0]["image"], "eu.example/nginx:1");
+        assert_eq!(spec["containers"][1]["image"], "eu.example/sidecar:2");
+        assert_eq!(spec["initContainers"][0]["image"], "busybox");
+    }
+
+    #[test]
+    fn other_kinds_are_left_alone_and_predicates_must_point_at_strings() {
+        let mut cron = serde_json::json!({"spec": {"jobTemplate": {}}});
+        apply(&mut cron, "CronJob", &overrider(ImageComponent::Tag, PatchOperator::Replace, "2")).unwrap();
+        assert_eq!(cron, serde_json::json!({"spec": {"jobTemplate": {}}}));
+        let mut pod = serde_json::json!({"spec": {"initContainers": [{"image": "busybox:1"}]}});
+        let mut with_predicate = overrider(ImageComponent::Tag, PatchOperator::Replace, "2");
+        with_predicate.predicate = Some("/spec/initContainers/0/image".into());
+        apply(&mut pod, "Pod", &with_predicate).unwrap();
+        assert_eq!(pod["spec"]["initContainers"][0]["image"], "busybox:2");
+        with_predicate.predicate = Some("/spec/initContainers/0".into());
+        assert_eq!(apply(&mut pod, "Pod", &with_predicate).unwrap_err(), "image path `/spec/initContainers/0` is not a string");
+    }
+}
