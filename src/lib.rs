@@ -19,6 +19,7 @@ pub mod model;
 pub mod graph;
 pub mod scheduler;
 pub mod overrides;
+pub mod desired;
 
 #[cfg(test)]
 mod testing;

@@ -1,0 +1,285 @@
+//! Stage 6, render: [`Instances`] + waves → [`DesiredState`], exactly what each cluster should
+//! hold.
+//!
+//! Adds the ownership labels, drops what the API server owns (`status`, `uid`, …) and mcctl's own
+//! annotations, creates the namespaces objects need but nobody declared, and digests every
+//! object. Pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::graph::{DependencyGraph, kind_rank};
+use crate::model::Model;
+use crate::overrides::Instances;
+
+/// The label every applied object carries.
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+/// Its value.
+pub const MANAGED_BY_VALUE: &str = "mcctl";
+/// The label naming the workspace that owns an object.
+pub const WORKSPACE_LABEL: &str = "mcctl.io/workspace";
+
+/// Namespaces that exist on every cluster and are never created implicitly.
+const BUILT_IN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// What every cluster should hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DesiredState {
+    /// Per cluster (every declared cluster appears, possibly empty).
+    pub clusters: BTreeMap<ClusterName, DesiredCluster>,
+}
+
+/// What one cluster should hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DesiredCluster {
+    /// Objects by identity.
+    pub objects: BTreeMap<ObjectRef, DesiredObject>,
+}
+
+/// One object as it will be applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredObject {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// The manifest to apply.
+    pub manifest: Value,
+    /// The apply wave.
+    pub wave: usize,
+    /// sha256 of the canonical JSON of `manifest`.
+    pub digest: String,
+    /// A namespace created because objects need it, not declared.
+    pub implicit: bool,
+    /// Deleted (rather than orphaned) when it leaves config, even for protected kinds.
+    pub prune: bool,
+}
+
+impl DesiredObject {
+    /// The order of objects inside a cluster's wave: kinds in Helm's order, then by address.
+    #[must_use]
+    pub fn order_key<'a>(&self, object: &'a ObjectRef) -> (usize, usize, &'a ObjectRef) {
+        (self.wave, kind_rank(&object.kind), object)
+    }
+}
+
+/// sha256 of the canonical JSON of a value (keys sorted, no whitespace), as `sha256:<hex>`.
+#[must_use]
+pub fn digest(value: &Value) -> String {
+    // serde_json's map is ordered by key, so this is canonical.
+    let canonical = serde_json::to_vec(value).unwrap_or_default();
+    let hash = Sha256::digest(&canonical);
+    let mut hex = String::with_capacity(71);
+    hex.push_str("sha256:");
+    for byte in hash {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
+/// Renders the desired state.
+#[must_use]
+pub fn render(model: &Model, instances: &Instances, graph: &DependencyGraph) -> DesiredState {
+    let mut clusters: BTreeMap<ClusterName, DesiredCluster> = model
+        .clusters
+        .iter()
+        .map(|cluster| (cluster.name.clone(), DesiredCluster::default()))
+        .collect();
+    for instance in &instances.items {
+        let Some(template) = model.template(&instance.object) else {
+            continue;
+        };
+        let mut manifest = instance.manifest.clone();
+        clean(&mut manifest);
+        label(&mut manifest, &model.workspace);
+        let object = DesiredObject {
+            api_version: template.api_version.clone(),
+            digest: digest(&manifest),
+            manifest,
+            wave: graph.wave(&instance.object),
+            implicit: false,
+            prune: template.prune,
+        };
+        clusters
+            .entry(instance.cluster.clone())
+            .or_default()
+            .objects
+            .insert(instance.object.clone(), object);
+    }
+    for desired in clusters.values_mut() {
+        add_implicit_namespaces(desired, &model.workspace);
+    }
+    DesiredState { clusters }
+}
+
+/// Removes fields the API server owns and mcctl's own annotations.
+fn clean(manifest: &mut Value) {
+    let Some(object) = manifest.as_object_mut() else {
+        return;
+    };
+    object.remove("status");
+    if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
+        for field in ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+            metadata.remove(field);
+        }
+        if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
+            annotations.retain(|key, _| !key.starts_with("mcctl.io/"));
+            if annotations.is_empty() {
+                metadata.remove("annotations");
+            }
+        }
+    }
+}
+
+/// Adds the ownership labels.
+fn label(manifest: &mut Value, workspace: &str) {
+    let Some(object) = manifest.as_object_mut() else {
+        return;
+    };
+    let metadata = object
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(metadata) = metadata.as_object_mut() else {
+        return;
+    };
+    let labels = metadata
+        .entry("labels")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(labels) = labels.as_object_mut() {
+        labels.insert(MANAGED_BY_LABEL.into(), Value::String(MANAGED_BY_VALUE.into()));
+        labels.insert(WORKSPACE_LABEL.into(), Value::String(workspace.to_owned()));
+    }
+}
+
+fn add_implicit_namespaces(desired: &mut DesiredCluster, workspace: &str) {
+    let declared: BTreeSet<&str> = desired
+        .objects
+        .keys()
+        .filter(|object| object.group.is_empty() && object.kind == "Namespace")
+        .map(|object| object.name.as_str())
+        .collect();
+    let needed: BTreeSet<String> = desired
+        .objects
+        .keys()
+        .filter_map(|object| object.namespace.as_deref())
+        .filter(|namespace| !declared.contains(namespace) && !BUILT_IN_NAMESPACES.contains(namespace))
+        .map(str::to_owned)
+        .collect();
+    for namespace in needed {
+        let mut manifest = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": namespace},
+        });
+        label(&mut manifest, workspace);
+        desired.objects.insert(
+            ObjectRef::new("v1", "Namespace", None, namespace),
+            DesiredObject {
+                api_version: "v1".into(),
+                digest: digest(&manifest),
+                manifest,
+                wave: 0,
+                implicit: true,
+                prune: false,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::diag::Diagnostics;
+    use crate::scheduler::{Inputs, schedule};
+    use crate::testing::model_from_yaml;
+
+    fn desired(yaml: &str) -> DesiredState {
+        let model = model_from_yaml(yaml);
+        let mut diagnostics = Diagnostics::new();
+        let graph = crate::graph::build(&model, &mut diagnostics);
+        let statuses = BTreeMap::new();
+        let previous = BTreeMap::new();
+        let placement = schedule(&model, Inputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+        let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
+        assert!(!diagnostics.has_errors());
+        render(&model, &instances, &graph)
+    }
+
+    const WORKSPACE: &str = r"
+apiVersion: mcctl.io/v1alpha1
+kind: Workspace
+metadata: {name: shop}
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: eu-1}
+spec: {syncMode: Pull}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web
+  namespace: shop
+  uid: 1234
+  resourceVersion: '99'
+  annotations: {mcctl.io/depends-on: core/Service/shop/web, team: a}
+data: {a: b}
+status: {}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: all}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}, {apiVersion: v1, kind: Service}]
+";
+
+    #[test]
+    fn objects_are_labelled_and_cleaned() {
+        let state = desired(WORKSPACE);
+        let eu = &state.clusters[&ClusterName::new("eu-1")];
+        let config_map = &eu.objects[&"core/ConfigMap/shop/web".parse().unwrap()];
+        assert_eq!(
+            config_map.manifest,
+            serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": "web",
+                    "namespace": "shop",
+                    "annotations": {"team": "a"},
+                    "labels": {"app.kubernetes.io/managed-by": "mcctl", "mcctl.io/workspace": "shop"}
+                },
+                "data": {"a": "b"}
+            })
+        );
+        assert_eq!(config_map.digest, digest(&config_map.manifest));
+        // The ConfigMap waits for the Service it depends on.
+        assert_eq!(config_map.wave, 1);
+    }
+
+    #[test]
+    fn undeclared_namespaces_are_created_implicitly() {
+        let state = desired(WORKSPACE);
+        let eu = &state.clusters[&ClusterName::new("eu-1")];
+        let namespace = &eu.objects[&"core/Namespace/_/shop".parse().unwrap()];
+        assert!(namespace.implicit);
+        assert_eq!(namespace.wave, 0);
+        assert_eq!(namespace.manifest["metadata"]["labels"]["mcctl.io/workspace"], "shop");
+    }
+
+    #[test]
+    fn digests_are_stable_and_key_order_independent() {
+        let a: Value = serde_json::from_str(r#"{"b": 1, "a": {"y": 2, "x": 1}}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"a": {"x": 1, "y": 2}, "b": 1}"#).unwrap();
+        assert_eq!(digest(&a), digest(&b));
+        assert!(digest(&a).starts_with("sha256:"));
+        assert_eq!(digest(&a).len(), 71);
+    }
+}
