@@ -20,6 +20,7 @@ pub mod graph;
 pub mod scheduler;
 pub mod overrides;
 pub mod desired;
+pub mod state;
 
 #[cfg(test)]
 mod testing;

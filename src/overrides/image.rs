@@ -6,7 +6,9 @@ use serde_json::Value;
 use crate::model::{ImageComponent, ImageOverrider, PatchOperator};
 
 /// An image reference split as Karmada's `imageparser` splits it:
-/// `[host[:port]/]repository[:tag|@digest]`, with no `docker.io` normalisation.
+/// `[host[:port]/]repository[:tag][@digest]`, with no `docker.io` normalisation. A reference with
+/// both a tag and a digest keeps both unless the tag itself is changed (upstream
+/// `imageoverride_test.go` `TestOverrideTaggedDigest`; older Karmada kept only the tag).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
     /// Registry host (and port), empty when absent.
@@ -59,19 +61,19 @@ impl Image {
 }
 
 impl std::fmt::Display for Image {
-    /// `host/repository:tag`, or `…@digest` when there is no tag (a tag wins over a digest).
+    /// `host/repository:tag@digest`, each part only when present.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if !self.host.is_empty() {
             write!(f, "{}/", self.host)?;
         }
         f.write_str(&self.repository)?;
         if !self.tag.is_empty() {
-            write!(f, ":{}", self.tag)
-        } else if !self.digest.is_empty() {
-            write!(f, "@{}", self.digest)
-        } else {
-            Ok(())
+            write!(f, ":{}", self.tag)?;
         }
+        if !self.digest.is_empty() {
+            write!(f, "@{}", self.digest)?;
+        }
+        Ok(())
     }
 }
 
@@ -114,12 +116,10 @@ pub fn override_image(reference: &str, overrider: &ImageOverrider) -> String {
             image.set_tag_or_digest(&combined);
         }
         (ImageComponent::Tag, PatchOperator::Replace) => image.set_tag_or_digest(value),
+        // Removing the version drops tag and digest alike (upstream `TestOverrideTaggedDigest`).
         (ImageComponent::Tag, PatchOperator::Remove) => {
-            if image.tag.is_empty() {
-                image.digest.clear();
-            } else {
-                image.tag.clear();
-            }
+            image.tag.clear();
+            image.digest.clear();
         }
     }
     image.to_string()
@@ -195,11 +195,16 @@ mod tests {
         assert_eq!(Image::parse("nginx").to_string(), "nginx");
     }
 
+    /// Upstream `imageoverride_test.go` `TestOverrideTaggedDigest`.
     #[test]
-    fn a_tag_wins_over_a_digest() {
-        let digest = "sha256:".to_owned() + &"a".repeat(64);
-        assert_eq!(Image::parse(&format!("nginx:1.25@{digest}")).to_string(), "nginx:1.25");
-        assert_eq!(Image::parse(&format!("nginx@{digest}")).to_string(), format!("nginx@{digest}"));
+    fn tagged_digests_keep_both_until_the_tag_changes() {
+        let digest = "sha256:50d858e0985ecc7f60418aaf0cc5ab587f42c2570a884095a9e8ccacd0f6545c";
+        let image = format!("registry.example/team/app:v1@{digest}");
+        let run = |component, operator, value: &str| override_image(&image, &overrider(component, operator, value));
+        assert_eq!(run(ImageComponent::Registry, PatchOperator::Replace, "mirror.example"), format!("mirror.example/team/app:v1@{digest}"));
+        assert_eq!(run(ImageComponent::Repository, PatchOperator::Replace, "other/app"), format!("registry.example/other/app:v1@{digest}"));
+        assert_eq!(run(ImageComponent::Tag, PatchOperator::Replace, "v2"), "registry.example/team/app:v2");
+        assert_eq!(run(ImageComponent::Tag, PatchOperator::Remove, ""), "registry.example/team/app");
     }
 
     #[test]

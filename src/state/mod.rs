@@ -1,0 +1,283 @@
+//! State: what mcctl applied where, kept in the workspace to be committed (DESIGN.md §6).
+//!
+//! [`State`] is the model; [`local`] stores it as `mcctl.state/` (one shard per cluster,
+//! deterministic JSON, atomic writes) and [`lock`] guards each shard with an OS lock.
+//! Credentials never reach the state, and Secret values are kept only as keyed digests.
+
+pub mod local;
+pub mod lock;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::model::ClusterStatus;
+
+/// The state format version this build reads and writes.
+pub const STATE_VERSION: u32 = 1;
+
+/// Failures reading, writing or locking state.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A state file could not be read.
+    #[error("cannot read state file `{path}`")]
+    ReadStateFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A state file is not valid state JSON.
+    #[error("state file `{path}` is corrupt: {source}")]
+    ParseStateFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A state file was written by a newer mcctl.
+    #[error("state file `{path}` has format version {version}; this mcctl reads version {STATE_VERSION}")]
+    VersionTooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its version.
+        version: u32,
+    },
+    /// A shard belongs to another state (its lineage differs from `workspace.json`).
+    #[error("state file `{path}` has lineage `{found}` but the workspace state has `{expected}`")]
+    LineageMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The workspace's lineage.
+        expected: String,
+        /// The shard's lineage.
+        found: String,
+    },
+    /// A state file could not be written.
+    #[error("cannot write state file `{path}`")]
+    WriteStateFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another process holds a shard's lock.
+    #[error("the state of cluster `{cluster}` is locked by {holder}")]
+    LockHeld {
+        /// The cluster.
+        cluster: ClusterName,
+        /// Who holds it, from the lock info.
+        holder: String,
+        /// The lock id, for `force-unlock`.
+        id: Option<String>,
+    },
+    /// A lock file could not be opened or locked.
+    #[error("cannot lock `{path}`")]
+    LockFile {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `force-unlock` found no lock with that id.
+    #[error("no lock with id `{id}` in `{dir}`")]
+    LockNotFound {
+        /// The id asked for.
+        id: String,
+        /// The locks folder.
+        dir: PathBuf,
+    },
+    /// `force-unlock` refused because the process still holds the lock.
+    #[error("lock `{id}` on cluster `{cluster}` is still held by a running process (pid {pid})")]
+    LockStillHeld {
+        /// The lock id.
+        id: String,
+        /// The cluster.
+        cluster: ClusterName,
+        /// The holder's pid, from the lock info.
+        pid: u32,
+    },
+}
+
+/// `workspace.json`: written once, names the state's lineage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceFile {
+    /// Format version.
+    pub version: u32,
+    /// A UUID shared by every shard of this state.
+    pub lineage: String,
+}
+
+/// `clusters/<cluster>.json`: everything known about one cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Format version.
+    pub version: u32,
+    /// The state's lineage.
+    pub lineage: String,
+    /// Bumped on every write of this shard.
+    pub serial: u64,
+    /// The workspace name the shard was written under.
+    pub workspace: String,
+    /// The cluster's last known status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ClusterStatus>,
+    /// When the cluster was first seen unreachable, if it still is (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreachable_since: Option<String>,
+    /// Where templates were placed: template → replicas (null for non-workloads).
+    #[serde(default)]
+    pub placements: BTreeMap<ObjectRef, Option<u32>>,
+    /// What mcctl applied to the cluster.
+    #[serde(default)]
+    pub objects: BTreeMap<ObjectRef, ObjectRecord>,
+}
+
+impl Shard {
+    /// An empty shard of a lineage.
+    #[must_use]
+    pub fn new(lineage: &str, workspace: &str) -> Self {
+        Self {
+            version: STATE_VERSION,
+            lineage: lineage.to_owned(),
+            serial: 0,
+            workspace: workspace.to_owned(),
+            status: None,
+            unreachable_since: None,
+            placements: BTreeMap::new(),
+            objects: BTreeMap::new(),
+        }
+    }
+}
+
+/// What mcctl applied for one object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectRecord {
+    /// `apiVersion` applied.
+    pub api_version: String,
+    /// sha256 of the canonical applied JSON.
+    pub digest: String,
+    /// The apply wave.
+    #[serde(default)]
+    pub wave: usize,
+    /// Created because objects needed the namespace, not declared.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub implicit: bool,
+    /// Server uid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// Server resourceVersion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+    /// Server generation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    /// The applied manifest, Secret values replaced by keyed digests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<Value>,
+}
+
+/// The whole state: the lineage and every shard.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    /// The lineage, once any state was written.
+    pub lineage: Option<String>,
+    /// Shards by cluster.
+    pub shards: BTreeMap<ClusterName, Shard>,
+}
+
+impl State {
+    /// The record of an object on a cluster.
+    #[must_use]
+    pub fn object(&self, cluster: &ClusterName, object: &ObjectRef) -> Option<&ObjectRecord> {
+        self.shards.get(cluster)?.objects.get(object)
+    }
+
+    /// Where each template was placed, across shards.
+    #[must_use]
+    pub fn placements(&self) -> BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>> {
+        let mut placements: BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>> = BTreeMap::new();
+        for (cluster, shard) in &self.shards {
+            for (object, replicas) in &shard.placements {
+                placements
+                    .entry(object.clone())
+                    .or_default()
+                    .insert(cluster.clone(), *replicas);
+            }
+        }
+        placements
+    }
+
+    /// Every shard's serial, for saved plans.
+    #[must_use]
+    pub fn serials(&self) -> BTreeMap<ClusterName, u64> {
+        self.shards
+            .iter()
+            .map(|(cluster, shard)| (cluster.clone(), shard.serial))
+            .collect()
+    }
+}
+
+/// Whether an object is a Secret (whose values never reach state or output).
+#[must_use]
+pub fn is_secret(object: &ObjectRef) -> bool {
+    object.group.is_empty() && object.kind == "Secret"
+}
+
+/// A Secret manifest with each `data`/`stringData` value replaced by a digest keyed with the
+/// lineage and the key, so that a change is visible in the state without the value being there.
+#[must_use]
+pub fn redact_secret(manifest: &Value, lineage: &str) -> Value {
+    let mut redacted = manifest.clone();
+    for field in ["data", "stringData"] {
+        if let Some(Value::Object(values)) = redacted.get_mut(field) {
+            for (key, value) in values.iter_mut() {
+                let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                let mut hasher = Sha256::new();
+                hasher.update(lineage.as_bytes());
+                hasher.update([0]);
+                hasher.update(key.as_bytes());
+                hasher.update([0]);
+                hasher.update(text.as_bytes());
+                let hex: String = hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect();
+                *value = Value::String(format!("sha256:{hex}"));
+            }
+        }
+    }
+    redacted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_values_become_keyed_digests() {
+        let secret = serde_json::json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}, "stringData": {"token": "t"}});
+        let redacted = redact_secret(&secret, "lineage-a");
+        let text = redacted.to_string();
+        assert!(!text.contains("aHVudGVyMg=="));
+        assert!(redacted["data"]["password"].as_str().unwrap().starts_with("sha256:"));
+        // The same value under another lineage or key gives another digest.
+        assert_ne!(redact_secret(&secret, "lineage-b")["data"]["password"], redacted["data"]["password"]);
+        assert_ne!(redacted["stringData"]["token"], redacted["data"]["password"]);
+    }
+
+    #[test]
+    fn shards_serialize_with_object_addresses_as_keys() {
+        let mut shard = Shard::new("l", "shop");
+        shard.placements.insert("apps/Deployment/default/web".parse().unwrap(), Some(3));
+        let json = serde_json::to_value(&shard).unwrap();
+        assert_eq!(json["placements"]["apps/Deployment/default/web"], 3);
+        let back: Shard = serde_json::from_value(json).unwrap();
+        assert_eq!(back, shard);
+    }
+}
