@@ -153,7 +153,7 @@ impl<'de> Deserialize<'de> for ObjectRef {
 }
 
 /// The name of a member cluster.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ClusterName(String);
 

@@ -21,6 +21,7 @@ pub mod scheduler;
 pub mod overrides;
 pub mod desired;
 pub mod state;
+pub mod cluster;
 
 #[cfg(test)]
 mod testing;

@@ -1,0 +1,210 @@
+//! The directory backend (Pull): one YAML file per object, for a GitOps agent to sync.
+//!
+//! Layout: `<dir>/<namespace or _cluster>/<kind-lowercase>.<group or core>.<name>.yaml`.
+//! Reading the directory back is the refresh, so hand edits show up as drift. Writes are atomic.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::{ApplyMode, ClusterClient, Comparison, Discovery, Error, Health, KindRef, has_labels, object_ref_of};
+
+/// A cluster that is a directory of manifests.
+#[derive(Debug, Clone)]
+pub struct DirCluster {
+    name: ClusterName,
+    dir: PathBuf,
+}
+
+impl DirCluster {
+    /// A cluster named `name` writing to `dir`.
+    #[must_use]
+    pub fn new(name: ClusterName, dir: PathBuf) -> Self {
+        Self { name, dir }
+    }
+
+    /// The file that holds an object.
+    #[must_use]
+    pub fn path_of(&self, object: &ObjectRef) -> PathBuf {
+        self.dir
+            .join(object.namespace.as_deref().unwrap_or("_cluster"))
+            .join(file_name(object))
+    }
+
+    fn read_object(path: &Path) -> Result<Value, Error> {
+        let text = fs::read_to_string(path).map_err(|source| Error::Io { action: "read", path: path.to_path_buf(), source })?;
+        let options = serde_saphyr::options! { legacy_octal_numbers: true, with_snippet: false };
+        let value: Value = serde_saphyr::from_str_with_options(&text, options)
+            .map_err(|error| Error::InvalidObject { path: path.to_path_buf(), message: error.to_string() })?;
+        if object_ref_of(&value).is_none() {
+            return Err(Error::InvalidObject {
+                path: path.to_path_buf(),
+                message: "it needs `apiVersion`, `kind` and `metadata.name`".to_owned(),
+            });
+        }
+        Ok(value)
+    }
+}
+
+fn file_name(object: &ObjectRef) -> String {
+    format!("{}.{}.{}.yaml", object.kind.to_lowercase(), object.group_or_core(), object.name)
+}
+
+impl ClusterClient for DirCluster {
+    fn name(&self) -> &ClusterName {
+        &self.name
+    }
+
+    fn comparison(&self) -> Comparison {
+        Comparison::Exact
+    }
+
+    async fn discover(&self) -> Result<Discovery, Error> {
+        // A directory knows nothing about the cluster behind it; it only has to be usable.
+        match fs::metadata(&self.dir) {
+            Ok(metadata) if !metadata.is_dir() => Err(Error::Unreachable {
+                cluster: self.name.clone(),
+                reason: format!("`{}` is not a directory", self.dir.display()),
+            }),
+            _ => Ok(Discovery::default()),
+        }
+    }
+
+    async fn list(&self, kind: &KindRef, labels: &BTreeMap<String, String>) -> Result<Vec<Value>, Error> {
+        let probe = ObjectRef::new(&kind.api_version, kind.kind.clone(), None, String::new());
+        let prefix = format!("{}.{}.", probe.kind.to_lowercase(), probe.group_or_core());
+        let mut objects = Vec::new();
+        let namespaces = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(objects),
+            Err(source) => return Err(Error::Io { action: "read", path: self.dir.clone(), source }),
+        };
+        let mut paths = Vec::new();
+        for namespace in namespaces.flatten() {
+            let Ok(files) = fs::read_dir(namespace.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let name = file.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(&prefix) && name.ends_with(".yaml") {
+                    paths.push(file.path());
+                }
+            }
+        }
+        paths.sort();
+        for path in paths {
+            let object = Self::read_object(&path)?;
+            if object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str()) && has_labels(&object, labels) {
+                objects.push(object);
+            }
+        }
+        Ok(objects)
+    }
+
+    async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {
+        let Some((object, _)) = object_ref_of(manifest) else {
+            return Err(Error::InvalidObject { path: self.dir.clone(), message: "the manifest has no identity".to_owned() });
+        };
+        if mode == ApplyMode::DryRun {
+            return Ok(manifest.clone());
+        }
+        let path = self.path_of(&object);
+        let error = |source| Error::Io { action: "write", path: path.clone(), source };
+        let parent = path.parent().unwrap_or(&self.dir);
+        fs::create_dir_all(parent).map_err(error)?;
+        let text = serde_saphyr::to_string(manifest).map_err(|serialize| error(std::io::Error::other(serialize.to_string())))?;
+        let mut file = tempfile::Builder::new().prefix(".tmp-").tempfile_in(parent).map_err(error)?;
+        file.write_all(text.as_bytes()).map_err(error)?;
+        file.as_file().sync_all().map_err(error)?;
+        file.persist(&path).map_err(|persist| error(persist.error))?;
+        Ok(manifest.clone())
+    }
+
+    async fn delete(&self, object: &ObjectRef, _api_version: &str) -> Result<(), Error> {
+        let path = self.path_of(object);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(Error::Io { action: "delete", path, source }),
+        }
+        // Drop the namespace folder once it is empty, so the tree mirrors what is declared.
+        if let Some(parent) = path.parent() {
+            if fs::read_dir(parent).is_ok_and(|mut entries| entries.next().is_none()) {
+                let _ = fs::remove_dir(parent);
+            }
+        }
+        Ok(())
+    }
+
+    async fn health(&self, _object: &ObjectRef, _api_version: &str) -> Result<Health, Error> {
+        Ok(Health::NotObservable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn labels() -> BTreeMap<String, String> {
+        BTreeMap::from([("app.kubernetes.io/managed-by".to_owned(), "mcctl".to_owned())])
+    }
+
+    #[tokio::test]
+    async fn apply_list_and_delete_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = DirCluster::new(ClusterName::new("eu-1"), dir.path().join("out/eu-1"));
+        let deployment = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default", "labels": {"app.kubernetes.io/managed-by": "mcctl"}},
+            "spec": {"replicas": 4}
+        });
+        let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"app.kubernetes.io/managed-by": "mcctl"}}});
+        cluster.apply(&deployment, ApplyMode::Commit).await.unwrap();
+        cluster.apply(&namespace, ApplyMode::Commit).await.unwrap();
+        assert!(dir.path().join("out/eu-1/default/deployment.apps.web.yaml").is_file());
+        assert!(dir.path().join("out/eu-1/_cluster/namespace.core.shop.yaml").is_file());
+        let kind = KindRef { api_version: "apps/v1".into(), kind: "Deployment".into() };
+        assert_eq!(cluster.list(&kind, &labels()).await.unwrap(), [deployment.clone()]);
+        let object: ObjectRef = "apps/Deployment/default/web".parse().unwrap();
+        cluster.delete(&object, "apps/v1").await.unwrap();
+        cluster.delete(&object, "apps/v1").await.unwrap();
+        assert!(cluster.list(&kind, &labels()).await.unwrap().is_empty());
+        assert!(!dir.path().join("out/eu-1/default").exists());
+    }
+
+    #[tokio::test]
+    async fn objects_without_the_labels_are_not_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = DirCluster::new(ClusterName::new("a"), dir.path().to_path_buf());
+        let foreign = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}});
+        cluster.apply(&foreign, ApplyMode::Commit).await.unwrap();
+        let kind = KindRef { api_version: "v1".into(), kind: "ConfigMap".into() };
+        assert!(cluster.list(&kind, &labels()).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_broken_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = DirCluster::new(ClusterName::new("a"), dir.path().to_path_buf());
+        fs::create_dir_all(dir.path().join("default")).unwrap();
+        fs::write(dir.path().join("default/configmap.core.x.yaml"), "kind: [").unwrap();
+        let kind = KindRef { api_version: "v1".into(), kind: "ConfigMap".into() };
+        let error = cluster.list(&kind, &labels()).await.unwrap_err();
+        assert!(error.to_string().contains("configmap.core.x.yaml"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn dry_runs_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = DirCluster::new(ClusterName::new("a"), dir.path().join("out"));
+        let object = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}});
+        cluster.apply(&object, ApplyMode::DryRun).await.unwrap();
+        assert!(!dir.path().join("out").exists());
+    }
+}

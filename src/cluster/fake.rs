@@ -1,0 +1,101 @@
+//! An in-memory cluster for tests, with failures that can be switched on per object.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::{ApplyMode, ClusterClient, Comparison, Discovery, Error, Health, KindRef, has_labels, object_ref_of};
+
+/// A cluster that keeps objects in memory.
+#[derive(Debug, Default)]
+pub struct FakeCluster {
+    name: ClusterName,
+    objects: Mutex<BTreeMap<ObjectRef, Value>>,
+    failing: Mutex<BTreeSet<ObjectRef>>,
+    unreachable: Mutex<bool>,
+}
+
+impl FakeCluster {
+    /// An empty cluster.
+    #[must_use]
+    pub fn new(name: &str) -> Self {
+        Self { name: ClusterName::new(name), ..Self::default() }
+    }
+
+    /// Makes applying `object` fail.
+    pub fn fail_on(&self, object: ObjectRef) {
+        self.failing.lock().expect("lock").insert(object);
+    }
+
+    /// Makes every call fail as unreachable.
+    pub fn set_unreachable(&self, unreachable: bool) {
+        *self.unreachable.lock().expect("lock") = unreachable;
+    }
+
+    /// A copy of the stored objects.
+    #[must_use]
+    pub fn objects(&self) -> BTreeMap<ObjectRef, Value> {
+        self.objects.lock().expect("lock").clone()
+    }
+
+    fn check_reachable(&self) -> Result<(), Error> {
+        if *self.unreachable.lock().expect("lock") {
+            return Err(Error::Unreachable { cluster: self.name.clone(), reason: "switched off by the test".into() });
+        }
+        Ok(())
+    }
+}
+
+impl ClusterClient for FakeCluster {
+    fn name(&self) -> &ClusterName {
+        &self.name
+    }
+
+    fn comparison(&self) -> Comparison {
+        Comparison::Exact
+    }
+
+    async fn discover(&self) -> Result<Discovery, Error> {
+        self.check_reachable()?;
+        Ok(Discovery::default())
+    }
+
+    async fn list(&self, kind: &KindRef, labels: &BTreeMap<String, String>) -> Result<Vec<Value>, Error> {
+        self.check_reachable()?;
+        Ok(self
+            .objects
+            .lock()
+            .expect("lock")
+            .values()
+            .filter(|object| object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str()) && has_labels(object, labels))
+            .cloned()
+            .collect())
+    }
+
+    async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {
+        self.check_reachable()?;
+        let Some((object, _)) = object_ref_of(manifest) else {
+            return Err(Error::Rejected { cluster: self.name.clone(), object: "core/Unknown/_/unknown".parse().expect("address"), message: "no identity".into() });
+        };
+        if self.failing.lock().expect("lock").contains(&object) {
+            return Err(Error::Rejected { cluster: self.name.clone(), object, message: "rejected by the test".into() });
+        }
+        if mode == ApplyMode::Commit {
+            self.objects.lock().expect("lock").insert(object, manifest.clone());
+        }
+        Ok(manifest.clone())
+    }
+
+    async fn delete(&self, object: &ObjectRef, _api_version: &str) -> Result<(), Error> {
+        self.check_reachable()?;
+        self.objects.lock().expect("lock").remove(object);
+        Ok(())
+    }
+
+    async fn health(&self, _object: &ObjectRef, _api_version: &str) -> Result<Health, Error> {
+        self.check_reachable()?;
+        Ok(Health::Ready)
+    }
+}

@@ -1,0 +1,220 @@
+//! Clusters: the [`ClusterClient`] trait and its backends (DESIGN.md §7).
+//!
+//! [`dir`] writes rendered manifests to a directory a GitOps agent syncs (Pull); [`fake`] keeps
+//! objects in memory for tests. [`Client`] dispatches to a backend without boxing futures.
+
+pub mod dir;
+pub mod fake;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::model::{Access, Cluster, ClusterStatus};
+
+/// Failures talking to a cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The cluster cannot be reached at all.
+    #[error("cluster `{cluster}` is unreachable: {reason}")]
+    Unreachable {
+        /// The cluster.
+        cluster: ClusterName,
+        /// Why.
+        reason: String,
+    },
+    /// A file of a directory cluster could not be read or written.
+    #[error("cannot {action} `{path}`")]
+    Io {
+        /// `read`, `write` or `delete`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file of a directory cluster is not a valid object.
+    #[error("`{path}` is not a valid Kubernetes object: {message}")]
+    InvalidObject {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The cluster refused an object.
+    #[error("cluster `{cluster}` rejected `{object}`: {message}")]
+    Rejected {
+        /// The cluster.
+        cluster: ClusterName,
+        /// The object.
+        object: ObjectRef,
+        /// Why.
+        message: String,
+    },
+    /// A way of reaching clusters that this build cannot use yet.
+    #[error("cluster `{cluster}`: {what} is not supported yet")]
+    NotSupported {
+        /// The cluster.
+        cluster: ClusterName,
+        /// What.
+        what: String,
+    },
+}
+
+/// A kind to list: its `apiVersion` and kind.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KindRef {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// Kind.
+    pub kind: String,
+}
+
+/// Whether to change the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// Apply for real.
+    Commit,
+    /// Validate only.
+    DryRun,
+}
+
+/// How a live object compares with a desired one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// The live object is exactly what was applied (a directory): any difference is drift.
+    Exact,
+}
+
+/// The readiness of an applied object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Ready.
+    Ready,
+    /// Not ready yet.
+    Progressing(String),
+    /// Will not become ready.
+    Failed(String),
+    /// The backend cannot observe health (a GitOps agent applies the object later).
+    NotObservable,
+}
+
+/// What discovery learned about a cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovery {
+    /// Live status; fields the backend cannot know stay `None`.
+    pub status: ClusterStatus,
+}
+
+/// Talks to one cluster. Every method is one round of I/O; callers bound their parallelism.
+pub trait ClusterClient: Send + Sync {
+    /// The cluster's name.
+    fn name(&self) -> &ClusterName;
+
+    /// How live objects compare with desired ones.
+    fn comparison(&self) -> Comparison;
+
+    /// Reads the cluster's status.
+    fn discover(&self) -> impl Future<Output = Result<Discovery, Error>> + Send;
+
+    /// Lists the objects of a kind carrying every label of `labels`.
+    fn list(&self, kind: &KindRef, labels: &BTreeMap<String, String>) -> impl Future<Output = Result<Vec<Value>, Error>> + Send;
+
+    /// Creates or updates an object; returns the object as stored.
+    fn apply(&self, manifest: &Value, mode: ApplyMode) -> impl Future<Output = Result<Value, Error>> + Send;
+
+    /// Deletes an object; deleting a missing object succeeds.
+    fn delete(&self, object: &ObjectRef, api_version: &str) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Reads the health of an applied object.
+    fn health(&self, object: &ObjectRef, api_version: &str) -> impl Future<Output = Result<Health, Error>> + Send;
+}
+
+/// Any backend.
+#[derive(Debug)]
+pub enum Client {
+    /// A directory (Pull).
+    Dir(dir::DirCluster),
+    /// In memory (tests).
+    Fake(fake::FakeCluster),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $client:ident => $call:expr) => {
+        match $self {
+            Client::Dir($client) => $call,
+            Client::Fake($client) => $call,
+        }
+    };
+}
+
+impl ClusterClient for Client {
+    fn name(&self) -> &ClusterName {
+        dispatch!(self, client => client.name())
+    }
+
+    fn comparison(&self) -> Comparison {
+        dispatch!(self, client => client.comparison())
+    }
+
+    async fn discover(&self) -> Result<Discovery, Error> {
+        dispatch!(self, client => client.discover().await)
+    }
+
+    async fn list(&self, kind: &KindRef, labels: &BTreeMap<String, String>) -> Result<Vec<Value>, Error> {
+        dispatch!(self, client => client.list(kind, labels).await)
+    }
+
+    async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {
+        dispatch!(self, client => client.apply(manifest, mode).await)
+    }
+
+    async fn delete(&self, object: &ObjectRef, api_version: &str) -> Result<(), Error> {
+        dispatch!(self, client => client.delete(object, api_version).await)
+    }
+
+    async fn health(&self, object: &ObjectRef, api_version: &str) -> Result<Health, Error> {
+        dispatch!(self, client => client.health(object, api_version).await)
+    }
+}
+
+/// The client for a declared cluster, or `None` for an offline cluster.
+pub fn connect(cluster: &Cluster, workspace: &Path) -> Result<Option<Client>, Error> {
+    match &cluster.access {
+        Access::Directory(directory) => Ok(Some(Client::Dir(dir::DirCluster::new(
+            cluster.name.clone(),
+            workspace.join(directory),
+        )))),
+        Access::Kubeconfig { .. } => Err(Error::NotSupported {
+            cluster: cluster.name.clone(),
+            what: "reaching a cluster through a kubeconfig (Push)".to_owned(),
+        }),
+        Access::Offline => Ok(None),
+    }
+}
+
+/// Whether every label of `wanted` is on the object.
+#[must_use]
+pub fn has_labels(object: &Value, wanted: &BTreeMap<String, String>) -> bool {
+    let labels = object.pointer("/metadata/labels");
+    wanted.iter().all(|(key, value)| {
+        labels
+            .and_then(|labels| labels.get(key))
+            .and_then(Value::as_str)
+            == Some(value.as_str())
+    })
+}
+
+/// The identity of a manifest.
+#[must_use]
+pub fn object_ref_of(manifest: &Value) -> Option<(ObjectRef, String)> {
+    let api_version = manifest.get("apiVersion")?.as_str()?;
+    let kind = manifest.get("kind")?.as_str()?;
+    let name = manifest.pointer("/metadata/name")?.as_str()?;
+    let namespace = manifest.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_owned);
+    Some((ObjectRef::new(api_version, kind, namespace, name), api_version.to_owned()))
+}
