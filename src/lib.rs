@@ -22,6 +22,8 @@ pub mod overrides;
 pub mod desired;
 pub mod state;
 pub mod cluster;
+pub mod refresh;
+pub mod plan;
 
 #[cfg(test)]
 mod testing;

@@ -171,6 +171,9 @@ pub struct ObjectRecord {
     /// Created because objects needed the namespace, not declared.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,
+    /// Delete it even though its kind is protected, once config stops declaring it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prune: bool,
     /// Server uid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,

@@ -1,0 +1,126 @@
+//! Saved plans (`plan --out FILE`, `apply FILE`): what was planned, against which state and
+//! inputs, so that apply can refuse a plan that no longer holds (DESIGN.md §6).
+//!
+//! A saved plan holds no Secret values: it keeps each change's target digest, and apply renders
+//! the objects again from the (unchanged) inputs and checks that every digest still matches.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::desired::DesiredState;
+use crate::diag::Sources;
+use crate::plan::{Action, Plan};
+
+/// The saved-plan format version.
+pub const SAVED_PLAN_VERSION: u32 = 1;
+
+/// A plan written to a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    /// Format version.
+    pub format_version: u32,
+    /// The mcctl version that wrote it.
+    pub mcctl_version: String,
+    /// The workspace name.
+    pub workspace: String,
+    /// The state's lineage when planned (none for a first apply).
+    pub lineage: Option<String>,
+    /// Every shard's serial when planned.
+    pub serials: BTreeMap<ClusterName, u64>,
+    /// sha256 of every input file, by path.
+    pub inputs: BTreeMap<String, String>,
+    /// The planned changes, in apply order.
+    pub changes: Vec<SavedChange>,
+    /// The plan as `plan --json` shows it (Secret values redacted), for reading.
+    pub plan: serde_json::Value,
+}
+
+/// One planned change, by target digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedChange {
+    /// Cluster.
+    pub cluster: ClusterName,
+    /// Object.
+    pub object: ObjectRef,
+    /// Action, as in the plan JSON.
+    pub action: String,
+    /// Digest of the object after apply (none for deletes).
+    pub digest: Option<String>,
+}
+
+/// sha256 of every source file, keyed by its path.
+#[must_use]
+pub fn input_digests(sources: &Sources) -> BTreeMap<String, String> {
+    sources
+        .iter()
+        .map(|(_, file)| {
+            let hash = Sha256::digest(file.text.as_bytes());
+            let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
+            (file.path.display().to_string(), format!("sha256:{hex}"))
+        })
+        .collect()
+}
+
+/// The changes of a plan as saved.
+#[must_use]
+pub fn saved_changes(plan: &Plan) -> Vec<SavedChange> {
+    plan.changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp)
+        .map(|change| SavedChange {
+            cluster: change.cluster.clone(),
+            object: change.object.clone(),
+            action: change.action.as_str().to_owned(),
+            digest: change.after.as_ref().map(crate::desired::digest),
+        })
+        .collect()
+}
+
+/// Why a saved plan cannot be applied any more, if it cannot. `desired` is the desired state
+/// rendered again from the current inputs.
+#[must_use]
+pub fn staleness(saved: &SavedPlan, lineage: Option<&str>, serials: &BTreeMap<ClusterName, u64>, inputs: &BTreeMap<String, String>, desired: &DesiredState) -> Option<String> {
+    if saved.format_version != SAVED_PLAN_VERSION {
+        return Some(format!("it has format version {}, this mcctl reads {SAVED_PLAN_VERSION}", saved.format_version));
+    }
+    if saved.lineage.is_some() && saved.lineage.as_deref() != lineage {
+        return Some("the state was replaced (its lineage differs)".to_owned());
+    }
+    for (cluster, serial) in serials {
+        if saved.serials.get(cluster) != Some(serial) {
+            return Some(format!("the state of cluster `{cluster}` changed since the plan was made"));
+        }
+    }
+    for cluster in saved.serials.keys() {
+        if !serials.contains_key(cluster) {
+            return Some(format!("the state of cluster `{cluster}` was removed since the plan was made"));
+        }
+    }
+    for (path, digest) in inputs {
+        match saved.inputs.get(path) {
+            None => return Some(format!("`{path}` is new since the plan was made")),
+            Some(saved_digest) if saved_digest != digest => return Some(format!("`{path}` changed since the plan was made")),
+            Some(_) => {}
+        }
+    }
+    for path in saved.inputs.keys() {
+        if !inputs.contains_key(path) {
+            return Some(format!("`{path}` was removed since the plan was made"));
+        }
+    }
+    for change in &saved.changes {
+        let Some(digest) = &change.digest else { continue };
+        let now = desired
+            .clusters
+            .get(&change.cluster)
+            .and_then(|cluster| cluster.objects.get(&change.object))
+            .map(|object| &object.digest);
+        if now != Some(digest) {
+            return Some(format!("`{}@{}` would no longer be applied as planned", change.object, change.cluster));
+        }
+    }
+    None
+}

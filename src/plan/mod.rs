@@ -1,0 +1,575 @@
+//! Stage 8, diff: desired state + state + observed state → [`Plan`], every change apply will
+//! make, in the order it will make them.
+//!
+//! Pure. An object is compared with what the cluster holds when the cluster was refreshed, else
+//! with the state's record. Deletes only touch what the state says mcctl applied and the live
+//! labels confirm; protected kinds are orphaned unless pruning is asked for (DESIGN.md §4).
+
+pub mod file;
+pub mod json;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::Comparison;
+use crate::desired::{DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL, digest};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::kind_rank;
+use crate::model::template::is_protected;
+use crate::model::{ClusterStatus, Model, PolicyId};
+use crate::refresh::{ObservedCluster, ObservedState};
+use crate::scheduler::{BindingSource, Placement};
+use crate::state::{ObjectRecord, State};
+
+/// What apply does to one object on one cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    /// Create it.
+    Create,
+    /// Change it in place.
+    Update,
+    /// Delete and create it (an immutable field changes).
+    Replace,
+    /// Delete it.
+    Delete,
+    /// Leave it as it is.
+    NoOp,
+}
+
+impl Action {
+    /// The JSON spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Replace => "replace",
+            Self::Delete => "delete",
+            Self::NoOp => "no-op",
+        }
+    }
+
+    /// Terraform's symbol.
+    #[must_use]
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Create => "+",
+            Self::Update => "~",
+            Self::Replace => "-/+",
+            Self::Delete => "-",
+            Self::NoOp => " ",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One planned change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The cluster.
+    pub cluster: ClusterName,
+    /// The object.
+    pub object: ObjectRef,
+    /// Its `apiVersion`.
+    pub api_version: String,
+    /// What happens.
+    pub action: Action,
+    /// Whether the live object differs from what mcctl last applied.
+    pub drift: bool,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+    /// The object now (live, or the state's copy when not refreshed).
+    pub before: Option<Value>,
+    /// The object after apply.
+    pub after: Option<Value>,
+    /// The apply wave.
+    pub wave: usize,
+    /// A namespace created because objects need it.
+    pub implicit: bool,
+}
+
+impl Change {
+    /// The order apply uses: wave, cluster, Helm's kind order, address.
+    #[must_use]
+    pub fn order_key(&self) -> (usize, &ClusterName, usize, &ObjectRef) {
+        (self.wave, &self.cluster, kind_rank(&self.object.kind), &self.object)
+    }
+}
+
+/// An object mcctl stops managing without deleting it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orphan {
+    /// The cluster.
+    pub cluster: ClusterName,
+    /// The object.
+    pub object: ObjectRef,
+    /// Why it is left in place.
+    pub reason: String,
+}
+
+/// How a cluster takes part in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterMode {
+    /// Refreshed: changes compare with what it holds.
+    Live,
+    /// Not refreshed (`--refresh=false`): changes compare with the state.
+    FromState,
+    /// Could not be reached: planned from the state, never pruned, skipped only by
+    /// `--allow-unreachable`.
+    Unreachable,
+    /// Declared without a way to reach it: planned against, never applied.
+    Offline,
+    /// No longer declared: its objects are orphaned and its shard removed.
+    Removed,
+}
+
+/// A template's placement, as the plan shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingView {
+    /// The template.
+    pub object: ObjectRef,
+    /// Its `apiVersion`.
+    pub api_version: String,
+    /// The policy that placed it.
+    pub policy: Option<PolicyId>,
+    /// Whether it is a Namespace propagated without a policy.
+    pub auto_namespace: bool,
+    /// Clusters and replicas now.
+    pub clusters: Vec<(ClusterName, Option<u32>)>,
+    /// Clusters and replicas at the last apply, if the state knows.
+    pub previous: Option<Vec<(ClusterName, Option<u32>)>>,
+}
+
+/// Change counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Creates.
+    pub create: usize,
+    /// Updates.
+    pub update: usize,
+    /// Replaces.
+    pub replace: usize,
+    /// Deletes.
+    pub delete: usize,
+    /// Unchanged objects.
+    pub no_op: usize,
+}
+
+/// Everything apply will do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The workspace name.
+    pub workspace: String,
+    /// Every template's placement, sorted by address.
+    pub bindings: Vec<BindingView>,
+    /// Every object's change, no-ops included, in apply order.
+    pub changes: Vec<Change>,
+    /// Objects left in place and dropped from the state.
+    pub orphans: Vec<Orphan>,
+    /// State records to drop because the object is already gone.
+    pub forget: Vec<(ClusterName, ObjectRef)>,
+    /// How each cluster takes part.
+    pub clusters: BTreeMap<ClusterName, ClusterMode>,
+    /// The status to record per cluster.
+    pub statuses: BTreeMap<ClusterName, ClusterStatus>,
+    /// Where each template goes, per cluster (written to the state with the objects).
+    pub placements: BTreeMap<ClusterName, BTreeMap<ObjectRef, Option<u32>>>,
+    /// Whether the state needs writing even if no object changes.
+    pub state_outdated: bool,
+}
+
+impl Plan {
+    /// Counts of each action.
+    #[must_use]
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for change in &self.changes {
+            match change.action {
+                Action::Create => summary.create += 1,
+                Action::Update => summary.update += 1,
+                Action::Replace => summary.replace += 1,
+                Action::Delete => summary.delete += 1,
+                Action::NoOp => summary.no_op += 1,
+            }
+        }
+        summary
+    }
+
+    /// Whether apply would change any cluster.
+    #[must_use]
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|change| change.action != Action::NoOp) || !self.orphans.is_empty()
+    }
+
+    /// Whether any change fixes drift.
+    #[must_use]
+    pub fn has_drift(&self) -> bool {
+        self.changes.iter().any(|change| change.drift)
+    }
+}
+
+/// What the diff compares.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The model (workspace name, clusters, templates).
+    pub model: &'a Model,
+    /// The scheduling result.
+    pub placement: &'a Placement,
+    /// What each cluster should hold.
+    pub desired: &'a DesiredState,
+    /// What mcctl applied before.
+    pub state: &'a State,
+    /// What refresh saw; clusters absent from it were not refreshed.
+    pub observed: &'a ObservedState,
+    /// The clusters that could not be reached (by discovery or listing), with the reason.
+    pub unreachable: &'a BTreeMap<ClusterName, String>,
+    /// Status to record per cluster.
+    pub statuses: &'a BTreeMap<ClusterName, ClusterStatus>,
+    /// Whether clusters were refreshed at all.
+    pub refreshed: bool,
+    /// Whether this plan destroys everything (`destroy`).
+    pub destroy: bool,
+    /// Delete protected kinds too.
+    pub include_protected: bool,
+}
+
+/// Fields that cannot change in place, by (group, kind).
+const IMMUTABLE: &[(&str, &str, &[&str])] = &[
+    ("apps", "Deployment", &["/spec/selector"]),
+    ("apps", "ReplicaSet", &["/spec/selector"]),
+    ("apps", "DaemonSet", &["/spec/selector"]),
+    ("apps", "StatefulSet", &["/spec/selector", "/spec/serviceName", "/spec/volumeClaimTemplates", "/spec/podManagementPolicy"]),
+    ("batch", "Job", &["/spec/selector", "/spec/template", "/spec/completionMode"]),
+    ("", "Service", &["/spec/clusterIP", "/spec/clusterIPs"]),
+    ("", "PersistentVolumeClaim", &["/spec/storageClassName", "/spec/accessModes", "/spec/volumeName", "/spec/volumeMode"]),
+    ("rbac.authorization.k8s.io", "RoleBinding", &["/roleRef"]),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding", &["/roleRef"]),
+];
+
+/// The immutable field that changes between `before` and `after`, if any.
+#[must_use]
+pub fn immutable_change(object: &ObjectRef, before: &Value, after: &Value) -> Option<String> {
+    let mut fields: Vec<&str> = IMMUTABLE
+        .iter()
+        .filter(|(group, kind, _)| *group == object.group && *kind == object.kind)
+        .flat_map(|(_, _, fields)| fields.iter().copied())
+        .collect();
+    // ConfigMaps and Secrets marked immutable cannot change their data.
+    if object.group.is_empty() && matches!(object.kind.as_str(), "ConfigMap" | "Secret") && before.get("immutable") == Some(&Value::Bool(true)) {
+        fields.extend(["/data", "/binaryData", "/stringData"]);
+    }
+    fields
+        .into_iter()
+        .find(|field| before.pointer(field).is_some() && before.pointer(field) != after.pointer(field))
+        .map(str::to_owned)
+}
+
+fn is_ours(object: &Value, workspace: &str) -> bool {
+    let labels = object.pointer("/metadata/labels");
+    let label = |key: &str| labels.and_then(|labels| labels.get(key)).and_then(Value::as_str);
+    label(MANAGED_BY_LABEL) == Some(MANAGED_BY_VALUE) && label(WORKSPACE_LABEL) == Some(workspace)
+}
+
+/// Computes the plan.
+#[must_use]
+pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
+    let workspace = &inputs.model.workspace;
+    for (cluster, shard) in &inputs.state.shards {
+        if shard.workspace != *workspace && !shard.objects.is_empty() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "mcctl::plan::workspace_renamed",
+                    format!("the state of cluster `{cluster}` was written by workspace `{}`, this is `{workspace}`", shard.workspace),
+                )
+                .with_cluster(cluster.to_string())
+                .with_help("renaming a workspace orphans what the old name applied: its objects carry the old `mcctl.io/workspace` label and will not be pruned"),
+            );
+        }
+    }
+    let previous = inputs.state.placements();
+    let bindings = binding_views(inputs, &previous);
+    let mut plan = Plan {
+        workspace: workspace.clone(),
+        bindings,
+        changes: Vec::new(),
+        orphans: Vec::new(),
+        forget: Vec::new(),
+        clusters: BTreeMap::new(),
+        statuses: inputs.statuses.clone(),
+        placements: BTreeMap::new(),
+        state_outdated: false,
+    };
+    let mut clusters: BTreeSet<&ClusterName> = inputs.desired.clusters.keys().collect();
+    clusters.extend(inputs.state.shards.keys());
+    let empty = crate::desired::DesiredCluster::default();
+    for cluster in clusters {
+        let declared = inputs.model.cluster(cluster.as_str());
+        let mode = match (declared, inputs.observed.clusters.get(cluster)) {
+            (None, _) => ClusterMode::Removed,
+            (Some(_), Some(ObservedCluster::Listed { .. })) => ClusterMode::Live,
+            (Some(_), Some(ObservedCluster::Failed(_))) => continue,
+            (Some(_), Some(ObservedCluster::Unreachable(_))) => ClusterMode::Unreachable,
+            (Some(_), None) if inputs.unreachable.contains_key(cluster) => ClusterMode::Unreachable,
+            (Some(declared), None) if inputs.refreshed && declared.access == crate::model::Access::Offline => ClusterMode::Offline,
+            (Some(_), None) => ClusterMode::FromState,
+        };
+        plan.clusters.insert(cluster.clone(), mode);
+        let desired = if inputs.destroy { &empty } else { inputs.desired.clusters.get(cluster).unwrap_or(&empty) };
+        let observed = match inputs.observed.clusters.get(cluster) {
+            Some(ObservedCluster::Listed { comparison, objects }) => Some((*comparison, objects)),
+            _ => None,
+        };
+        plan_cluster(inputs, cluster, mode, desired, observed, &previous, &mut plan);
+    }
+    plan.changes.sort_by(|a, b| {
+        // Deletes run after everything else, in reverse order.
+        let a_delete = a.action == Action::Delete;
+        let b_delete = b.action == Action::Delete;
+        match (a_delete, b_delete) {
+            (false, false) => a.order_key().cmp(&b.order_key()),
+            (true, true) => b.order_key().cmp(&a.order_key()),
+            (false, true) => std::cmp::Ordering::Less,
+            (true, false) => std::cmp::Ordering::Greater,
+        }
+    });
+    plan
+}
+
+fn binding_views(inputs: Inputs<'_>, previous: &BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>>) -> Vec<BindingView> {
+    if inputs.destroy {
+        return Vec::new();
+    }
+    inputs
+        .placement
+        .bindings
+        .iter()
+        .map(|binding| BindingView {
+            object: binding.object.clone(),
+            api_version: binding.api_version.clone(),
+            policy: binding.policy().cloned(),
+            auto_namespace: binding.source == BindingSource::NamespaceAutoPropagation,
+            clusters: binding.targets.iter().map(|target| (target.cluster.clone(), target.replicas)).collect(),
+            previous: if inputs.state.shards.is_empty() {
+                None
+            } else {
+                Some(
+                    previous
+                        .get(&binding.object)
+                        .map(|clusters| clusters.iter().map(|(cluster, replicas)| (cluster.clone(), *replicas)).collect())
+                        .unwrap_or_default(),
+                )
+            },
+        })
+        .collect()
+}
+
+fn placement_reason(
+    previous: &BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>>,
+    object: &ObjectRef,
+    cluster: &ClusterName,
+    replicas: Option<u32>,
+    has_state: bool,
+) -> Option<String> {
+    let before = previous.get(object).and_then(|clusters| clusters.get(cluster));
+    match (before, replicas) {
+        (None, _) if has_state => Some("placement: newly placed on this cluster".to_owned()),
+        (Some(Some(before)), Some(after)) if *before != after => Some(format!("placement: replicas {before} → {after}")),
+        _ => None,
+    }
+}
+
+#[expect(clippy::too_many_lines, reason = "one decision table per object, kept in one place")]
+fn plan_cluster(
+    inputs: Inputs<'_>,
+    cluster: &ClusterName,
+    mode: ClusterMode,
+    desired: &crate::desired::DesiredCluster,
+    observed: Option<(Comparison, &BTreeMap<ObjectRef, Value>)>,
+    previous: &BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>>,
+    plan: &mut Plan,
+) {
+    let workspace = &inputs.model.workspace;
+    let shard = inputs.state.shards.get(cluster);
+    let records = shard.map(|shard| &shard.objects);
+    let mut placements = BTreeMap::new();
+    if !inputs.destroy {
+        for binding in &inputs.placement.bindings {
+            if let Some(target) = binding.targets.iter().find(|target| &target.cluster == cluster) {
+                placements.insert(binding.object.clone(), target.replicas);
+            }
+        }
+    }
+    if shard.map(|shard| &shard.placements) != Some(&placements) && !(shard.is_none() && placements.is_empty()) {
+        plan.state_outdated = true;
+    }
+    plan.placements.insert(cluster.clone(), placements.clone());
+
+    if mode == ClusterMode::Removed {
+        for object in records.into_iter().flat_map(BTreeMap::keys) {
+            plan.orphans.push(Orphan {
+                cluster: cluster.clone(),
+                object: object.clone(),
+                reason: format!("cluster `{cluster}` is no longer declared; its objects are left as they are"),
+            });
+        }
+        plan.state_outdated = true;
+        return;
+    }
+
+    for (object, wanted) in &desired.objects {
+        let record = records.and_then(|records| records.get(object));
+        let live = observed.map(|(_, objects)| objects.get(object));
+        let mut change = Change {
+            cluster: cluster.clone(),
+            object: object.clone(),
+            api_version: wanted.api_version.clone(),
+            action: Action::NoOp,
+            drift: false,
+            reasons: Vec::new(),
+            before: None,
+            after: Some(wanted.manifest.clone()),
+            wave: wanted.wave,
+            implicit: wanted.implicit,
+        };
+        let placement_reason = placement_reason(previous, object, cluster, placements.get(object).copied().flatten(), shard.is_some())
+            .filter(|_| !wanted.implicit);
+        match live {
+            Some(None) => {
+                change.action = Action::Create;
+                if record.is_some() {
+                    change.drift = true;
+                    change.reasons.push("drift: deleted outside mcctl".to_owned());
+                } else {
+                    change.reasons.push(placement_reason.unwrap_or_else(|| if wanted.implicit { "namespace needed by objects on this cluster".to_owned() } else { "new object".to_owned() }));
+                }
+            }
+            Some(Some(live)) => {
+                change.before = Some(live.clone());
+                if *live != wanted.manifest {
+                    change.action = match immutable_change(object, live, &wanted.manifest) {
+                        Some(field) => {
+                            change.reasons.push(format!("`{field}` cannot change in place"));
+                            Action::Replace
+                        }
+                        None => Action::Update,
+                    };
+                    let live_digest = digest(live);
+                    match record {
+                        Some(record) => {
+                            change.drift = record.digest != live_digest;
+                            if record.digest != wanted.digest {
+                                change.reasons.push(placement_reason.clone().unwrap_or_else(|| "config changed".to_owned()));
+                            }
+                            if change.drift {
+                                change.reasons.push("drift: changed outside mcctl since the last apply".to_owned());
+                            }
+                        }
+                        None => change.reasons.push("exists on the cluster but not in the state: mcctl takes it over".to_owned()),
+                    }
+                } else if record_outdated(record, wanted) {
+                    plan.state_outdated = true;
+                }
+            }
+            None => {
+                // Not refreshed: compare with the state's record.
+                match record {
+                    None => {
+                        change.action = Action::Create;
+                        change.reasons.push(placement_reason.unwrap_or_else(|| if wanted.implicit { "namespace needed by objects on this cluster".to_owned() } else { "new object".to_owned() }));
+                    }
+                    Some(record) => {
+                        change.before = record.manifest.clone();
+                        if record.digest != wanted.digest {
+                            change.action = match record.manifest.as_ref().and_then(|before| immutable_change(object, before, &wanted.manifest)) {
+                                Some(field) => {
+                                    change.reasons.push(format!("`{field}` cannot change in place"));
+                                    Action::Replace
+                                }
+                                None => Action::Update,
+                            };
+                            change.reasons.push(placement_reason.unwrap_or_else(|| "config changed".to_owned()));
+                        } else if record_outdated(Some(record), wanted) {
+                            plan.state_outdated = true;
+                        }
+                    }
+                }
+            }
+        }
+        plan.changes.push(change);
+    }
+
+    for (object, record) in records.into_iter().flatten() {
+        if desired.objects.contains_key(object) {
+            continue;
+        }
+        if mode == ClusterMode::Unreachable || mode == ClusterMode::Offline {
+            // Never prune what cannot be seen.
+            continue;
+        }
+        let why = if inputs.destroy {
+            "destroy".to_owned()
+        } else if inputs.model.template(object).is_some() {
+            "no longer placed on this cluster".to_owned()
+        } else if record.implicit {
+            "no object needs this namespace anymore".to_owned()
+        } else {
+            "not declared anymore".to_owned()
+        };
+        let live = observed.map(|(_, objects)| objects.get(object));
+        if let Some(None) = live {
+            plan.forget.push((cluster.clone(), object.clone()));
+            plan.state_outdated = true;
+            continue;
+        }
+        if is_protected(object) && !record.prune && !inputs.include_protected {
+            plan.orphans.push(Orphan {
+                cluster: cluster.clone(),
+                object: object.clone(),
+                reason: format!("{why}; `{}` is a protected kind, left in place (set `mcctl.io/prune: \"true\"` or use `destroy --include-protected` to delete it)", object.kind),
+            });
+            continue;
+        }
+        let before = match live {
+            Some(Some(live)) => {
+                if !is_ours(live, workspace) {
+                    plan.orphans.push(Orphan {
+                        cluster: cluster.clone(),
+                        object: object.clone(),
+                        reason: format!("{why}; its live labels do not say workspace `{workspace}` owns it, so it is left in place"),
+                    });
+                    continue;
+                }
+                Some(live.clone())
+            }
+            _ => record.manifest.clone(),
+        };
+        plan.changes.push(Change {
+            cluster: cluster.clone(),
+            object: object.clone(),
+            api_version: record.api_version.clone(),
+            action: Action::Delete,
+            drift: false,
+            reasons: vec![why],
+            before,
+            after: None,
+            wave: record.wave,
+            implicit: record.implicit,
+        });
+    }
+}
+
+/// Whether the state's record of an unchanged object needs rewriting.
+fn record_outdated(record: Option<&ObjectRecord>, wanted: &DesiredObject) -> bool {
+    record.is_none_or(|record| record.digest != wanted.digest || record.wave != wanted.wave || record.implicit != wanted.implicit || record.prune != wanted.prune)
+}
+
+#[cfg(test)]
+mod tests;

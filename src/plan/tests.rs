@@ -1,0 +1,280 @@
+//! Diff tests: a small model, a hand-made state and hand-made live objects.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::*;
+use crate::desired::render;
+use crate::scheduler::{Inputs as ScheduleInputs, schedule};
+use crate::state::{ObjectRecord, Shard};
+use crate::testing::model_from_yaml;
+
+const WORKSPACE: &str = r"
+apiVersion: mcctl.io/v1alpha1
+kind: Workspace
+metadata: {name: shop}
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: eu-1, annotations: {mcctl.io/directory: out/eu-1}}
+spec: {syncMode: Pull}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {replicas: 2, selector: {matchLabels: {app: web}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web}
+data: {a: b}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: all}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}, {apiVersion: v1, kind: ConfigMap}]
+";
+
+struct Fixture {
+    model: Model,
+    placement: Placement,
+    desired: DesiredState,
+}
+
+fn fixture(yaml: &str) -> Fixture {
+    let model = model_from_yaml(yaml);
+    let mut diagnostics = Diagnostics::new();
+    let graph = crate::graph::build(&model, &mut diagnostics);
+    let statuses = BTreeMap::new();
+    let previous = BTreeMap::new();
+    let placement = schedule(&model, ScheduleInputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+    let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
+    let desired = render(&model, &instances, &graph);
+    Fixture { model, placement, desired }
+}
+
+fn eu() -> ClusterName {
+    ClusterName::new("eu-1")
+}
+
+fn object(text: &str) -> ObjectRef {
+    text.parse().unwrap()
+}
+
+/// The state after applying `fixture` exactly.
+fn applied_state(fixture: &Fixture) -> State {
+    let mut shard = Shard::new("lineage", "shop");
+    for (object, desired) in &fixture.desired.clusters[&eu()].objects {
+        shard.objects.insert(object.clone(), ObjectRecord {
+            api_version: desired.api_version.clone(),
+            digest: desired.digest.clone(),
+            wave: desired.wave,
+            implicit: desired.implicit,
+            prune: desired.prune,
+            uid: None,
+            resource_version: None,
+            generation: None,
+            manifest: Some(desired.manifest.clone()),
+        });
+    }
+    for binding in &fixture.placement.bindings {
+        for target in &binding.targets {
+            shard.placements.insert(binding.object.clone(), target.replicas);
+        }
+    }
+    State { lineage: Some("lineage".into()), shards: BTreeMap::from([(eu(), shard)]) }
+}
+
+fn live_of(fixture: &Fixture) -> BTreeMap<ObjectRef, Value> {
+    fixture.desired.clusters[&eu()].objects.iter().map(|(object, desired)| (object.clone(), desired.manifest.clone())).collect()
+}
+
+fn observed(objects: BTreeMap<ObjectRef, Value>) -> ObservedState {
+    ObservedState { clusters: BTreeMap::from([(eu(), ObservedCluster::Listed { comparison: Comparison::Exact, objects })]) }
+}
+
+fn run(fixture: &Fixture, state: &State, observed: &ObservedState, refreshed: bool) -> (Plan, Diagnostics) {
+    let mut diagnostics = Diagnostics::new();
+    let unreachable = BTreeMap::new();
+    let statuses = BTreeMap::new();
+    let plan = diff(
+        Inputs {
+            model: &fixture.model,
+            placement: &fixture.placement,
+            desired: &fixture.desired,
+            state,
+            observed,
+            unreachable: &unreachable,
+            statuses: &statuses,
+            refreshed,
+            destroy: false,
+            include_protected: false,
+        },
+        &mut diagnostics,
+    );
+    (plan, diagnostics)
+}
+
+fn actions(plan: &Plan) -> Vec<String> {
+    plan.changes.iter().filter(|change| change.action != Action::NoOp).map(|change| format!("{} {}", change.action, change.object)).collect()
+}
+
+#[test]
+fn a_first_plan_creates_everything() {
+    let fixture = fixture(WORKSPACE);
+    let (plan, _) = run(&fixture, &State::default(), &observed(BTreeMap::new()), true);
+    assert_eq!(actions(&plan), ["create core/ConfigMap/default/web", "create apps/Deployment/default/web"]);
+    assert_eq!(plan.summary().create, 2);
+    assert!(plan.bindings[0].previous.is_none());
+}
+
+#[test]
+fn an_applied_workspace_has_no_changes() {
+    let fixture = fixture(WORKSPACE);
+    let state = applied_state(&fixture);
+    let (plan, _) = run(&fixture, &state, &observed(live_of(&fixture)), true);
+    assert!(!plan.has_changes());
+    assert!(!plan.state_outdated);
+    assert_eq!(plan.summary().no_op, 2);
+}
+
+#[test]
+fn live_edits_are_drift() {
+    let fixture = fixture(WORKSPACE);
+    let state = applied_state(&fixture);
+    let mut live = live_of(&fixture);
+    live.get_mut(&object("core/ConfigMap/default/web")).unwrap()["data"]["a"] = json!("edited");
+    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    let change = plan.changes.iter().find(|change| change.action == Action::Update).unwrap();
+    assert!(change.drift);
+    assert_eq!(change.reasons, ["drift: changed outside mcctl since the last apply"]);
+    assert!(plan.has_drift());
+}
+
+#[test]
+fn objects_deleted_by_hand_are_recreated_as_drift() {
+    let fixture = fixture(WORKSPACE);
+    let state = applied_state(&fixture);
+    let mut live = live_of(&fixture);
+    live.remove(&object("core/ConfigMap/default/web"));
+    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    assert_eq!(actions(&plan), ["create core/ConfigMap/default/web"]);
+    assert!(plan.changes[0].drift);
+}
+
+#[test]
+fn removed_templates_are_deleted_when_the_labels_confirm() {
+    let fixture = fixture(WORKSPACE);
+    let mut state = applied_state(&fixture);
+    let mut live = live_of(&fixture);
+    let old = object("core/ConfigMap/default/old");
+    let old_manifest = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old", "namespace": "default", "labels": {"app.kubernetes.io/managed-by": "mcctl", "mcctl.io/workspace": "shop"}}});
+    let foreign = object("core/ConfigMap/default/foreign");
+    let foreign_manifest = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "foreign", "namespace": "default"}});
+    for (object, manifest) in [(&old, &old_manifest), (&foreign, &foreign_manifest)] {
+        state.shards.get_mut(&eu()).unwrap().objects.insert(object.clone(), ObjectRecord {
+            api_version: "v1".into(), digest: digest(manifest), wave: 0, implicit: false, prune: false,
+            uid: None, resource_version: None, generation: None, manifest: Some(manifest.clone()),
+        });
+        live.insert(object.clone(), manifest.clone());
+    }
+    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    assert_eq!(actions(&plan), ["delete core/ConfigMap/default/old"]);
+    assert_eq!(plan.changes.last().unwrap().reasons, ["not declared anymore"]);
+    assert_eq!(plan.orphans.len(), 1);
+    assert_eq!(plan.orphans[0].object, foreign);
+}
+
+#[test]
+fn protected_kinds_are_orphaned_and_gone_objects_forgotten() {
+    let fixture = fixture(WORKSPACE);
+    let mut state = applied_state(&fixture);
+    let mut live = live_of(&fixture);
+    let namespace = object("core/Namespace/_/old");
+    let manifest = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "old", "labels": {"app.kubernetes.io/managed-by": "mcctl", "mcctl.io/workspace": "shop"}}});
+    let gone = object("core/ConfigMap/default/gone");
+    let shard = state.shards.get_mut(&eu()).unwrap();
+    for object in [&namespace, &gone] {
+        shard.objects.insert(object.clone(), ObjectRecord {
+            api_version: "v1".into(), digest: digest(&manifest), wave: 0, implicit: false, prune: false,
+            uid: None, resource_version: None, generation: None, manifest: None,
+        });
+    }
+    live.insert(namespace.clone(), manifest);
+    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    assert!(actions(&plan).is_empty());
+    assert_eq!(plan.orphans[0].object, namespace);
+    assert!(plan.orphans[0].reason.contains("protected kind"));
+    assert_eq!(plan.forget, [(eu(), gone)]);
+    assert!(plan.state_outdated);
+}
+
+#[test]
+fn without_refresh_the_state_is_the_reference() {
+    let fixture = fixture(WORKSPACE);
+    let state = applied_state(&fixture);
+    let (plan, _) = run(&fixture, &state, &ObservedState::default(), false);
+    assert!(!plan.has_changes());
+    let changed = fixture_with_replicas(3);
+    let (plan, _) = run(&changed, &state, &ObservedState::default(), false);
+    assert_eq!(actions(&plan), ["update apps/Deployment/default/web"]);
+    assert_eq!(plan.changes.iter().find(|change| change.action == Action::Update).unwrap().reasons, ["placement: replicas 2 → 3"]);
+    assert_eq!(plan.bindings[0].previous.as_deref(), Some(&[(eu(), Some(2))][..]));
+}
+
+fn fixture_with_replicas(replicas: u32) -> Fixture {
+    fixture(&WORKSPACE.replace("replicas: 2", &format!("replicas: {replicas}")))
+}
+
+#[test]
+fn immutable_fields_force_a_replace() {
+    let fixture = fixture(WORKSPACE);
+    let state = applied_state(&fixture);
+    let mut live = live_of(&fixture);
+    live.get_mut(&object("apps/Deployment/default/web")).unwrap()["spec"]["selector"] = json!({"matchLabels": {"app": "old"}});
+    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    let change = plan.changes.iter().find(|change| change.action != Action::NoOp).unwrap();
+    assert_eq!(change.action, Action::Replace);
+    assert_eq!(change.reasons[0], "`/spec/selector` cannot change in place");
+}
+
+#[test]
+fn deletes_come_last_in_reverse_order() {
+    let fixture = fixture(WORKSPACE);
+    let mut state = applied_state(&fixture);
+    let labels = json!({"app.kubernetes.io/managed-by": "mcctl", "mcctl.io/workspace": "shop"});
+    let mut live = BTreeMap::new();
+    for (text, wave) in [("core/ConfigMap/default/a", 0), ("apps/Deployment/default/b", 1)] {
+        let object = object(text);
+        let manifest = json!({"apiVersion": "v1", "kind": object.kind, "metadata": {"name": object.name, "namespace": "default", "labels": labels}});
+        state.shards.get_mut(&eu()).unwrap().objects.insert(object.clone(), ObjectRecord {
+            api_version: "v1".into(), digest: digest(&manifest), wave, implicit: false, prune: false,
+            uid: None, resource_version: None, generation: None, manifest: None,
+        });
+        live.insert(object, manifest);
+    }
+    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    assert_eq!(
+        actions(&plan),
+        [
+            "create core/ConfigMap/default/web",
+            "create apps/Deployment/default/web",
+            "delete apps/Deployment/default/b",
+            "delete core/ConfigMap/default/a",
+        ]
+    );
+}
+
+#[test]
+fn secret_values_never_reach_the_plan_json() {
+    let fixture = fixture(&format!(
+        "{WORKSPACE}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: token}}\ndata: {{password: aHVudGVyMg==}}\n---\napiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {{name: secrets}}\nspec:\n  resourceSelectors: [{{apiVersion: v1, kind: Secret}}]\n"
+    ));
+    let (plan, diagnostics) = run(&fixture, &State::default(), &observed(BTreeMap::new()), true);
+    let json = json::render(Some(&plan), &diagnostics, &crate::diag::Sources::default(), json::JsonOptions::default());
+    let text = json.to_string();
+    assert!(!text.contains("aHVudGVyMg=="));
+    assert!(text.contains("(sensitive)"));
+}

@@ -1,0 +1,142 @@
+//! Stage 7, refresh: ask the clusters what they are and what they hold → [`ObservedState`].
+//!
+//! Discovery comes first (the scheduler needs statuses); listing comes after rendering, one
+//! LIST per kind per cluster, by the ownership labels (DESIGN.md §4). Clusters are asked in
+//! parallel, at most `parallelism` at a time; one cluster's failure never blocks the others.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::{Client, ClusterClient, Comparison, Discovery, KindRef, object_ref_of};
+
+/// The clients of the reachable clusters.
+pub type Clients = BTreeMap<ClusterName, Arc<Client>>;
+
+/// What refresh saw.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObservedState {
+    /// Per cluster that has a client.
+    pub clusters: BTreeMap<ClusterName, ObservedCluster>,
+}
+
+/// What refresh saw of one cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObservedCluster {
+    /// The managed objects on the cluster.
+    Listed {
+        /// How to compare them with desired objects.
+        comparison: Comparison,
+        /// Objects by identity.
+        objects: BTreeMap<ObjectRef, Value>,
+    },
+    /// The cluster could not be asked.
+    Unreachable(String),
+    /// The cluster answered, but not with valid objects.
+    Failed(String),
+}
+
+/// Discovers every cluster, in parallel.
+pub async fn discover(clients: &Clients, parallelism: usize) -> BTreeMap<ClusterName, Result<Discovery, String>> {
+    run_all(clients, parallelism, |client| async move {
+        client.discover().await.map_err(|error| error.to_string())
+    })
+    .await
+}
+
+/// Lists, on each cluster, the objects of the given kinds that carry `labels`.
+pub async fn observe(
+    clients: &Clients,
+    kinds: &BTreeMap<ClusterName, BTreeSet<KindRef>>,
+    labels: &BTreeMap<String, String>,
+    parallelism: usize,
+) -> ObservedState {
+    let kinds = Arc::new(kinds.clone());
+    let labels = Arc::new(labels.clone());
+    let results = run_all(clients, parallelism, move |client| {
+        let kinds = Arc::clone(&kinds);
+        let labels = Arc::clone(&labels);
+        async move {
+            let mut objects = BTreeMap::new();
+            for kind in kinds.get(client.name()).into_iter().flatten() {
+                match client.list(kind, &labels).await {
+                    Ok(listed) => {
+                        for object in listed {
+                            if let Some((object_ref, _)) = object_ref_of(&object) {
+                                objects.insert(object_ref, object);
+                            }
+                        }
+                    }
+                    Err(crate::cluster::Error::Unreachable { reason, .. }) => return ObservedCluster::Unreachable(reason),
+                    Err(error) => return ObservedCluster::Failed(error.to_string()),
+                }
+            }
+            ObservedCluster::Listed { comparison: client.comparison(), objects }
+        }
+    })
+    .await;
+    ObservedState { clusters: results }
+}
+
+async fn run_all<T, F, Fut>(clients: &Clients, parallelism: usize, task: F) -> BTreeMap<ClusterName, T>
+where
+    T: Send + 'static,
+    F: Fn(Arc<Client>) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let semaphore = Arc::new(Semaphore::new(parallelism.max(1)));
+    let mut set = JoinSet::new();
+    for (name, client) in clients {
+        let future = task(Arc::clone(client));
+        let semaphore = Arc::clone(&semaphore);
+        let name = name.clone();
+        set.spawn(async move {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = semaphore.acquire_owned().await;
+            (name, future.await)
+        });
+    }
+    let mut results = BTreeMap::new();
+    while let Some(joined) = set.join_next().await {
+        if let Ok((name, result)) = joined {
+            results.insert(name, result);
+        }
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::fake::FakeCluster;
+    use crate::cluster::ApplyMode;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn lists_only_labelled_objects_and_reports_unreachable_clusters() {
+        let a = FakeCluster::new("a");
+        let mine = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default", "labels": {"mcctl.io/workspace": "shop"}}});
+        let theirs = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y", "namespace": "default"}});
+        a.apply(&mine, ApplyMode::Commit).await.unwrap();
+        a.apply(&theirs, ApplyMode::Commit).await.unwrap();
+        let b = FakeCluster::new("b");
+        b.set_unreachable(true);
+        let clients: Clients = [(ClusterName::new("a"), Arc::new(Client::Fake(a))), (ClusterName::new("b"), Arc::new(Client::Fake(b)))].into();
+        let kind = KindRef { api_version: "v1".into(), kind: "ConfigMap".into() };
+        let kinds = [(ClusterName::new("a"), BTreeSet::from([kind.clone()])), (ClusterName::new("b"), BTreeSet::from([kind]))].into();
+        let labels = [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
+        let observed = observe(&clients, &kinds, &labels, 4).await;
+        match &observed.clusters[&ClusterName::new("a")] {
+            ObservedCluster::Listed { objects, .. } => assert_eq!(objects.keys().map(ToString::to_string).collect::<Vec<_>>(), ["core/ConfigMap/default/x"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(observed.clusters[&ClusterName::new("b")], ObservedCluster::Unreachable(_)));
+        let discovered = discover(&clients, 1).await;
+        assert!(discovered[&ClusterName::new("a")].is_ok());
+        assert!(discovered[&ClusterName::new("b")].is_err());
+    }
+}
