@@ -24,6 +24,7 @@ pub mod state;
 pub mod cluster;
 pub mod refresh;
 pub mod plan;
+pub mod apply;
 
 #[cfg(test)]
 mod testing;

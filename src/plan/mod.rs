@@ -94,6 +94,8 @@ pub struct Change {
     pub wave: usize,
     /// A namespace created because objects need it.
     pub implicit: bool,
+    /// Delete it even if its kind is protected, once config stops declaring it.
+    pub prune: bool,
 }
 
 impl Change {
@@ -438,6 +440,7 @@ fn plan_cluster(
             after: Some(wanted.manifest.clone()),
             wave: wanted.wave,
             implicit: wanted.implicit,
+            prune: wanted.prune,
         };
         let placement_reason = placement_reason(previous, object, cluster, placements.get(object).copied().flatten(), shard.is_some())
             .filter(|_| !wanted.implicit);
@@ -562,6 +565,7 @@ fn plan_cluster(
             after: None,
             wave: record.wave,
             implicit: record.implicit,
+            prune: record.prune,
         });
     }
 }

@@ -1,0 +1,428 @@
+//! Stage 9, apply: a [`Plan`] → the clusters, and the state written as it goes.
+//!
+//! Changes run wave by wave; each wave rolls out over the cluster batches of
+//! `settings.rollout`, clusters of a batch in parallel. After each batch the objects' health is
+//! awaited and the batch's state shards are written, so an interrupted apply leaves a state
+//! that matches what happened. A failure stops the rollout after its batch is recorded.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::{ApplyMode, Client, ClusterClient, Health};
+use crate::desired::DesiredState;
+use crate::model::{BatchSelector, Model, Rollout};
+use crate::plan::{Action, Change, ClusterMode, Plan};
+use crate::refresh::Clients;
+use crate::state::local::LocalBackend;
+use crate::state::{ObjectRecord, Shard, State, is_secret, redact_secret};
+
+/// Failures that stop an apply.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The state could not be written.
+    #[error(transparent)]
+    State(#[from] crate::state::Error),
+}
+
+/// What the caller is told while apply runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A batch of a wave starts.
+    BatchStarted {
+        /// Wave (`None` for the deletes at the end).
+        wave: Option<usize>,
+        /// Batch number, from 1.
+        batch: usize,
+        /// Its clusters.
+        clusters: Vec<ClusterName>,
+    },
+    /// One change finished.
+    Changed {
+        /// Cluster.
+        cluster: ClusterName,
+        /// Object.
+        object: ObjectRef,
+        /// What was done.
+        action: Action,
+        /// Why it failed, if it did.
+        error: Option<String>,
+    },
+    /// Waiting for objects to become healthy.
+    Waiting {
+        /// Cluster.
+        cluster: ClusterName,
+        /// Object.
+        object: ObjectRef,
+        /// What it reports.
+        status: String,
+    },
+    /// A shard was written.
+    StateWritten {
+        /// Cluster.
+        cluster: ClusterName,
+        /// New serial.
+        serial: u64,
+    },
+}
+
+/// Receives [`Event`]s; the CLI prints them.
+pub trait Observer: Send + Sync {
+    /// Called for every event, in order per cluster.
+    fn event(&self, event: Event);
+}
+
+/// How to run an apply.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Batches, parallelism and health timeout.
+    pub rollout: Rollout,
+    /// Keep applied manifests in the state.
+    pub state_manifests: bool,
+    /// Skip clusters that cannot be reached instead of refusing.
+    pub allow_unreachable: bool,
+}
+
+/// What apply did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Changes made, per action.
+    pub done: BTreeMap<Action, usize>,
+    /// The first failure, which stopped the rollout.
+    pub failure: Option<Failure>,
+    /// Clusters skipped because they could not be reached.
+    pub skipped: Vec<ClusterName>,
+    /// Objects left in place and dropped from the state.
+    pub orphaned: usize,
+}
+
+/// A failed change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Cluster.
+    pub cluster: ClusterName,
+    /// Object.
+    pub object: ObjectRef,
+    /// Why.
+    pub message: String,
+}
+
+/// Splits clusters into rollout batches: each `order` entry in turn takes the clusters it
+/// selects that no earlier entry took; `*` (or the end of the list) takes the rest.
+#[must_use]
+pub fn batches(model: &Model, clusters: &[ClusterName], order: &[BatchSelector]) -> Vec<Vec<ClusterName>> {
+    let mut remaining: Vec<ClusterName> = clusters.to_vec();
+    remaining.sort();
+    let mut batches = Vec::new();
+    for selector in order {
+        let (taken, rest): (Vec<ClusterName>, Vec<ClusterName>) = remaining.into_iter().partition(|name| match selector {
+            BatchSelector::Rest => true,
+            BatchSelector::Cluster(wanted) => name.as_str() == wanted,
+            BatchSelector::Labels(selector) => model.cluster(name.as_str()).is_some_and(|cluster| selector.matches(&cluster.labels)),
+        });
+        remaining = rest;
+        if !taken.is_empty() {
+            batches.push(taken);
+        }
+    }
+    if !remaining.is_empty() {
+        batches.push(remaining);
+    }
+    batches
+}
+
+/// The outcome of one cluster's part of a batch.
+struct ClusterOutcome {
+    cluster: ClusterName,
+    applied: Vec<(Change, Option<Value>)>,
+    failure: Option<Failure>,
+}
+
+/// Applies the plan. `desired` supplies the manifests; `state` is updated and written.
+pub async fn apply(
+    model: &Model,
+    plan: &Plan,
+    desired: &DesiredState,
+    clients: &Clients,
+    state: &mut State,
+    backend: &LocalBackend,
+    options: &Options,
+    observer: Arc<dyn Observer>,
+) -> Result<Report, Error> {
+    let lineage = backend.ensure_lineage(state)?;
+    let mut report = Report::default();
+    let applicable: BTreeSet<ClusterName> = plan
+        .clusters
+        .iter()
+        .filter(|(cluster, mode)| matches!(mode, ClusterMode::Live | ClusterMode::FromState) && clients.contains_key(*cluster))
+        .map(|(cluster, _)| cluster.clone())
+        .collect();
+    report.skipped = plan
+        .clusters
+        .iter()
+        .filter(|(cluster, mode)| matches!(mode, ClusterMode::Unreachable | ClusterMode::Offline) && plan.changes.iter().any(|change| &change.cluster == *cluster && change.action != Action::NoOp))
+        .map(|(cluster, _)| cluster.clone())
+        .collect();
+    let clusters: Vec<ClusterName> = applicable.iter().cloned().collect();
+    let batches = batches(model, &clusters, &options.rollout.order);
+
+    // Creates and updates wave by wave, then deletes in reverse wave order.
+    let mut steps: Vec<(Option<usize>, Vec<&Change>)> = Vec::new();
+    let waves: BTreeSet<usize> = plan.changes.iter().filter(|change| change.action != Action::Delete).map(|change| change.wave).collect();
+    for wave in waves {
+        steps.push((Some(wave), plan.changes.iter().filter(|change| change.action != Action::Delete && change.wave == wave).collect()));
+    }
+    let deletes: Vec<&Change> = plan.changes.iter().filter(|change| change.action == Action::Delete).collect();
+    if !deletes.is_empty() {
+        steps.push((None, deletes));
+    }
+    let mut written: BTreeSet<ClusterName> = BTreeSet::new();
+    'steps: for (wave, changes) in &steps {
+        for (index, batch) in batches.iter().enumerate() {
+            let work: BTreeMap<ClusterName, Vec<Change>> = batch
+                .iter()
+                .map(|cluster| (cluster.clone(), changes.iter().filter(|change| &change.cluster == cluster).map(|change| (*change).clone()).collect::<Vec<_>>()))
+                .filter(|(_, changes)| !changes.is_empty())
+                .collect();
+            if work.is_empty() {
+                continue;
+            }
+            if work.values().flatten().any(|change| change.action != Action::NoOp) {
+                observer.event(Event::BatchStarted { wave: *wave, batch: index + 1, clusters: work.keys().cloned().collect() });
+            }
+            let outcomes = run_batch(work, desired, clients, options, Arc::clone(&observer)).await;
+            for outcome in outcomes {
+                let shard = state.shards.entry(outcome.cluster.clone()).or_insert_with(|| Shard::new(&lineage, &model.workspace));
+                record(shard, &outcome.applied, plan, &outcome.cluster, &lineage, options.state_manifests, &mut report);
+                shard.workspace.clone_from(&model.workspace);
+                if let Some(status) = plan.statuses.get(&outcome.cluster) {
+                    shard.status = Some(status.clone());
+                }
+                backend.write_shard(&outcome.cluster, shard)?;
+                written.insert(outcome.cluster.clone());
+                observer.event(Event::StateWritten { cluster: outcome.cluster.clone(), serial: shard.serial });
+                if report.failure.is_none() {
+                    report.failure = outcome.failure;
+                }
+            }
+            if report.failure.is_some() {
+                break 'steps;
+            }
+        }
+    }
+    if report.failure.is_none() {
+        finish(model, plan, state, backend, &applicable, &written, &lineage, &mut report, observer.as_ref())?;
+    }
+    Ok(report)
+}
+
+/// Drops orphaned and forgotten records, writes placements, and removes empty shards.
+#[expect(clippy::too_many_arguments, reason = "the closing step needs the whole apply context")]
+fn finish(
+    model: &Model,
+    plan: &Plan,
+    state: &mut State,
+    backend: &LocalBackend,
+    applicable: &BTreeSet<ClusterName>,
+    written: &BTreeSet<ClusterName>,
+    lineage: &str,
+    report: &mut Report,
+    observer: &dyn Observer,
+) -> Result<(), Error> {
+    let mut touched: BTreeSet<ClusterName> = written.clone();
+    for orphan in &plan.orphans {
+        if let Some(shard) = state.shards.get_mut(&orphan.cluster) {
+            shard.objects.remove(&orphan.object);
+            shard.placements.remove(&orphan.object);
+            touched.insert(orphan.cluster.clone());
+            report.orphaned += 1;
+        }
+    }
+    for (cluster, object) in &plan.forget {
+        if let Some(shard) = state.shards.get_mut(cluster) {
+            shard.objects.remove(object);
+            touched.insert(cluster.clone());
+        }
+    }
+    for (cluster, placements) in &plan.placements {
+        if !applicable.contains(cluster) {
+            continue;
+        }
+        let shard = state.shards.entry(cluster.clone()).or_insert_with(|| Shard::new(lineage, &model.workspace));
+        if &shard.placements != placements {
+            shard.placements.clone_from(placements);
+            touched.insert(cluster.clone());
+        }
+    }
+    for (cluster, mode) in &plan.clusters {
+        if *mode == ClusterMode::Removed {
+            touched.insert(cluster.clone());
+        }
+    }
+    for cluster in touched {
+        let remove = match state.shards.get(&cluster) {
+            None => true,
+            Some(shard) => (shard.objects.is_empty() && shard.placements.is_empty()) || plan.clusters.get(&cluster) == Some(&ClusterMode::Removed),
+        };
+        if remove {
+            state.shards.remove(&cluster);
+            backend.remove_shard(&cluster)?;
+        } else if let Some(shard) = state.shards.get_mut(&cluster) {
+            if let Some(status) = plan.statuses.get(&cluster) {
+                shard.status = Some(status.clone());
+            }
+            backend.write_shard(&cluster, shard)?;
+            observer.event(Event::StateWritten { cluster: cluster.clone(), serial: shard.serial });
+        }
+    }
+    Ok(())
+}
+
+fn record(shard: &mut Shard, applied: &[(Change, Option<Value>)], plan: &Plan, cluster: &ClusterName, lineage: &str, keep_manifests: bool, report: &mut Report) {
+    let placements = plan.placements.get(cluster);
+    for (change, stored) in applied {
+        if change.action != Action::NoOp {
+            *report.done.entry(change.action).or_default() += 1;
+        }
+        if change.action == Action::Delete {
+            shard.objects.remove(&change.object);
+            shard.placements.remove(&change.object);
+            continue;
+        }
+        let Some(after) = &change.after else { continue };
+        let server = stored.as_ref().unwrap_or(after);
+        let metadata = server.get("metadata");
+        let text = |field: &str| metadata.and_then(|metadata| metadata.get(field)).and_then(Value::as_str).map(str::to_owned);
+        let manifest = keep_manifests.then(|| if is_secret(&change.object) { redact_secret(after, lineage) } else { after.clone() });
+        let previous = shard.objects.get(&change.object);
+        shard.objects.insert(change.object.clone(), ObjectRecord {
+            api_version: change.api_version.clone(),
+            digest: crate::desired::digest(after),
+            wave: change.wave,
+            implicit: change.implicit,
+            prune: change.prune,
+            uid: text("uid").or_else(|| previous.and_then(|record| record.uid.clone())),
+            resource_version: text("resourceVersion").or_else(|| previous.and_then(|record| record.resource_version.clone())),
+            generation: metadata.and_then(|metadata| metadata.get("generation")).and_then(Value::as_i64).or_else(|| previous.and_then(|record| record.generation)),
+            manifest,
+        });
+        if let Some(replicas) = placements.and_then(|placements| placements.get(&change.object)) {
+            shard.placements.insert(change.object.clone(), *replicas);
+        }
+    }
+}
+
+async fn run_batch(work: BTreeMap<ClusterName, Vec<Change>>, desired: &DesiredState, clients: &Clients, options: &Options, observer: Arc<dyn Observer>) -> Vec<ClusterOutcome> {
+    let semaphore = Arc::new(Semaphore::new(options.rollout.max_parallel_clusters.max(1)));
+    let mut set = JoinSet::new();
+    for (cluster, changes) in work {
+        let Some(client) = clients.get(&cluster).map(Arc::clone) else { continue };
+        let manifests: Vec<Option<Value>> = changes
+            .iter()
+            .map(|change| desired.clusters.get(&cluster).and_then(|objects| objects.objects.get(&change.object)).map(|object| object.manifest.clone()).or_else(|| change.after.clone()))
+            .collect();
+        let semaphore = Arc::clone(&semaphore);
+        let observer = Arc::clone(&observer);
+        let timeout = options.rollout.wait_timeout;
+        set.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            apply_cluster(cluster, changes, manifests, client, timeout, observer).await
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        if let Ok(outcome) = joined {
+            outcomes.push(outcome);
+        }
+    }
+    outcomes.sort_by(|a, b| a.cluster.cmp(&b.cluster));
+    outcomes
+}
+
+async fn apply_cluster(cluster: ClusterName, changes: Vec<Change>, manifests: Vec<Option<Value>>, client: Arc<Client>, timeout: Duration, observer: Arc<dyn Observer>) -> ClusterOutcome {
+    let mut outcome = ClusterOutcome { cluster: cluster.clone(), applied: Vec::new(), failure: None };
+    let mut to_watch = Vec::new();
+    for (mut change, manifest) in changes.into_iter().zip(manifests) {
+        if let Some(manifest) = manifest {
+            if change.action != Action::Delete {
+                change.after = Some(manifest);
+            }
+        }
+        let result = match change.action {
+            Action::NoOp => Ok(None),
+            Action::Delete => client.delete(&change.object, &change.api_version).await.map(|()| None),
+            Action::Create | Action::Update => apply_object(&client, &change).await,
+            Action::Replace => match client.delete(&change.object, &change.api_version).await {
+                Ok(()) => apply_object(&client, &change).await,
+                Err(error) => Err(error),
+            },
+        };
+        match result {
+            Ok(stored) => {
+                if change.action != Action::NoOp {
+                    observer.event(Event::Changed { cluster: cluster.clone(), object: change.object.clone(), action: change.action, error: None });
+                }
+                if matches!(change.action, Action::Create | Action::Update | Action::Replace) {
+                    to_watch.push((change.object.clone(), change.api_version.clone()));
+                }
+                outcome.applied.push((change, stored));
+            }
+            Err(error) => {
+                let message = error.to_string();
+                observer.event(Event::Changed { cluster: cluster.clone(), object: change.object.clone(), action: change.action, error: Some(message.clone()) });
+                outcome.failure = Some(Failure { cluster: cluster.clone(), object: change.object.clone(), message });
+                return outcome;
+            }
+        }
+    }
+    if let Some(failure) = wait_healthy(&cluster, &client, &to_watch, timeout, observer.as_ref()).await {
+        outcome.failure = Some(failure);
+    }
+    outcome
+}
+
+async fn apply_object(client: &Client, change: &Change) -> Result<Option<Value>, crate::cluster::Error> {
+    let Some(after) = &change.after else {
+        return Ok(None);
+    };
+    client.apply(after, ApplyMode::Commit).await.map(Some)
+}
+
+/// Waits until every object is healthy (or its health cannot be observed), or the timeout.
+async fn wait_healthy(cluster: &ClusterName, client: &Client, objects: &[(ObjectRef, String)], timeout: Duration, observer: &dyn Observer) -> Option<Failure> {
+    let deadline = Instant::now() + timeout;
+    let mut pending: Vec<&(ObjectRef, String)> = objects.iter().collect();
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for item in pending {
+            let (object, api_version) = item;
+            match client.health(object, api_version).await {
+                Ok(Health::Ready | Health::NotObservable) => {}
+                Ok(Health::Failed(reason)) => return Some(Failure { cluster: cluster.clone(), object: object.clone(), message: format!("unhealthy: {reason}") }),
+                Ok(Health::Progressing(reason)) => {
+                    observer.event(Event::Waiting { cluster: cluster.clone(), object: object.clone(), status: reason });
+                    still.push(item);
+                }
+                Err(error) => return Some(Failure { cluster: cluster.clone(), object: object.clone(), message: error.to_string() }),
+            }
+        }
+        pending = still;
+        if pending.is_empty() {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let (object, _) = pending[0];
+            return Some(Failure { cluster: cluster.clone(), object: object.clone(), message: format!("not healthy after {}", humantime::format_duration(timeout)) });
+        }
+        tokio::time::sleep(Duration::from_secs(2).min(timeout)).await;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;
