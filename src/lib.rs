@@ -25,6 +25,8 @@ pub mod cluster;
 pub mod refresh;
 pub mod plan;
 pub mod apply;
+pub mod pipeline;
+pub mod cli;
 
 #[cfg(test)]
 mod testing;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `mcctl` binary: everything happens in [`mcctl::cli::run`].
+
+fn main() -> std::process::ExitCode {
+    mcctl::cli::run()
+}

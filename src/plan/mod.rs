@@ -331,8 +331,14 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
         };
         plan_cluster(inputs, cluster, mode, desired, observed, &previous, &mut plan);
     }
-    plan.changes.sort_by(|a, b| {
-        // Deletes run after everything else, in reverse order.
+    sort_changes(&mut plan.changes);
+    plan
+}
+
+/// Puts changes in apply order: everything but deletes by [`Change::order_key`], then the
+/// deletes in reverse of that order.
+pub fn sort_changes(changes: &mut [Change]) {
+    changes.sort_by(|a, b| {
         let a_delete = a.action == Action::Delete;
         let b_delete = b.action == Action::Delete;
         match (a_delete, b_delete) {
@@ -342,7 +348,6 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
             (true, false) => std::cmp::Ordering::Greater,
         }
     });
-    plan
 }
 
 fn binding_views(inputs: Inputs<'_>, previous: &BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>>) -> Vec<BindingView> {

@@ -1,0 +1,187 @@
+//! Command-line flags (clap derive). Parsing only: no I/O here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+/// Plan and apply applications across a fleet of Kubernetes clusters, with Karmada's placement
+/// model.
+#[derive(Debug, Parser)]
+#[command(name = "mcctl", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// The workspace directory.
+    #[arg(short = 'C', long = "directory", value_name = "DIR", default_value = ".", global = true)]
+    pub directory: PathBuf,
+
+    /// Never use colors (also with `NO_COLOR`).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the workspace's files without touching clusters or state.
+    Validate(ValidateArgs),
+    /// Show what apply would change.
+    Plan(PlanArgs),
+    /// Change the clusters to match the workspace.
+    Apply(ApplyArgs),
+    /// Delete everything the state says mcctl applied.
+    Destroy(DestroyArgs),
+    /// Clear lock info left behind by a killed mcctl.
+    ForceUnlock(ForceUnlockArgs),
+}
+
+/// `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Print the diagnostics as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags shared by the commands that lock the state.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// Lock the state while running (`--lock=false` to skip).
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set, value_name = "BOOL")]
+    pub lock: bool,
+
+    /// How long to wait for a held lock, e.g. `30s`.
+    #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
+}
+
+/// Flags shared by the commands that plan.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Read the clusters before planning (`--refresh=false` plans from the state alone).
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+}
+
+/// `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Exit 0 for no changes, 2 for changes or drift, 1 for errors.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+
+    /// Also show unchanged objects.
+    #[arg(long)]
+    pub show_no_op: bool,
+
+    /// Save the plan to FILE for `mcctl apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// `--refresh`.
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
+
+    /// `--lock`, `--lock-timeout`.
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `mcctl plan --out FILE`; applied as saved, without asking.
+    #[arg(value_name = "FILE")]
+    pub plan_file: Option<PathBuf>,
+
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Skip unreachable and offline clusters instead of refusing to start.
+    #[arg(long)]
+    pub allow_unreachable: bool,
+
+    /// `--refresh`.
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
+
+    /// `--lock`, `--lock-timeout`.
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Destroy without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Also delete protected kinds (Namespace, PersistentVolumeClaim, CustomResourceDefinition).
+    #[arg(long)]
+    pub include_protected: bool,
+
+    /// Skip unreachable and offline clusters instead of refusing to start.
+    #[arg(long)]
+    pub allow_unreachable: bool,
+
+    /// `--refresh`.
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
+
+    /// `--lock`, `--lock-timeout`.
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `force-unlock`.
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// The lock id, as the "locked by" error shows it.
+    pub id: String,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|error| format!("`{text}` is not a duration such as `30s` or `2m`: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("mcctl").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn boolean_flags_take_an_optional_value() {
+        let Command::Plan(plan) = parse(&["plan", "--refresh=false", "--lock=false"]).command else { panic!() };
+        assert!(!plan.refresh.refresh);
+        assert!(!plan.lock.lock);
+        let Command::Plan(plan) = parse(&["plan", "--refresh"]).command else { panic!() };
+        assert!(plan.refresh.refresh);
+        assert!(plan.lock.lock);
+    }
+
+    #[test]
+    fn the_workspace_flag_is_global() {
+        let cli = parse(&["plan", "-C", "examples/quickstart", "--lock-timeout", "30s"]);
+        assert_eq!(cli.directory, PathBuf::from("examples/quickstart"));
+        let Command::Plan(plan) = cli.command else { panic!() };
+        assert_eq!(plan.lock.lock_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn apply_takes_an_optional_plan_file() {
+        let Command::Apply(apply) = parse(&["apply", "plan.json"]).command else { panic!() };
+        assert_eq!(apply.plan_file, Some(PathBuf::from("plan.json")));
+    }
+}

@@ -1,0 +1,222 @@
+//! One function per command: build the request, call the pipeline, render the outcome.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::addr::ClusterName;
+use crate::apply::{Event, Observer, Report};
+use crate::cli::args::{ApplyArgs, DestroyArgs, ForceUnlockArgs, LockArgs, PlanArgs, ValidateArgs};
+use crate::cli::output::Printer;
+use crate::cli::output::plan::{PlanView, render as render_plan};
+use crate::cli::{Context, who};
+use crate::pipeline::{self, ApplyOptions, LockRequest, PlanOptions, PlanRun};
+use crate::plan::Action;
+use crate::plan::json::{JsonOptions, render as render_json};
+use crate::state::lock::LockInfo;
+
+fn lock_request(args: &LockArgs, operation: &str) -> Option<LockRequest> {
+    args.lock.then(|| LockRequest {
+        info: LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            who: who(),
+            pid: std::process::id(),
+            operation: operation.to_owned(),
+            created: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        },
+        timeout: args.lock_timeout,
+    })
+}
+
+fn warnings(context: &Context, run: &PlanRun) {
+    if !run.diagnostics.is_empty() {
+        let text = crate::cli::output::diagnostics::render(&run.diagnostics, &run.config.sources, context.printer.color());
+        context.printer.err(text.trim_end());
+        context.printer.err("");
+    }
+}
+
+/// `mcctl validate`.
+pub(crate) fn validate(context: &Context, args: &ValidateArgs) -> Result<ExitCode, pipeline::Error> {
+    let validated = pipeline::validate(&context.root);
+    let valid = !validated.diagnostics.has_errors();
+    if args.json {
+        let diagnostics: Vec<serde_json::Value> = validated.diagnostics.iter().map(|diagnostic| crate::plan::json::diagnostic(diagnostic, &validated.config.sources)).collect();
+        let json = serde_json::json!({"valid": valid, "diagnostics": diagnostics});
+        context.printer.out(&format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
+    } else {
+        if !validated.diagnostics.is_empty() {
+            let text = crate::cli::output::diagnostics::render(&validated.diagnostics, &validated.config.sources, context.printer.color());
+            context.printer.err(text.trim_end());
+        }
+        if let Some(model) = &validated.model {
+            let policies = model.propagation_policies.len() + model.override_policies.len();
+            context.printer.out(&format!(
+                "The workspace `{}` is valid: {} cluster(s), {} template(s), {policies} polic{}.\n",
+                model.workspace,
+                model.clusters.len(),
+                model.templates.len(),
+                if policies == 1 { "y" } else { "ies" }
+            ));
+        }
+    }
+    if valid {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        if !args.json {
+            let errors = validated.diagnostics.error_count();
+            context.printer.err(&format!("\nerror: {errors} error{} in the workspace", if errors == 1 { "" } else { "s" }));
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// `mcctl plan`.
+pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode, pipeline::Error> {
+    let options = PlanOptions { refresh: args.refresh.refresh, lock: lock_request(&args.lock, "plan"), destroy: false, include_protected: false };
+    let run = match pipeline::plan(&context.root, &options).await {
+        Ok(run) => run,
+        Err(pipeline::Error::Diagnostics { sources, diagnostics }) if args.json => {
+            let json = render_json(None, &diagnostics, &sources, JsonOptions::default());
+            context.printer.out(&format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => return Err(error),
+    };
+    if args.json {
+        let json = render_json(Some(&run.plan), &run.diagnostics, &run.config.sources, JsonOptions { show_no_op: args.show_no_op });
+        context.printer.out(&format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
+    } else {
+        warnings(context, &run);
+        context.printer.out(&render_plan(&run.plan, PlanView { show_no_op: args.show_no_op }));
+    }
+    if let Some(path) = &args.out {
+        pipeline::save_plan(&run, path)?;
+        if !args.json {
+            context.printer.out(&format!("\nSaved the plan to `{}`. Apply exactly this plan with `mcctl apply {}`.\n", path.display(), path.display()));
+        }
+    }
+    let changed = run.plan.has_changes() || run.plan.has_drift();
+    Ok(if args.detailed_exitcode && changed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// Asks for `yes` on stdin; anything else, or the end of input, cancels.
+fn confirm(printer: Printer, question: &str) -> bool {
+    printer.out(&format!("\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "));
+    let mut answer = String::new();
+    let read = std::io::stdin().lock().read_line(&mut answer);
+    printer.out("\n");
+    matches!(read, Ok(count) if count > 0) && answer.trim() == "yes"
+}
+
+/// `mcctl apply [FILE]`.
+pub(crate) async fn apply(context: &Context, args: &ApplyArgs) -> Result<ExitCode, pipeline::Error> {
+    let lock = lock_request(&args.lock, "apply");
+    let run = match &args.plan_file {
+        Some(path) => pipeline::plan_from_saved(&context.root, path, lock).await?,
+        None => pipeline::plan(&context.root, &PlanOptions { refresh: args.refresh.refresh, lock, destroy: false, include_protected: false }).await?,
+    };
+    warnings(context, &run);
+    context.printer.out(&render_plan(&run.plan, PlanView::default()));
+    let approved = args.auto_approve || args.plan_file.is_some() || !run.plan.has_changes();
+    if !approved && !confirm(context.printer, "Do you want to perform these actions?") {
+        context.printer.err("error: apply cancelled; nothing was changed");
+        return Ok(ExitCode::FAILURE);
+    }
+    if !run.plan.has_changes() && !run.plan.state_outdated {
+        return Ok(ExitCode::SUCCESS);
+    }
+    finish(context, run, args.allow_unreachable, "Apply").await
+}
+
+/// `mcctl destroy`.
+pub(crate) async fn destroy(context: &Context, args: &DestroyArgs) -> Result<ExitCode, pipeline::Error> {
+    let options = PlanOptions { refresh: args.refresh.refresh, lock: lock_request(&args.lock, "destroy"), destroy: true, include_protected: args.include_protected };
+    let run = pipeline::plan(&context.root, &options).await?;
+    warnings(context, &run);
+    context.printer.out(&render_plan(&run.plan, PlanView::default()));
+    if !run.plan.has_changes() && !run.plan.state_outdated {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if run.plan.has_changes() && !args.auto_approve && !confirm(context.printer, "Do you really want to destroy every object mcctl applied?") {
+        context.printer.err("error: destroy cancelled; nothing was changed");
+        return Ok(ExitCode::FAILURE);
+    }
+    finish(context, run, args.allow_unreachable, "Destroy").await
+}
+
+async fn finish(context: &Context, run: PlanRun, allow_unreachable: bool, what: &str) -> Result<ExitCode, pipeline::Error> {
+    let observer = Arc::new(Progress { printer: context.printer, last_batch: Mutex::new(None) });
+    let report = pipeline::apply(run, ApplyOptions { allow_unreachable }, observer).await?;
+    print_report(context.printer, &report, what);
+    Ok(if report.failure.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn print_report(printer: Printer, report: &Report, what: &str) {
+    let count = |action| report.done.get(&action).copied().unwrap_or(0);
+    let replaced = count(Action::Replace);
+    let mut line = format!(
+        "Resources: {} added, {} changed, {} destroyed",
+        count(Action::Create) + replaced,
+        count(Action::Update),
+        count(Action::Delete) + replaced
+    );
+    if report.orphaned > 0 {
+        line.push_str(&format!(", {} left in place", report.orphaned));
+    }
+    if !report.skipped.is_empty() {
+        let names: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
+        printer.err(&format!("warning: skipped unreachable or offline cluster(s): {}", names.join(", ")));
+    }
+    match &report.failure {
+        None => printer.out(&format!("\n{what} complete! {line}.\n")),
+        Some(failure) => {
+            printer.err(&format!("\nerror: {} failed on `{}` for `{}`: {}", what.to_lowercase(), failure.cluster, failure.object, failure.message));
+            printer.err(&format!("{line} before the failure. The state records exactly what was done; fix the problem and run `mcctl {}` again to continue.", what.to_lowercase()));
+        }
+    }
+}
+
+/// Prints apply events as they happen.
+struct Progress {
+    printer: Printer,
+    last_batch: Mutex<Option<(Option<usize>, usize)>>,
+}
+
+impl Observer for Progress {
+    fn event(&self, event: Event) {
+        match event {
+            Event::BatchStarted { wave, batch, clusters } => {
+                let mut last = self.last_batch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                *last = Some((wave, batch));
+                let names: Vec<String> = clusters.iter().map(ClusterName::to_string).collect();
+                let heading = wave.map_or_else(|| "Deletions".to_owned(), |wave| format!("Wave {wave}"));
+                self.printer.out(&format!("{heading}, batch {batch}: {}\n", names.join(", ")));
+            }
+            Event::Changed { cluster, object, action, error } => {
+                let done = match action {
+                    Action::Create => "created",
+                    Action::Update => "updated",
+                    Action::Replace => "replaced",
+                    Action::Delete => "deleted",
+                    Action::NoOp => "unchanged",
+                };
+                match error {
+                    None => self.printer.out(&format!("  {cluster}: {object}: {done}\n")),
+                    Some(error) => self.printer.out(&format!("  {cluster}: {object}: failed: {error}\n")),
+                }
+            }
+            Event::Waiting { cluster, object, status } => self.printer.out(&format!("  {cluster}: {object}: waiting ({status})\n")),
+            Event::StateWritten { .. } => {}
+        }
+    }
+}
+
+/// `mcctl force-unlock ID`.
+pub(crate) fn force_unlock(context: &Context, args: &ForceUnlockArgs) -> Result<ExitCode, pipeline::Error> {
+    let unlocked = pipeline::force_unlock(&context.root, &args.id)?;
+    let names: Vec<String> = unlocked.clusters.iter().map(ToString::to_string).collect();
+    context.printer.out(&format!("Released lock `{}` on: {}.\n", args.id, names.join(", ")));
+    Ok(ExitCode::SUCCESS)
+}

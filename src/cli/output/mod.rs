@@ -1,0 +1,47 @@
+//! All terminal output: stdout for data (plans, JSON), stderr for diagnostics and progress.
+//! Colors follow `--no-color`, `NO_COLOR` and whether the stream is a terminal.
+
+#![expect(clippy::print_stdout, clippy::print_stderr, reason = "this module is where mcctl prints")]
+
+pub mod diagnostics;
+pub mod plan;
+
+use std::io::{IsTerminal, Write};
+
+use anstream::ColorChoice;
+
+/// Where output goes, and whether it is colored.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    color: bool,
+}
+
+impl Printer {
+    /// A printer; `no_color` forces plain text.
+    #[must_use]
+    pub fn new(no_color: bool) -> Self {
+        let choice = if no_color { ColorChoice::Never } else { ColorChoice::Auto };
+        choice.write_global();
+        let color = !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
+        Self { color }
+    }
+
+    /// Whether diagnostics get colors.
+    #[must_use]
+    pub fn color(self) -> bool {
+        self.color
+    }
+
+    /// Writes data to stdout.
+    pub fn out(self, text: &str) {
+        let mut stdout = anstream::stdout();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+
+    /// Writes a line to stderr.
+    pub fn err(self, text: &str) {
+        let mut stderr = anstream::stderr();
+        let _ = writeln!(stderr, "{text}");
+    }
+}

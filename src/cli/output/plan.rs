@@ -1,0 +1,201 @@
+//! The human plan: placement changes, then the changes per cluster with Terraform's symbols and
+//! a unified diff of the YAML, then the summary line.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use serde_json::Value;
+
+use crate::plan::json::redact;
+use crate::plan::{Action, BindingView, Change, Plan};
+
+const GREEN: Style = AnsiColor::Green.on_default();
+const RED: Style = AnsiColor::Red.on_default();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+/// What to show.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanView {
+    /// Include unchanged objects.
+    pub show_no_op: bool,
+}
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{}{text}{}", style.render(), style.render_reset())
+}
+
+fn yaml(value: &Value) -> String {
+    serde_saphyr::to_string(value).unwrap_or_else(|_| value.to_string())
+}
+
+fn replicas(replicas: Option<u32>) -> String {
+    match replicas {
+        Some(1) => "1 replica".to_owned(),
+        Some(count) => format!("{count} replicas"),
+        None => "present".to_owned(),
+    }
+}
+
+fn placement_changed(binding: &BindingView) -> bool {
+    binding.previous.as_ref() != Some(&binding.clusters)
+}
+
+fn write_placement(out: &mut String, plan: &Plan) {
+    let changed: Vec<&BindingView> = plan.bindings.iter().filter(|binding| (binding.policy.is_some() || binding.auto_namespace) && placement_changed(binding)).collect();
+    if !changed.is_empty() {
+        let _ = writeln!(out, "{}", paint(BOLD, "Placement:"));
+        for binding in changed {
+            let by = match &binding.policy {
+                Some(policy) => policy.to_string(),
+                None => "namespace propagation".to_owned(),
+            };
+            let _ = writeln!(out, "  {}  {}", binding.object, paint(DIM, &format!("({by})")));
+            if binding.clusters.is_empty() {
+                let _ = writeln!(out, "      {}", paint(YELLOW, "no cluster fits (see the warning above)"));
+            }
+            let previous = binding.previous.clone().unwrap_or_default();
+            for (cluster, count) in &binding.clusters {
+                let before = previous.iter().find(|(name, _)| name == cluster);
+                let note = match (before, binding.previous.is_some()) {
+                    (None, true) => paint(GREEN, "  (new)"),
+                    (Some((_, before)), _) if before != count => paint(YELLOW, &format!("  (was {})", replicas(*before))),
+                    _ => String::new(),
+                };
+                let _ = writeln!(out, "      {cluster:<12} {}{note}", replicas(*count));
+            }
+            for (cluster, count) in &previous {
+                if !binding.clusters.iter().any(|(name, _)| name == cluster) {
+                    let _ = writeln!(out, "      {cluster:<12} {}", paint(RED, &format!("removed (was {})", replicas(*count))));
+                }
+            }
+        }
+        out.push('\n');
+    }
+    let unplaced: Vec<&BindingView> = plan.bindings.iter().filter(|binding| binding.policy.is_none() && !binding.auto_namespace).collect();
+    if !unplaced.is_empty() {
+        let _ = writeln!(out, "{}", paint(BOLD, "Not propagated (no PropagationPolicy or ClusterPropagationPolicy selects them):"));
+        for binding in unplaced {
+            let _ = writeln!(out, "  {}", binding.object);
+        }
+        out.push('\n');
+    }
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in place",
+        Action::Replace => "must be replaced",
+        Action::Delete => "will be deleted",
+        Action::NoOp => "is unchanged",
+    }
+}
+
+fn style_of(action: Action) -> Style {
+    match action {
+        Action::Create => GREEN,
+        Action::Update => YELLOW,
+        Action::Replace | Action::Delete => RED,
+        Action::NoOp => DIM,
+    }
+}
+
+fn write_change(out: &mut String, change: &Change) {
+    let style = style_of(change.action);
+    let mut reasons = change.reasons.join("; ");
+    if change.implicit && reasons.is_empty() {
+        reasons = "implicit namespace".to_owned();
+    }
+    let _ = writeln!(out, "  {} {} {}", paint(style, change.action.symbol()), paint(BOLD, &change.object.to_string()), paint(DIM, &format!("{} ({reasons})", verb(change.action))));
+    let before = change.before.as_ref().map(|value| yaml(&redact(&change.object, value)));
+    let after = change.after.as_ref().map(|value| yaml(&redact(&change.object, value)));
+    match change.action {
+        Action::Create => {
+            for line in after.unwrap_or_default().lines() {
+                let _ = writeln!(out, "      {}", paint(GREEN, &format!("+ {line}")));
+            }
+        }
+        Action::Update | Action::Replace => {
+            let before = before.unwrap_or_default();
+            let after = after.unwrap_or_default();
+            let diff = similar::TextDiff::from_lines(&before, &after);
+            for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+                let _ = writeln!(out, "      {}", paint(CYAN, &hunk.header().to_string()));
+                for change in hunk.iter_changes() {
+                    let line = change.value().trim_end_matches('\n');
+                    let text = match change.tag() {
+                        similar::ChangeTag::Delete => paint(RED, &format!("- {line}")),
+                        similar::ChangeTag::Insert => paint(GREEN, &format!("+ {line}")),
+                        similar::ChangeTag::Equal => format!("  {line}"),
+                    };
+                    let _ = writeln!(out, "      {text}");
+                }
+            }
+        }
+        Action::Delete | Action::NoOp => {}
+    }
+}
+
+/// The summary line, Terraform's way (a replace counts as an add and a destroy).
+#[must_use]
+pub fn summary_line(plan: &Plan) -> String {
+    let summary = plan.summary();
+    let mut line = format!(
+        "Plan: {} to add, {} to change, {} to destroy.",
+        summary.create + summary.replace,
+        summary.update,
+        summary.delete + summary.replace
+    );
+    if !plan.orphans.is_empty() {
+        line.pop();
+        let _ = write!(line, ", {} to leave in place.", plan.orphans.len());
+    }
+    line
+}
+
+/// Renders the whole plan.
+#[must_use]
+pub fn render(plan: &Plan, view: PlanView) -> String {
+    let mut out = String::new();
+    write_placement(&mut out, plan);
+    if !plan.has_changes() {
+        let _ = writeln!(out, "{}", paint(GREEN, "No changes. The clusters match the configuration."));
+        return out;
+    }
+    if plan.has_drift() {
+        let _ = writeln!(out, "{}", paint(YELLOW, "Note: objects changed outside mcctl; applying this plan restores them (marked \"drift\")."));
+        out.push('\n');
+    }
+    let _ = writeln!(out, "mcctl will perform the following actions:");
+    let mut clusters: Vec<&crate::addr::ClusterName> = plan.changes.iter().map(|change| &change.cluster).collect();
+    clusters.extend(plan.orphans.iter().map(|orphan| &orphan.cluster));
+    clusters.sort();
+    clusters.dedup();
+    for cluster in clusters {
+        let changes: Vec<&Change> = plan.changes.iter().filter(|change| &change.cluster == cluster && (view.show_no_op || change.action != Action::NoOp)).collect();
+        let orphans: Vec<_> = plan.orphans.iter().filter(|orphan| &orphan.cluster == cluster).collect();
+        if changes.is_empty() && orphans.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", paint(BOLD, &format!("Cluster {cluster}:")));
+        let mut wave = None;
+        for change in changes {
+            let this_wave = (change.action != Action::Delete).then_some(change.wave);
+            if this_wave != wave {
+                let heading = this_wave.map_or_else(|| "deletions".to_owned(), |wave| format!("wave {wave}"));
+                let _ = writeln!(out, "  {}", paint(DIM, &format!("# {heading}")));
+                wave = this_wave;
+            }
+            write_change(&mut out, change);
+        }
+        for orphan in orphans {
+            let _ = writeln!(out, "  {} {} {}", paint(YELLOW, "!"), paint(BOLD, &orphan.object.to_string()), paint(DIM, &format!("will be left in place ({})", orphan.reason)));
+        }
+    }
+    out.push('\n');
+    let _ = writeln!(out, "{}", paint(BOLD, &summary_line(plan)));
+    out
+}

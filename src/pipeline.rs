@@ -1,0 +1,404 @@
+//! The data flow as code (DESIGN.md §1): `validate`, `plan`, `apply` — each a straight line of
+//! stages. Everything the CLI does to a workspace goes through here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::addr::ClusterName;
+use crate::apply::{self, Observer, Report};
+use crate::cluster::{self, KindRef};
+use crate::config::{self, Config};
+use crate::desired::{self, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL};
+use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::graph::{self, DependencyGraph};
+use crate::model::{self, ClusterStatus, Model};
+use crate::plan::file::{SAVED_PLAN_VERSION, SavedPlan, input_digests, saved_changes, staleness};
+use crate::plan::{self, Action, Change, Plan};
+use crate::refresh::{self, Clients, ObservedCluster, ObservedState};
+use crate::scheduler::{self, Placement};
+use crate::state::local::LocalBackend;
+use crate::state::lock::{self, LockInfo, Locks};
+use crate::state::{self, State};
+use crate::{overrides, state::local};
+
+/// Failures of a pipeline run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Problems in the config or in what the clusters said; rendered with their spans.
+    #[error("{} error(s)", diagnostics.error_count())]
+    Diagnostics {
+        /// The files, for rendering spans.
+        sources: Box<Sources>,
+        /// Every problem found.
+        diagnostics: Diagnostics,
+    },
+    /// The state could not be read, written or locked.
+    #[error(transparent)]
+    State(#[from] state::Error),
+    /// Apply failed before it could start.
+    #[error(transparent)]
+    Apply(#[from] apply::Error),
+    /// A saved plan cannot be used.
+    #[error("saved plan `{path}` is stale: {reason}")]
+    StalePlan {
+        /// The plan file.
+        path: PathBuf,
+        /// What changed.
+        reason: String,
+    },
+    /// A saved plan could not be read or written.
+    #[error("cannot {action} plan file `{path}`: {message}")]
+    PlanFile {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// Apply would need clusters that cannot be reached.
+    #[error("cannot apply to unreachable or offline cluster(s): {}", clusters.join(", "))]
+    Unreachable {
+        /// The clusters.
+        clusters: Vec<String>,
+    },
+}
+
+/// The outcome of loading a workspace.
+#[derive(Debug)]
+pub struct Validated {
+    /// The files read.
+    pub config: Config,
+    /// The model, when there were no errors.
+    pub model: Option<Model>,
+    /// The dependency graph.
+    pub graph: DependencyGraph,
+    /// Every problem found.
+    pub diagnostics: Diagnostics,
+}
+
+/// Stages 1–3: load, build, graph. Offline: no cluster, no state.
+#[must_use]
+pub fn validate(root: &Path) -> Validated {
+    let mut diagnostics = Diagnostics::new();
+    let config = config::load(root, &mut diagnostics);
+    let model = model::build(&config, &mut diagnostics);
+    let graph = graph::build(&model, &mut diagnostics);
+    let model = (!diagnostics.has_errors()).then_some(model);
+    Validated { config, model, graph, diagnostics }
+}
+
+/// How to lock the state.
+#[derive(Debug, Clone)]
+pub struct LockRequest {
+    /// Written into each lock file.
+    pub info: LockInfo,
+    /// How long to wait for a held lock.
+    pub timeout: Duration,
+}
+
+/// How to plan.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Ask the clusters (else plan from the state).
+    pub refresh: bool,
+    /// Lock the state while planning (and applying); `None` plans without locks.
+    pub lock: Option<LockRequest>,
+    /// Plan the deletion of everything the state holds.
+    pub destroy: bool,
+    /// With `destroy`, delete protected kinds too.
+    pub include_protected: bool,
+}
+
+/// A finished plan with everything apply needs.
+#[derive(Debug)]
+pub struct PlanRun {
+    /// The files read.
+    pub config: Config,
+    /// The model.
+    pub model: Model,
+    /// The scheduling result.
+    pub placement: Placement,
+    /// What every cluster should hold.
+    pub desired: DesiredState,
+    /// The plan.
+    pub plan: Plan,
+    /// The state the plan was made against.
+    pub state: State,
+    /// The state backend.
+    pub backend: LocalBackend,
+    /// Clients of the reachable clusters.
+    pub clients: Clients,
+    /// Warnings (errors stop the run before a `PlanRun` exists).
+    pub diagnostics: Diagnostics,
+    /// The locks held, released on drop.
+    pub locks: Option<Locks>,
+}
+
+fn fail(config: Config, diagnostics: Diagnostics) -> Error {
+    Error::Diagnostics { sources: Box::new(config.sources), diagnostics }
+}
+
+/// Stages 1–8: load … diff.
+pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> {
+    let Validated { config, model, graph, mut diagnostics } = validate(root);
+    let Some(model) = model else {
+        return Err(fail(config, diagnostics));
+    };
+    let backend = LocalBackend::new(root.join(&model.settings.state_path));
+
+    // Lock every shard this run may write, then read the state under the locks.
+    let locks = match &options.lock {
+        Some(request) => {
+            let mut clusters: BTreeSet<ClusterName> = model.clusters.iter().map(|cluster| cluster.name.clone()).collect();
+            clusters.extend(backend.read()?.shards.into_keys());
+            let clusters: Vec<ClusterName> = clusters.into_iter().collect();
+            Some(lock::acquire(backend.dir(), &clusters, &request.info, request.timeout)?)
+        }
+        None => None,
+    };
+    let state = backend.read()?;
+
+    // Clients for the clusters mcctl can reach.
+    let mut clients: Clients = BTreeMap::new();
+    for cluster in &model.clusters {
+        match cluster::connect(cluster, root) {
+            Ok(Some(client)) => {
+                clients.insert(cluster.name.clone(), Arc::new(client));
+            }
+            Ok(None) => {}
+            Err(error) => diagnostics.push(
+                Diagnostic::warning("mcctl::cluster::not_supported", format!("{error}; it is planned offline"))
+                    .with_label(cluster.span.clone(), "this cluster")
+                    .with_cluster(cluster.name.to_string())
+                    .with_help("give the cluster a `directory` (Pull) to plan and apply it, or keep it offline"),
+            ),
+        }
+    }
+
+    // Refresh, part 1: statuses, for the scheduler.
+    let parallelism = model.settings.rollout.max_parallel_clusters.max(8);
+    let mut unreachable: BTreeMap<ClusterName, String> = BTreeMap::new();
+    let mut discovered: BTreeMap<ClusterName, ClusterStatus> = BTreeMap::new();
+    if options.refresh {
+        for (cluster, result) in refresh::discover(&clients, parallelism).await {
+            match result {
+                Ok(discovery) => {
+                    discovered.insert(cluster, discovery.status);
+                }
+                Err(reason) => {
+                    unreachable.insert(cluster, reason);
+                }
+            }
+        }
+    }
+    let statuses: BTreeMap<ClusterName, ClusterStatus> = model
+        .clusters
+        .iter()
+        .map(|cluster| {
+            let from_state = state.shards.get(&cluster.name).and_then(|shard| shard.status.clone()).unwrap_or_default();
+            let status = discovered.get(&cluster.name).cloned().unwrap_or_default().or(&from_state).or(&cluster.declared_status);
+            (cluster.name.clone(), status)
+        })
+        .collect();
+
+    // Stages 4–6: schedule, override, render.
+    let previous = state.placements();
+    let placement = scheduler::schedule(&model, scheduler::Inputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+    let instances = overrides::apply(&model, &placement, &mut diagnostics);
+    if diagnostics.has_errors() {
+        return Err(fail(config, diagnostics));
+    }
+    let desired = desired::render(&model, &instances, &graph);
+
+    // Refresh, part 2: what the clusters hold, one LIST per kind.
+    let observed = if options.refresh {
+        let reachable: Clients = clients.iter().filter(|(name, _)| !unreachable.contains_key(*name)).map(|(name, client)| (name.clone(), Arc::clone(client))).collect();
+        let kinds = kinds_per_cluster(&desired, &state);
+        let labels = BTreeMap::from([
+            (MANAGED_BY_LABEL.to_owned(), MANAGED_BY_VALUE.to_owned()),
+            (WORKSPACE_LABEL.to_owned(), model.workspace.clone()),
+        ]);
+        refresh::observe(&reachable, &kinds, &labels, parallelism).await
+    } else {
+        ObservedState::default()
+    };
+    for (cluster, observed) in &observed.clusters {
+        match observed {
+            ObservedCluster::Failed(message) => diagnostics.push(
+                Diagnostic::error("mcctl::refresh::failed", format!("cannot read cluster `{cluster}`: {message}"))
+                    .with_cluster(cluster.to_string())
+                    .with_help("fix or remove what the cluster holds, then plan again"),
+            ),
+            ObservedCluster::Unreachable(reason) => {
+                unreachable.insert(cluster.clone(), reason.clone());
+            }
+            ObservedCluster::Listed { .. } => {}
+        }
+    }
+    for (cluster, reason) in &unreachable {
+        diagnostics.push(
+            Diagnostic::warning("mcctl::refresh::unreachable", format!("cluster `{cluster}` is unreachable: {reason}"))
+                .with_cluster(cluster.to_string())
+                .with_help("it is planned from the state and never pruned; `apply --allow-unreachable` skips it"),
+        );
+    }
+    if diagnostics.has_errors() {
+        return Err(fail(config, diagnostics));
+    }
+
+    // Stage 8: diff.
+    let plan = plan::diff(
+        plan::Inputs {
+            model: &model,
+            placement: &placement,
+            desired: &desired,
+            state: &state,
+            observed: &observed,
+            unreachable: &unreachable,
+            statuses: &statuses,
+            refreshed: options.refresh,
+            destroy: options.destroy,
+            include_protected: options.include_protected,
+        },
+        &mut diagnostics,
+    );
+    Ok(PlanRun { config, model, placement, desired, plan, state, backend, clients, diagnostics, locks })
+}
+
+/// The kinds to list on each cluster: what it should hold and what the state says it holds.
+fn kinds_per_cluster(desired: &DesiredState, state: &State) -> BTreeMap<ClusterName, BTreeSet<KindRef>> {
+    let mut kinds: BTreeMap<ClusterName, BTreeSet<KindRef>> = BTreeMap::new();
+    for (cluster, objects) in &desired.clusters {
+        let entry = kinds.entry(cluster.clone()).or_default();
+        for (object, desired) in &objects.objects {
+            entry.insert(KindRef { api_version: desired.api_version.clone(), kind: object.kind.clone() });
+        }
+    }
+    for (cluster, shard) in &state.shards {
+        let entry = kinds.entry(cluster.clone()).or_default();
+        for (object, record) in &shard.objects {
+            entry.insert(KindRef { api_version: record.api_version.clone(), kind: object.kind.clone() });
+        }
+    }
+    kinds
+}
+
+/// How to apply.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyOptions {
+    /// Skip unreachable and offline clusters instead of refusing.
+    pub allow_unreachable: bool,
+}
+
+/// Stage 9: applies a plan run and writes the state.
+pub async fn apply(mut run: PlanRun, options: ApplyOptions, observer: Arc<dyn Observer>) -> Result<Report, Error> {
+    let blocked: Vec<String> = run
+        .plan
+        .clusters
+        .iter()
+        .filter(|(_, mode)| matches!(mode, plan::ClusterMode::Unreachable | plan::ClusterMode::Offline))
+        .filter(|(cluster, _)| run.plan.changes.iter().any(|change| &change.cluster == *cluster && change.action != Action::NoOp))
+        .map(|(cluster, _)| cluster.to_string())
+        .collect();
+    if !blocked.is_empty() && !options.allow_unreachable {
+        return Err(Error::Unreachable { clusters: blocked });
+    }
+    let apply_options = apply::Options {
+        rollout: run.model.settings.rollout.clone(),
+        state_manifests: run.model.settings.state_manifests,
+        allow_unreachable: options.allow_unreachable,
+    };
+    let report = apply::apply(&run.model, &run.plan, &run.desired, &run.clients, &mut run.state, &run.backend, &apply_options, observer).await?;
+    drop(run.locks.take());
+    Ok(report)
+}
+
+/// Writes a saved plan.
+pub fn save_plan(run: &PlanRun, path: &Path) -> Result<(), Error> {
+    let saved = SavedPlan {
+        format_version: SAVED_PLAN_VERSION,
+        mcctl_version: env!("CARGO_PKG_VERSION").to_owned(),
+        workspace: run.model.workspace.clone(),
+        lineage: run.state.lineage.clone(),
+        serials: run.state.serials(),
+        inputs: input_digests(&run.config.sources),
+        changes: saved_changes(&run.plan),
+        plan: plan::json::render(Some(&run.plan), &run.diagnostics, &run.config.sources, plan::json::JsonOptions::default()),
+    };
+    local::write_json(path, &saved).map_err(|error| Error::PlanFile { action: "write", path: path.to_path_buf(), message: error.to_string() })
+}
+
+/// Reads a saved plan.
+pub fn read_saved_plan(path: &Path) -> Result<SavedPlan, Error> {
+    let text = std::fs::read_to_string(path).map_err(|error| Error::PlanFile { action: "read", path: path.to_path_buf(), message: error.to_string() })?;
+    serde_json::from_str(&text).map_err(|error| Error::PlanFile { action: "read", path: path.to_path_buf(), message: format!("not a saved plan: {error}") })
+}
+
+/// Re-plans from the state, checks that a saved plan still holds, and returns a run whose
+/// changes are exactly the saved ones.
+pub async fn plan_from_saved(root: &Path, path: &Path, lock: Option<LockRequest>) -> Result<PlanRun, Error> {
+    let saved = read_saved_plan(path)?;
+    let mut run = plan(root, &PlanOptions { refresh: false, lock, destroy: false, include_protected: false }).await?;
+    if let Some(reason) = staleness(&saved, run.state.lineage.as_deref(), &run.state.serials(), &input_digests(&run.config.sources), &run.desired) {
+        return Err(Error::StalePlan { path: path.to_path_buf(), reason });
+    }
+    let mut changes: Vec<Change> = run.plan.changes.iter().filter(|change| change.action == Action::NoOp).cloned().collect();
+    for saved_change in &saved.changes {
+        let planned = run.plan.changes.iter().find(|change| change.cluster == saved_change.cluster && change.object == saved_change.object);
+        let desired = run.desired.clusters.get(&saved_change.cluster).and_then(|cluster| cluster.objects.get(&saved_change.object));
+        let record = run.state.object(&saved_change.cluster, &saved_change.object);
+        let action = match saved_change.action.as_str() {
+            "create" => Action::Create,
+            "update" => Action::Update,
+            "replace" => Action::Replace,
+            _ => Action::Delete,
+        };
+        changes.retain(|change| !(change.cluster == saved_change.cluster && change.object == saved_change.object));
+        let mut change = match (planned, desired, record) {
+            (Some(planned), _, _) => planned.clone(),
+            (None, Some(desired), _) => Change {
+                cluster: saved_change.cluster.clone(),
+                object: saved_change.object.clone(),
+                api_version: desired.api_version.clone(),
+                action,
+                drift: false,
+                reasons: vec!["from the saved plan".to_owned()],
+                before: None,
+                after: Some(desired.manifest.clone()),
+                wave: desired.wave,
+                implicit: desired.implicit,
+                prune: desired.prune,
+            },
+            (None, None, Some(record)) => Change {
+                cluster: saved_change.cluster.clone(),
+                object: saved_change.object.clone(),
+                api_version: record.api_version.clone(),
+                action,
+                drift: false,
+                reasons: vec!["from the saved plan".to_owned()],
+                before: record.manifest.clone(),
+                after: None,
+                wave: record.wave,
+                implicit: record.implicit,
+                prune: record.prune,
+            },
+            (None, None, None) => continue,
+        };
+        change.action = action;
+        changes.push(change);
+    }
+    plan::sort_changes(&mut changes);
+    run.plan.changes = changes;
+    Ok(run)
+}
+
+/// Clears stale lock info left by a killed process.
+pub fn force_unlock(root: &Path, id: &str) -> Result<lock::Unlocked, Error> {
+    let Validated { config, model, .. } = validate(root);
+    let state_path = model.map_or_else(|| PathBuf::from("mcctl.state"), |model| model.settings.state_path);
+    drop(config);
+    Ok(lock::force_unlock(&root.join(state_path), id)?)
+}
