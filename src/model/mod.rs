@@ -1005,3 +1005,4 @@ impl Builder<'_> {
 }
 
 
+#[cfg(test)] mod karmada_cases;

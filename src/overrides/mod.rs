@@ -186,3 +186,4 @@ fn plaintext_patch(entries: &[PlaintextPatch]) -> Result<json_patch::Patch, Stri
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)] mod karmada_cases;

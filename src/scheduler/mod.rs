@@ -345,3 +345,4 @@ fn assign(model: &Model, template: &Template, placement: &PolicyPlacement, feasi
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)] mod karmada_cases;
