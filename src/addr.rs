@@ -123,7 +123,10 @@ impl FromStr for ObjectRef {
         let [group, kind, namespace, name] = parts.as_slice() else {
             return Err(error());
         };
-        if [group, kind, namespace, name].iter().any(|part| part.is_empty()) {
+        if [group, kind, namespace, name]
+            .iter()
+            .any(|part| part.is_empty())
+        {
             return Err(error());
         }
         Ok(Self {

@@ -292,7 +292,10 @@ impl Diagnostics {
     /// Number of errors.
     #[must_use]
     pub fn error_count(&self) -> usize {
-        self.0.iter().filter(|diagnostic| diagnostic.is_error()).count()
+        self.0
+            .iter()
+            .filter(|diagnostic| diagnostic.is_error())
+            .count()
     }
 
     /// Whether the list is empty.

@@ -87,7 +87,12 @@ pub fn validate(root: &Path) -> Validated {
     let model = model::build(&config, &mut diagnostics);
     let graph = graph::build(&model, &mut diagnostics);
     let model = (!diagnostics.has_errors()).then_some(model);
-    Validated { config, model, graph, diagnostics }
+    Validated {
+        config,
+        model,
+        graph,
+        diagnostics,
+    }
 }
 
 /// How to lock the state.
@@ -138,12 +143,20 @@ pub struct PlanRun {
 }
 
 fn fail(config: Config, diagnostics: Diagnostics) -> Error {
-    Error::Diagnostics { sources: Box::new(config.sources), diagnostics }
+    Error::Diagnostics {
+        sources: Box::new(config.sources),
+        diagnostics,
+    }
 }
 
 /// Stages 1–8: load … diff.
 pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> {
-    let Validated { config, model, graph, mut diagnostics } = validate(root);
+    let Validated {
+        config,
+        model,
+        graph,
+        mut diagnostics,
+    } = validate(root);
     let Some(model) = model else {
         return Err(fail(config, diagnostics));
     };
@@ -152,10 +165,19 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
     // Lock every shard this run may write, then read the state under the locks.
     let locks = match &options.lock {
         Some(request) => {
-            let mut clusters: BTreeSet<ClusterName> = model.clusters.iter().map(|cluster| cluster.name.clone()).collect();
+            let mut clusters: BTreeSet<ClusterName> = model
+                .clusters
+                .iter()
+                .map(|cluster| cluster.name.clone())
+                .collect();
             clusters.extend(backend.read()?.shards.into_keys());
             let clusters: Vec<ClusterName> = clusters.into_iter().collect();
-            Some(lock::acquire(backend.dir(), &clusters, &request.info, request.timeout)?)
+            Some(lock::acquire(
+                backend.dir(),
+                &clusters,
+                &request.info,
+                request.timeout,
+            )?)
         }
         None => None,
     };
@@ -198,15 +220,31 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         .clusters
         .iter()
         .map(|cluster| {
-            let from_state = state.shards.get(&cluster.name).and_then(|shard| shard.status.clone()).unwrap_or_default();
-            let status = discovered.get(&cluster.name).cloned().unwrap_or_default().or(&from_state).or(&cluster.declared_status);
+            let from_state = state
+                .shards
+                .get(&cluster.name)
+                .and_then(|shard| shard.status.clone())
+                .unwrap_or_default();
+            let status = discovered
+                .get(&cluster.name)
+                .cloned()
+                .unwrap_or_default()
+                .or(&from_state)
+                .or(&cluster.declared_status);
             (cluster.name.clone(), status)
         })
         .collect();
 
     // Stages 4–6: schedule, override, render.
     let previous = state.placements();
-    let placement = scheduler::schedule(&model, scheduler::Inputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+    let placement = scheduler::schedule(
+        &model,
+        scheduler::Inputs {
+            statuses: &statuses,
+            previous: &previous,
+        },
+        &mut diagnostics,
+    );
     let instances = overrides::apply(&model, &placement, &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(fail(config, diagnostics));
@@ -215,7 +253,11 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
 
     // Refresh, part 2: what the clusters hold, one LIST per kind.
     let observed = if options.refresh {
-        let reachable: Clients = clients.iter().filter(|(name, _)| !unreachable.contains_key(*name)).map(|(name, client)| (name.clone(), Arc::clone(client))).collect();
+        let reachable: Clients = clients
+            .iter()
+            .filter(|(name, _)| !unreachable.contains_key(*name))
+            .map(|(name, client)| (name.clone(), Arc::clone(client)))
+            .collect();
         let kinds = kinds_per_cluster(&desired, &state);
         let labels = BTreeMap::from([
             (MANAGED_BY_LABEL.to_owned(), MANAGED_BY_VALUE.to_owned()),
@@ -228,9 +270,12 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
     for (cluster, observed) in &observed.clusters {
         match observed {
             ObservedCluster::Failed(message) => diagnostics.push(
-                Diagnostic::error("mcctl::refresh::failed", format!("cannot read cluster `{cluster}`: {message}"))
-                    .with_cluster(cluster.to_string())
-                    .with_help("fix or remove what the cluster holds, then plan again"),
+                Diagnostic::error(
+                    "mcctl::refresh::failed",
+                    format!("cannot read cluster `{cluster}`: {message}"),
+                )
+                .with_cluster(cluster.to_string())
+                .with_help("fix or remove what the cluster holds, then plan again"),
             ),
             ObservedCluster::Unreachable(reason) => {
                 unreachable.insert(cluster.clone(), reason.clone());
@@ -265,22 +310,42 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         },
         &mut diagnostics,
     );
-    Ok(PlanRun { config, model, placement, desired, plan, state, backend, clients, diagnostics, locks })
+    Ok(PlanRun {
+        config,
+        model,
+        placement,
+        desired,
+        plan,
+        state,
+        backend,
+        clients,
+        diagnostics,
+        locks,
+    })
 }
 
 /// The kinds to list on each cluster: what it should hold and what the state says it holds.
-fn kinds_per_cluster(desired: &DesiredState, state: &State) -> BTreeMap<ClusterName, BTreeSet<KindRef>> {
+fn kinds_per_cluster(
+    desired: &DesiredState,
+    state: &State,
+) -> BTreeMap<ClusterName, BTreeSet<KindRef>> {
     let mut kinds: BTreeMap<ClusterName, BTreeSet<KindRef>> = BTreeMap::new();
     for (cluster, objects) in &desired.clusters {
         let entry = kinds.entry(cluster.clone()).or_default();
         for (object, desired) in &objects.objects {
-            entry.insert(KindRef { api_version: desired.api_version.clone(), kind: object.kind.clone() });
+            entry.insert(KindRef {
+                api_version: desired.api_version.clone(),
+                kind: object.kind.clone(),
+            });
         }
     }
     for (cluster, shard) in &state.shards {
         let entry = kinds.entry(cluster.clone()).or_default();
         for (object, record) in &shard.objects {
-            entry.insert(KindRef { api_version: record.api_version.clone(), kind: object.kind.clone() });
+            entry.insert(KindRef {
+                api_version: record.api_version.clone(),
+                kind: object.kind.clone(),
+            });
         }
     }
     kinds
@@ -294,13 +359,27 @@ pub struct ApplyOptions {
 }
 
 /// Stage 9: applies a plan run and writes the state.
-pub async fn apply(mut run: PlanRun, options: ApplyOptions, observer: Arc<dyn Observer>) -> Result<Report, Error> {
+pub async fn apply(
+    mut run: PlanRun,
+    options: ApplyOptions,
+    observer: Arc<dyn Observer>,
+) -> Result<Report, Error> {
     let blocked: Vec<String> = run
         .plan
         .clusters
         .iter()
-        .filter(|(_, mode)| matches!(mode, plan::ClusterMode::Unreachable | plan::ClusterMode::Offline))
-        .filter(|(cluster, _)| run.plan.changes.iter().any(|change| &change.cluster == *cluster && change.action != Action::NoOp))
+        .filter(|(_, mode)| {
+            matches!(
+                mode,
+                plan::ClusterMode::Unreachable | plan::ClusterMode::Offline
+            )
+        })
+        .filter(|(cluster, _)| {
+            run.plan
+                .changes
+                .iter()
+                .any(|change| &change.cluster == *cluster && change.action != Action::NoOp)
+        })
         .map(|(cluster, _)| cluster.to_string())
         .collect();
     if !blocked.is_empty() && !options.allow_unreachable {
@@ -311,7 +390,17 @@ pub async fn apply(mut run: PlanRun, options: ApplyOptions, observer: Arc<dyn Ob
         state_manifests: run.model.settings.state_manifests,
         allow_unreachable: options.allow_unreachable,
     };
-    let report = apply::apply(&run.model, &run.plan, &run.desired, &run.clients, &mut run.state, &run.backend, &apply_options, observer).await?;
+    let report = apply::apply(
+        &run.model,
+        &run.plan,
+        &run.desired,
+        &run.clients,
+        &mut run.state,
+        &run.backend,
+        &apply_options,
+        observer,
+    )
+    .await?;
     drop(run.locks.take());
     Ok(report)
 }
@@ -326,37 +415,92 @@ pub fn save_plan(run: &PlanRun, path: &Path) -> Result<(), Error> {
         serials: run.state.serials(),
         inputs: input_digests(&run.config.sources),
         changes: saved_changes(&run.plan),
-        plan: plan::json::render(Some(&run.plan), &run.diagnostics, &run.config.sources, plan::json::JsonOptions::default()),
+        plan: plan::json::render(
+            Some(&run.plan),
+            &run.diagnostics,
+            &run.config.sources,
+            plan::json::JsonOptions::default(),
+        ),
     };
-    local::write_json(path, &saved).map_err(|error| Error::PlanFile { action: "write", path: path.to_path_buf(), message: error.to_string() })
+    local::write_json(path, &saved).map_err(|error| Error::PlanFile {
+        action: "write",
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })
 }
 
 /// Reads a saved plan.
 pub fn read_saved_plan(path: &Path) -> Result<SavedPlan, Error> {
-    let text = std::fs::read_to_string(path).map_err(|error| Error::PlanFile { action: "read", path: path.to_path_buf(), message: error.to_string() })?;
-    serde_json::from_str(&text).map_err(|error| Error::PlanFile { action: "read", path: path.to_path_buf(), message: format!("not a saved plan: {error}") })
+    let text = std::fs::read_to_string(path).map_err(|error| Error::PlanFile {
+        action: "read",
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|error| Error::PlanFile {
+        action: "read",
+        path: path.to_path_buf(),
+        message: format!("not a saved plan: {error}"),
+    })
 }
 
 /// Re-plans from the state, checks that a saved plan still holds, and returns a run whose
 /// changes are exactly the saved ones.
-pub async fn plan_from_saved(root: &Path, path: &Path, lock: Option<LockRequest>) -> Result<PlanRun, Error> {
+pub async fn plan_from_saved(
+    root: &Path,
+    path: &Path,
+    lock: Option<LockRequest>,
+) -> Result<PlanRun, Error> {
     let saved = read_saved_plan(path)?;
-    let mut run = plan(root, &PlanOptions { refresh: false, lock, destroy: false, include_protected: false }).await?;
-    if let Some(reason) = staleness(&saved, run.state.lineage.as_deref(), &run.state.serials(), &input_digests(&run.config.sources), &run.desired) {
-        return Err(Error::StalePlan { path: path.to_path_buf(), reason });
+    let mut run = plan(
+        root,
+        &PlanOptions {
+            refresh: false,
+            lock,
+            destroy: false,
+            include_protected: false,
+        },
+    )
+    .await?;
+    if let Some(reason) = staleness(
+        &saved,
+        run.state.lineage.as_deref(),
+        &run.state.serials(),
+        &input_digests(&run.config.sources),
+        &run.desired,
+    ) {
+        return Err(Error::StalePlan {
+            path: path.to_path_buf(),
+            reason,
+        });
     }
-    let mut changes: Vec<Change> = run.plan.changes.iter().filter(|change| change.action == Action::NoOp).cloned().collect();
+    let mut changes: Vec<Change> = run
+        .plan
+        .changes
+        .iter()
+        .filter(|change| change.action == Action::NoOp)
+        .cloned()
+        .collect();
     for saved_change in &saved.changes {
-        let planned = run.plan.changes.iter().find(|change| change.cluster == saved_change.cluster && change.object == saved_change.object);
-        let desired = run.desired.clusters.get(&saved_change.cluster).and_then(|cluster| cluster.objects.get(&saved_change.object));
-        let record = run.state.object(&saved_change.cluster, &saved_change.object);
+        let planned = run.plan.changes.iter().find(|change| {
+            change.cluster == saved_change.cluster && change.object == saved_change.object
+        });
+        let desired = run
+            .desired
+            .clusters
+            .get(&saved_change.cluster)
+            .and_then(|cluster| cluster.objects.get(&saved_change.object));
+        let record = run
+            .state
+            .object(&saved_change.cluster, &saved_change.object);
         let action = match saved_change.action.as_str() {
             "create" => Action::Create,
             "update" => Action::Update,
             "replace" => Action::Replace,
             _ => Action::Delete,
         };
-        changes.retain(|change| !(change.cluster == saved_change.cluster && change.object == saved_change.object));
+        changes.retain(|change| {
+            !(change.cluster == saved_change.cluster && change.object == saved_change.object)
+        });
         let mut change = match (planned, desired, record) {
             (Some(planned), _, _) => planned.clone(),
             (None, Some(desired), _) => Change {
@@ -398,7 +542,10 @@ pub async fn plan_from_saved(root: &Path, path: &Path, lock: Option<LockRequest>
 /// Clears stale lock info left by a killed process.
 pub fn force_unlock(root: &Path, id: &str) -> Result<lock::Unlocked, Error> {
     let Validated { config, model, .. } = validate(root);
-    let state_path = model.map_or_else(|| PathBuf::from("mcctl.state"), |model| model.settings.state_path);
+    let state_path = model.map_or_else(
+        || PathBuf::from("mcctl.state"),
+        |model| model.settings.state_path,
+    );
     drop(config);
     Ok(lock::force_unlock(&root.join(state_path), id)?)
 }

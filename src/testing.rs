@@ -22,7 +22,11 @@ pub(crate) fn try_model_from(files: &[(&str, &str)]) -> (Model, Diagnostics) {
         .iter()
         .map(|(path, text)| (PathBuf::from(path), (*text).to_owned()))
         .collect();
-    let config = config::load_texts(Path::new("/nonexistent-test-workspace"), texts, &mut diagnostics);
+    let config = config::load_texts(
+        Path::new("/nonexistent-test-workspace"),
+        texts,
+        &mut diagnostics,
+    );
     let model = model::build(&config, &mut diagnostics);
     (model, diagnostics)
 }
@@ -67,7 +71,9 @@ impl TemplateEditor<'_> {
 
 impl ModelBuilder {
     pub(crate) fn new() -> Self {
-        Self { documents: Vec::new() }
+        Self {
+            documents: Vec::new(),
+        }
     }
 
     /// Adds a Pull cluster with the given labels.
@@ -86,9 +92,18 @@ impl ModelBuilder {
     }
 
     /// Adds a template in namespace `default` (or cluster-scoped, by kind).
-    pub(crate) fn template(mut self, api_version: &str, kind: &str, name: &str, edit: impl FnOnce(&mut TemplateEditor<'_>)) -> Self {
-        let mut manifest = json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}});
-        edit(&mut TemplateEditor { manifest: &mut manifest });
+    pub(crate) fn template(
+        mut self,
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        edit: impl FnOnce(&mut TemplateEditor<'_>),
+    ) -> Self {
+        let mut manifest =
+            json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}});
+        edit(&mut TemplateEditor {
+            manifest: &mut manifest,
+        });
         self.documents.push(manifest);
         self
     }

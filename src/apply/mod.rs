@@ -115,16 +115,23 @@ pub struct Failure {
 /// Splits clusters into rollout batches: each `order` entry in turn takes the clusters it
 /// selects that no earlier entry took; `*` (or the end of the list) takes the rest.
 #[must_use]
-pub fn batches(model: &Model, clusters: &[ClusterName], order: &[BatchSelector]) -> Vec<Vec<ClusterName>> {
+pub fn batches(
+    model: &Model,
+    clusters: &[ClusterName],
+    order: &[BatchSelector],
+) -> Vec<Vec<ClusterName>> {
     let mut remaining: Vec<ClusterName> = clusters.to_vec();
     remaining.sort();
     let mut batches = Vec::new();
     for selector in order {
-        let (taken, rest): (Vec<ClusterName>, Vec<ClusterName>) = remaining.into_iter().partition(|name| match selector {
-            BatchSelector::Rest => true,
-            BatchSelector::Cluster(wanted) => name.as_str() == wanted,
-            BatchSelector::Labels(selector) => model.cluster(name.as_str()).is_some_and(|cluster| selector.matches(&cluster.labels)),
-        });
+        let (taken, rest): (Vec<ClusterName>, Vec<ClusterName>) =
+            remaining.into_iter().partition(|name| match selector {
+                BatchSelector::Rest => true,
+                BatchSelector::Cluster(wanted) => name.as_str() == wanted,
+                BatchSelector::Labels(selector) => model
+                    .cluster(name.as_str())
+                    .is_some_and(|cluster| selector.matches(&cluster.labels)),
+            });
         remaining = rest;
         if !taken.is_empty() {
             batches.push(taken);
@@ -159,13 +166,22 @@ pub async fn apply(
     let applicable: BTreeSet<ClusterName> = plan
         .clusters
         .iter()
-        .filter(|(cluster, mode)| matches!(mode, ClusterMode::Live | ClusterMode::FromState) && clients.contains_key(*cluster))
+        .filter(|(cluster, mode)| {
+            matches!(mode, ClusterMode::Live | ClusterMode::FromState)
+                && clients.contains_key(*cluster)
+        })
         .map(|(cluster, _)| cluster.clone())
         .collect();
     report.skipped = plan
         .clusters
         .iter()
-        .filter(|(cluster, mode)| matches!(mode, ClusterMode::Unreachable | ClusterMode::Offline) && plan.changes.iter().any(|change| &change.cluster == *cluster && change.action != Action::NoOp))
+        .filter(|(cluster, mode)| {
+            matches!(mode, ClusterMode::Unreachable | ClusterMode::Offline)
+                && plan
+                    .changes
+                    .iter()
+                    .any(|change| &change.cluster == *cluster && change.action != Action::NoOp)
+        })
         .map(|(cluster, _)| cluster.clone())
         .collect();
     let clusters: Vec<ClusterName> = applicable.iter().cloned().collect();
@@ -173,11 +189,26 @@ pub async fn apply(
 
     // Creates and updates wave by wave, then deletes in reverse wave order.
     let mut steps: Vec<(Option<usize>, Vec<&Change>)> = Vec::new();
-    let waves: BTreeSet<usize> = plan.changes.iter().filter(|change| change.action != Action::Delete).map(|change| change.wave).collect();
+    let waves: BTreeSet<usize> = plan
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::Delete)
+        .map(|change| change.wave)
+        .collect();
     for wave in waves {
-        steps.push((Some(wave), plan.changes.iter().filter(|change| change.action != Action::Delete && change.wave == wave).collect()));
+        steps.push((
+            Some(wave),
+            plan.changes
+                .iter()
+                .filter(|change| change.action != Action::Delete && change.wave == wave)
+                .collect(),
+        ));
     }
-    let deletes: Vec<&Change> = plan.changes.iter().filter(|change| change.action == Action::Delete).collect();
+    let deletes: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|change| change.action == Action::Delete)
+        .collect();
     if !deletes.is_empty() {
         steps.push((None, deletes));
     }
@@ -186,26 +217,57 @@ pub async fn apply(
         for (index, batch) in batches.iter().enumerate() {
             let work: BTreeMap<ClusterName, Vec<Change>> = batch
                 .iter()
-                .map(|cluster| (cluster.clone(), changes.iter().filter(|change| &change.cluster == cluster).map(|change| (*change).clone()).collect::<Vec<_>>()))
+                .map(|cluster| {
+                    (
+                        cluster.clone(),
+                        changes
+                            .iter()
+                            .filter(|change| &change.cluster == cluster)
+                            .map(|change| (*change).clone())
+                            .collect::<Vec<_>>(),
+                    )
+                })
                 .filter(|(_, changes)| !changes.is_empty())
                 .collect();
             if work.is_empty() {
                 continue;
             }
-            if work.values().flatten().any(|change| change.action != Action::NoOp) {
-                observer.event(Event::BatchStarted { wave: *wave, batch: index + 1, clusters: work.keys().cloned().collect() });
+            if work
+                .values()
+                .flatten()
+                .any(|change| change.action != Action::NoOp)
+            {
+                observer.event(Event::BatchStarted {
+                    wave: *wave,
+                    batch: index + 1,
+                    clusters: work.keys().cloned().collect(),
+                });
             }
             let outcomes = run_batch(work, desired, clients, options, Arc::clone(&observer)).await;
             for outcome in outcomes {
-                let shard = state.shards.entry(outcome.cluster.clone()).or_insert_with(|| Shard::new(&lineage, &model.workspace));
-                record(shard, &outcome.applied, plan, &outcome.cluster, &lineage, options.state_manifests, &mut report);
+                let shard = state
+                    .shards
+                    .entry(outcome.cluster.clone())
+                    .or_insert_with(|| Shard::new(&lineage, &model.workspace));
+                record(
+                    shard,
+                    &outcome.applied,
+                    plan,
+                    &outcome.cluster,
+                    &lineage,
+                    options.state_manifests,
+                    &mut report,
+                );
                 shard.workspace.clone_from(&model.workspace);
                 if let Some(status) = plan.statuses.get(&outcome.cluster) {
                     shard.status = Some(status.clone());
                 }
                 backend.write_shard(&outcome.cluster, shard)?;
                 written.insert(outcome.cluster.clone());
-                observer.event(Event::StateWritten { cluster: outcome.cluster.clone(), serial: shard.serial });
+                observer.event(Event::StateWritten {
+                    cluster: outcome.cluster.clone(),
+                    serial: shard.serial,
+                });
                 if report.failure.is_none() {
                     report.failure = outcome.failure;
                 }
@@ -216,13 +278,26 @@ pub async fn apply(
         }
     }
     if report.failure.is_none() {
-        finish(model, plan, state, backend, &applicable, &written, &lineage, &mut report, observer.as_ref())?;
+        finish(
+            model,
+            plan,
+            state,
+            backend,
+            &applicable,
+            &written,
+            &lineage,
+            &mut report,
+            observer.as_ref(),
+        )?;
     }
     Ok(report)
 }
 
 /// Drops orphaned and forgotten records, writes placements, and removes empty shards.
-#[expect(clippy::too_many_arguments, reason = "the closing step needs the whole apply context")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the closing step needs the whole apply context"
+)]
 fn finish(
     model: &Model,
     plan: &Plan,
@@ -253,7 +328,10 @@ fn finish(
         if !applicable.contains(cluster) {
             continue;
         }
-        let shard = state.shards.entry(cluster.clone()).or_insert_with(|| Shard::new(lineage, &model.workspace));
+        let shard = state
+            .shards
+            .entry(cluster.clone())
+            .or_insert_with(|| Shard::new(lineage, &model.workspace));
         if &shard.placements != placements {
             shard.placements.clone_from(placements);
             touched.insert(cluster.clone());
@@ -267,7 +345,10 @@ fn finish(
     for cluster in touched {
         let remove = match state.shards.get(&cluster) {
             None => true,
-            Some(shard) => (shard.objects.is_empty() && shard.placements.is_empty()) || plan.clusters.get(&cluster) == Some(&ClusterMode::Removed),
+            Some(shard) => {
+                (shard.objects.is_empty() && shard.placements.is_empty())
+                    || plan.clusters.get(&cluster) == Some(&ClusterMode::Removed)
+            }
         };
         if remove {
             state.shards.remove(&cluster);
@@ -277,13 +358,24 @@ fn finish(
                 shard.status = Some(status.clone());
             }
             backend.write_shard(&cluster, shard)?;
-            observer.event(Event::StateWritten { cluster: cluster.clone(), serial: shard.serial });
+            observer.event(Event::StateWritten {
+                cluster: cluster.clone(),
+                serial: shard.serial,
+            });
         }
     }
     Ok(())
 }
 
-fn record(shard: &mut Shard, applied: &[(Change, Option<Value>)], plan: &Plan, cluster: &ClusterName, lineage: &str, keep_manifests: bool, report: &mut Report) {
+fn record(
+    shard: &mut Shard,
+    applied: &[(Change, Option<Value>)],
+    plan: &Plan,
+    cluster: &ClusterName,
+    lineage: &str,
+    keep_manifests: bool,
+    report: &mut Report,
+) {
     let placements = plan.placements.get(cluster);
     for (change, stored) in applied {
         if change.action != Action::NoOp {
@@ -297,34 +389,67 @@ fn record(shard: &mut Shard, applied: &[(Change, Option<Value>)], plan: &Plan, c
         let Some(after) = &change.after else { continue };
         let server = stored.as_ref().unwrap_or(after);
         let metadata = server.get("metadata");
-        let text = |field: &str| metadata.and_then(|metadata| metadata.get(field)).and_then(Value::as_str).map(str::to_owned);
-        let manifest = keep_manifests.then(|| if is_secret(&change.object) { redact_secret(after, lineage) } else { after.clone() });
-        let previous = shard.objects.get(&change.object);
-        shard.objects.insert(change.object.clone(), ObjectRecord {
-            api_version: change.api_version.clone(),
-            digest: crate::desired::digest(after),
-            wave: change.wave,
-            implicit: change.implicit,
-            prune: change.prune,
-            uid: text("uid").or_else(|| previous.and_then(|record| record.uid.clone())),
-            resource_version: text("resourceVersion").or_else(|| previous.and_then(|record| record.resource_version.clone())),
-            generation: metadata.and_then(|metadata| metadata.get("generation")).and_then(Value::as_i64).or_else(|| previous.and_then(|record| record.generation)),
-            manifest,
+        let text = |field: &str| {
+            metadata
+                .and_then(|metadata| metadata.get(field))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let manifest = keep_manifests.then(|| {
+            if is_secret(&change.object) {
+                redact_secret(after, lineage)
+            } else {
+                after.clone()
+            }
         });
+        let previous = shard.objects.get(&change.object);
+        shard.objects.insert(
+            change.object.clone(),
+            ObjectRecord {
+                api_version: change.api_version.clone(),
+                digest: crate::desired::digest(after),
+                wave: change.wave,
+                implicit: change.implicit,
+                prune: change.prune,
+                uid: text("uid").or_else(|| previous.and_then(|record| record.uid.clone())),
+                resource_version: text("resourceVersion")
+                    .or_else(|| previous.and_then(|record| record.resource_version.clone())),
+                generation: metadata
+                    .and_then(|metadata| metadata.get("generation"))
+                    .and_then(Value::as_i64)
+                    .or_else(|| previous.and_then(|record| record.generation)),
+                manifest,
+            },
+        );
         if let Some(replicas) = placements.and_then(|placements| placements.get(&change.object)) {
             shard.placements.insert(change.object.clone(), *replicas);
         }
     }
 }
 
-async fn run_batch(work: BTreeMap<ClusterName, Vec<Change>>, desired: &DesiredState, clients: &Clients, options: &Options, observer: Arc<dyn Observer>) -> Vec<ClusterOutcome> {
+async fn run_batch(
+    work: BTreeMap<ClusterName, Vec<Change>>,
+    desired: &DesiredState,
+    clients: &Clients,
+    options: &Options,
+    observer: Arc<dyn Observer>,
+) -> Vec<ClusterOutcome> {
     let semaphore = Arc::new(Semaphore::new(options.rollout.max_parallel_clusters.max(1)));
     let mut set = JoinSet::new();
     for (cluster, changes) in work {
-        let Some(client) = clients.get(&cluster).map(Arc::clone) else { continue };
+        let Some(client) = clients.get(&cluster).map(Arc::clone) else {
+            continue;
+        };
         let manifests: Vec<Option<Value>> = changes
             .iter()
-            .map(|change| desired.clusters.get(&cluster).and_then(|objects| objects.objects.get(&change.object)).map(|object| object.manifest.clone()).or_else(|| change.after.clone()))
+            .map(|change| {
+                desired
+                    .clusters
+                    .get(&cluster)
+                    .and_then(|objects| objects.objects.get(&change.object))
+                    .map(|object| object.manifest.clone())
+                    .or_else(|| change.after.clone())
+            })
             .collect();
         let semaphore = Arc::clone(&semaphore);
         let observer = Arc::clone(&observer);
@@ -344,8 +469,19 @@ async fn run_batch(work: BTreeMap<ClusterName, Vec<Change>>, desired: &DesiredSt
     outcomes
 }
 
-async fn apply_cluster(cluster: ClusterName, changes: Vec<Change>, manifests: Vec<Option<Value>>, client: Arc<Client>, timeout: Duration, observer: Arc<dyn Observer>) -> ClusterOutcome {
-    let mut outcome = ClusterOutcome { cluster: cluster.clone(), applied: Vec::new(), failure: None };
+async fn apply_cluster(
+    cluster: ClusterName,
+    changes: Vec<Change>,
+    manifests: Vec<Option<Value>>,
+    client: Arc<Client>,
+    timeout: Duration,
+    observer: Arc<dyn Observer>,
+) -> ClusterOutcome {
+    let mut outcome = ClusterOutcome {
+        cluster: cluster.clone(),
+        applied: Vec::new(),
+        failure: None,
+    };
     let mut to_watch = Vec::new();
     for (mut change, manifest) in changes.into_iter().zip(manifests) {
         if let Some(manifest) = manifest {
@@ -355,7 +491,10 @@ async fn apply_cluster(cluster: ClusterName, changes: Vec<Change>, manifests: Ve
         }
         let result = match change.action {
             Action::NoOp => Ok(None),
-            Action::Delete => client.delete(&change.object, &change.api_version).await.map(|()| None),
+            Action::Delete => client
+                .delete(&change.object, &change.api_version)
+                .await
+                .map(|()| None),
             Action::Create | Action::Update => apply_object(&client, &change).await,
             Action::Replace => match client.delete(&change.object, &change.api_version).await {
                 Ok(()) => apply_object(&client, &change).await,
@@ -365,28 +504,50 @@ async fn apply_cluster(cluster: ClusterName, changes: Vec<Change>, manifests: Ve
         match result {
             Ok(stored) => {
                 if change.action != Action::NoOp {
-                    observer.event(Event::Changed { cluster: cluster.clone(), object: change.object.clone(), action: change.action, error: None });
+                    observer.event(Event::Changed {
+                        cluster: cluster.clone(),
+                        object: change.object.clone(),
+                        action: change.action,
+                        error: None,
+                    });
                 }
-                if matches!(change.action, Action::Create | Action::Update | Action::Replace) {
+                if matches!(
+                    change.action,
+                    Action::Create | Action::Update | Action::Replace
+                ) {
                     to_watch.push((change.object.clone(), change.api_version.clone()));
                 }
                 outcome.applied.push((change, stored));
             }
             Err(error) => {
                 let message = error.to_string();
-                observer.event(Event::Changed { cluster: cluster.clone(), object: change.object.clone(), action: change.action, error: Some(message.clone()) });
-                outcome.failure = Some(Failure { cluster: cluster.clone(), object: change.object.clone(), message });
+                observer.event(Event::Changed {
+                    cluster: cluster.clone(),
+                    object: change.object.clone(),
+                    action: change.action,
+                    error: Some(message.clone()),
+                });
+                outcome.failure = Some(Failure {
+                    cluster: cluster.clone(),
+                    object: change.object.clone(),
+                    message,
+                });
                 return outcome;
             }
         }
     }
-    if let Some(failure) = wait_healthy(&cluster, &client, &to_watch, timeout, observer.as_ref()).await {
+    if let Some(failure) =
+        wait_healthy(&cluster, &client, &to_watch, timeout, observer.as_ref()).await
+    {
         outcome.failure = Some(failure);
     }
     outcome
 }
 
-async fn apply_object(client: &Client, change: &Change) -> Result<Option<Value>, crate::cluster::Error> {
+async fn apply_object(
+    client: &Client,
+    change: &Change,
+) -> Result<Option<Value>, crate::cluster::Error> {
     let Some(after) = &change.after else {
         return Ok(None);
     };
@@ -394,7 +555,13 @@ async fn apply_object(client: &Client, change: &Change) -> Result<Option<Value>,
 }
 
 /// Waits until every object is healthy (or its health cannot be observed), or the timeout.
-async fn wait_healthy(cluster: &ClusterName, client: &Client, objects: &[(ObjectRef, String)], timeout: Duration, observer: &dyn Observer) -> Option<Failure> {
+async fn wait_healthy(
+    cluster: &ClusterName,
+    client: &Client,
+    objects: &[(ObjectRef, String)],
+    timeout: Duration,
+    observer: &dyn Observer,
+) -> Option<Failure> {
     let deadline = Instant::now() + timeout;
     let mut pending: Vec<&(ObjectRef, String)> = objects.iter().collect();
     while !pending.is_empty() {
@@ -403,12 +570,28 @@ async fn wait_healthy(cluster: &ClusterName, client: &Client, objects: &[(Object
             let (object, api_version) = item;
             match client.health(object, api_version).await {
                 Ok(Health::Ready | Health::NotObservable) => {}
-                Ok(Health::Failed(reason)) => return Some(Failure { cluster: cluster.clone(), object: object.clone(), message: format!("unhealthy: {reason}") }),
+                Ok(Health::Failed(reason)) => {
+                    return Some(Failure {
+                        cluster: cluster.clone(),
+                        object: object.clone(),
+                        message: format!("unhealthy: {reason}"),
+                    });
+                }
                 Ok(Health::Progressing(reason)) => {
-                    observer.event(Event::Waiting { cluster: cluster.clone(), object: object.clone(), status: reason });
+                    observer.event(Event::Waiting {
+                        cluster: cluster.clone(),
+                        object: object.clone(),
+                        status: reason,
+                    });
                     still.push(item);
                 }
-                Err(error) => return Some(Failure { cluster: cluster.clone(), object: object.clone(), message: error.to_string() }),
+                Err(error) => {
+                    return Some(Failure {
+                        cluster: cluster.clone(),
+                        object: object.clone(),
+                        message: error.to_string(),
+                    });
+                }
             }
         }
         pending = still;
@@ -417,7 +600,11 @@ async fn wait_healthy(cluster: &ClusterName, client: &Client, objects: &[(Object
         }
         if Instant::now() >= deadline {
             let (object, _) = pending[0];
-            return Some(Failure { cluster: cluster.clone(), object: object.clone(), message: format!("not healthy after {}", humantime::format_duration(timeout)) });
+            return Some(Failure {
+                cluster: cluster.clone(),
+                object: object.clone(),
+                message: format!("not healthy after {}", humantime::format_duration(timeout)),
+            });
         }
         tokio::time::sleep(Duration::from_secs(2).min(timeout)).await;
     }

@@ -66,25 +66,63 @@ fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
     let graph = crate::graph::build(&model, &mut diagnostics);
     let statuses = BTreeMap::new();
     let previous = state.placements();
-    let placement = schedule(&model, ScheduleInputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+    let placement = schedule(
+        &model,
+        ScheduleInputs {
+            statuses: &statuses,
+            previous: &previous,
+        },
+        &mut diagnostics,
+    );
     let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
     let desired = crate::desired::render(&model, &instances, &graph);
-    let clients: Clients = fakes.into_iter().map(|fake| (fake.name().clone(), Arc::new(Client::Fake(fake)))).collect();
+    let clients: Clients = fakes
+        .into_iter()
+        .map(|fake| (fake.name().clone(), Arc::new(Client::Fake(fake))))
+        .collect();
     let mut observed = ObservedState::default();
     for (name, client) in &clients {
-        let Client::Fake(fake) = client.as_ref() else { unreachable!() };
-        observed.clusters.insert(name.clone(), ObservedCluster::Listed { comparison: crate::cluster::Comparison::Exact, objects: fake.objects() });
+        let Client::Fake(fake) = client.as_ref() else {
+            unreachable!()
+        };
+        observed.clusters.insert(
+            name.clone(),
+            ObservedCluster::Listed {
+                comparison: crate::cluster::Comparison::Exact,
+                objects: fake.objects(),
+            },
+        );
     }
     let unreachable = BTreeMap::new();
     let plan = diff(
-        DiffInputs { model: &model, placement: &placement, desired: &desired, state, observed: &observed, unreachable: &unreachable, statuses: &statuses, refreshed: true, destroy: false, include_protected: false },
+        DiffInputs {
+            model: &model,
+            placement: &placement,
+            desired: &desired,
+            state,
+            observed: &observed,
+            unreachable: &unreachable,
+            statuses: &statuses,
+            refreshed: true,
+            destroy: false,
+            include_protected: false,
+        },
         &mut diagnostics,
     );
-    Setup { model, plan, desired, clients }
+    Setup {
+        model,
+        plan,
+        desired,
+        clients,
+    }
 }
 
 fn options(model: &Model) -> Options {
-    Options { rollout: model.settings.rollout.clone(), state_manifests: true, allow_unreachable: false }
+    Options {
+        rollout: model.settings.rollout.clone(),
+        state_manifests: true,
+        allow_unreachable: false,
+    }
 }
 
 #[tokio::test]
@@ -92,9 +130,24 @@ async fn applies_wave_by_wave_and_batch_by_batch_then_writes_state() {
     let dir = tempfile::tempdir().unwrap();
     let backend = LocalBackend::new(dir.path().to_path_buf());
     let mut state = State::default();
-    let setup = setup(WORKSPACE, &state, vec![FakeCluster::new("a"), FakeCluster::new("b")]);
+    let setup = setup(
+        WORKSPACE,
+        &state,
+        vec![FakeCluster::new("a"), FakeCluster::new("b")],
+    );
     let recorder = Arc::new(Recorder::default());
-    let report = apply(&setup.model, &setup.plan, &setup.desired, &setup.clients, &mut state, &backend, &options(&setup.model), recorder.clone()).await.unwrap();
+    let report = apply(
+        &setup.model,
+        &setup.plan,
+        &setup.desired,
+        &setup.clients,
+        &mut state,
+        &backend,
+        &options(&setup.model),
+        recorder.clone(),
+    )
+    .await
+    .unwrap();
     assert_eq!(report.failure, None);
     assert_eq!(report.done[&Action::Create], 4);
     let batches: Vec<(Option<usize>, usize, Vec<String>)> = recorder
@@ -103,19 +156,36 @@ async fn applies_wave_by_wave_and_batch_by_batch_then_writes_state() {
         .unwrap()
         .iter()
         .filter_map(|event| match event {
-            Event::BatchStarted { wave, batch, clusters } => Some((*wave, *batch, clusters.iter().map(ToString::to_string).collect())),
+            Event::BatchStarted {
+                wave,
+                batch,
+                clusters,
+            } => Some((
+                *wave,
+                *batch,
+                clusters.iter().map(ToString::to_string).collect(),
+            )),
             _ => None,
         })
         .collect();
     // The canary cluster goes first in every wave.
     assert_eq!(
         batches,
-        [(Some(0), 1, vec!["a".to_owned()]), (Some(0), 2, vec!["b".to_owned()]), (Some(1), 1, vec!["a".to_owned()]), (Some(1), 2, vec!["b".to_owned()])]
+        [
+            (Some(0), 1, vec!["a".to_owned()]),
+            (Some(0), 2, vec!["b".to_owned()]),
+            (Some(1), 1, vec!["a".to_owned()]),
+            (Some(1), 2, vec!["b".to_owned()])
+        ]
     );
     let read = backend.read().unwrap();
     assert_eq!(read.shards.len(), 2);
     assert_eq!(read.shards[&ClusterName::new("a")].objects.len(), 2);
-    assert_eq!(read.shards[&ClusterName::new("a")].placements[&"apps/Deployment/default/web".parse::<ObjectRef>().unwrap()], Some(2));
+    assert_eq!(
+        read.shards[&ClusterName::new("a")].placements
+            [&"apps/Deployment/default/web".parse::<ObjectRef>().unwrap()],
+        Some(2)
+    );
 }
 
 #[tokio::test]
@@ -126,12 +196,35 @@ async fn a_failure_stops_the_rollout_and_the_state_keeps_what_happened() {
     let a = FakeCluster::new("a");
     a.fail_on("apps/Deployment/default/web".parse().unwrap());
     let setup = setup(WORKSPACE, &state, vec![a, FakeCluster::new("b")]);
-    let report = apply(&setup.model, &setup.plan, &setup.desired, &setup.clients, &mut state, &backend, &options(&setup.model), Arc::new(Recorder::default())).await.unwrap();
+    let report = apply(
+        &setup.model,
+        &setup.plan,
+        &setup.desired,
+        &setup.clients,
+        &mut state,
+        &backend,
+        &options(&setup.model),
+        Arc::new(Recorder::default()),
+    )
+    .await
+    .unwrap();
     let failure = report.failure.unwrap();
-    assert_eq!((failure.cluster.as_str(), failure.object.to_string().as_str()), ("a", "apps/Deployment/default/web"));
+    assert_eq!(
+        (
+            failure.cluster.as_str(),
+            failure.object.to_string().as_str()
+        ),
+        ("a", "apps/Deployment/default/web")
+    );
     // Wave 0 (the ConfigMaps) went everywhere; wave 1 stopped at the canary.
     let read = backend.read().unwrap();
-    let objects = |cluster: &str| read.shards[&ClusterName::new(cluster)].objects.keys().map(ToString::to_string).collect::<Vec<_>>();
+    let objects = |cluster: &str| {
+        read.shards[&ClusterName::new(cluster)]
+            .objects
+            .keys()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(objects("a"), ["core/ConfigMap/default/config"]);
     assert_eq!(objects("b"), ["core/ConfigMap/default/config"]);
 }
@@ -144,7 +237,18 @@ async fn a_rerun_after_a_failure_continues() {
     let a = FakeCluster::new("a");
     a.fail_on("apps/Deployment/default/web".parse().unwrap());
     let setup = setup(WORKSPACE, &state, vec![a, FakeCluster::new("b")]);
-    apply(&setup.model, &setup.plan, &setup.desired, &setup.clients, &mut state, &backend, &options(&setup.model), Arc::new(Recorder::default())).await.unwrap();
+    apply(
+        &setup.model,
+        &setup.plan,
+        &setup.desired,
+        &setup.clients,
+        &mut state,
+        &backend,
+        &options(&setup.model),
+        Arc::new(Recorder::default()),
+    )
+    .await
+    .unwrap();
     // The object the fake rejected is fixed; plan again from the written state and live objects.
     let objects = |client: &Arc<Client>| match client.as_ref() {
         Client::Fake(fake) => fake.objects(),
@@ -174,6 +278,12 @@ fn batches_follow_the_rollout_order() {
     let model = model_from_yaml(WORKSPACE);
     let clusters = vec![ClusterName::new("b"), ClusterName::new("a")];
     let batches = batches(&model, &clusters, &model.settings.rollout.order);
-    assert_eq!(batches, [vec![ClusterName::new("a")], vec![ClusterName::new("b")]]);
-    assert_eq!(super::batches(&model, &clusters, &[]), [vec![ClusterName::new("a"), ClusterName::new("b")]]);
+    assert_eq!(
+        batches,
+        [vec![ClusterName::new("a")], vec![ClusterName::new("b")]]
+    );
+    assert_eq!(
+        super::batches(&model, &clusters, &[]),
+        [vec![ClusterName::new("a"), ClusterName::new("b")]]
+    );
 }

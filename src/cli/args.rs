@@ -11,7 +11,13 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 #[command(name = "mcctl", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
     /// The workspace directory.
-    #[arg(short = 'C', long = "directory", value_name = "DIR", default_value = ".", global = true)]
+    #[arg(
+        short = 'C',
+        long = "directory",
+        value_name = "DIR",
+        default_value = ".",
+        global = true
+    )]
     pub directory: PathBuf,
 
     /// Never use colors (also with `NO_COLOR`).
@@ -150,7 +156,8 @@ pub struct ForceUnlockArgs {
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|error| format!("`{text}` is not a duration such as `30s` or `2m`: {error}"))
+    humantime::parse_duration(text)
+        .map_err(|error| format!("`{text}` is not a duration such as `30s` or `2m`: {error}"))
 }
 
 #[cfg(test)]
@@ -163,10 +170,15 @@ mod tests {
 
     #[test]
     fn boolean_flags_take_an_optional_value() {
-        let Command::Plan(plan) = parse(&["plan", "--refresh=false", "--lock=false"]).command else { panic!() };
+        let Command::Plan(plan) = parse(&["plan", "--refresh=false", "--lock=false"]).command
+        else {
+            panic!()
+        };
         assert!(!plan.refresh.refresh);
         assert!(!plan.lock.lock);
-        let Command::Plan(plan) = parse(&["plan", "--refresh"]).command else { panic!() };
+        let Command::Plan(plan) = parse(&["plan", "--refresh"]).command else {
+            panic!()
+        };
         assert!(plan.refresh.refresh);
         assert!(plan.lock.lock);
     }
@@ -175,13 +187,17 @@ mod tests {
     fn the_workspace_flag_is_global() {
         let cli = parse(&["plan", "-C", "examples/quickstart", "--lock-timeout", "30s"]);
         assert_eq!(cli.directory, PathBuf::from("examples/quickstart"));
-        let Command::Plan(plan) = cli.command else { panic!() };
+        let Command::Plan(plan) = cli.command else {
+            panic!()
+        };
         assert_eq!(plan.lock.lock_timeout, Duration::from_secs(30));
     }
 
     #[test]
     fn apply_takes_an_optional_plan_file() {
-        let Command::Apply(apply) = parse(&["apply", "plan.json"]).command else { panic!() };
+        let Command::Apply(apply) = parse(&["apply", "plan.json"]).command else {
+            panic!()
+        };
         assert_eq!(apply.plan_file, Some(PathBuf::from("plan.json")));
     }
 }

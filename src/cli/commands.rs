@@ -31,23 +31,41 @@ fn lock_request(args: &LockArgs, operation: &str) -> Option<LockRequest> {
 
 fn warnings(context: &Context, run: &PlanRun) {
     if !run.diagnostics.is_empty() {
-        let text = crate::cli::output::diagnostics::render(&run.diagnostics, &run.config.sources, context.printer.color());
+        let text = crate::cli::output::diagnostics::render(
+            &run.diagnostics,
+            &run.config.sources,
+            context.printer.color(),
+        );
         context.printer.err(text.trim_end());
         context.printer.err("");
     }
 }
 
 /// `mcctl validate`.
-pub(crate) fn validate(context: &Context, args: &ValidateArgs) -> Result<ExitCode, pipeline::Error> {
+pub(crate) fn validate(
+    context: &Context,
+    args: &ValidateArgs,
+) -> Result<ExitCode, pipeline::Error> {
     let validated = pipeline::validate(&context.root);
     let valid = !validated.diagnostics.has_errors();
     if args.json {
-        let diagnostics: Vec<serde_json::Value> = validated.diagnostics.iter().map(|diagnostic| crate::plan::json::diagnostic(diagnostic, &validated.config.sources)).collect();
+        let diagnostics: Vec<serde_json::Value> = validated
+            .diagnostics
+            .iter()
+            .map(|diagnostic| crate::plan::json::diagnostic(diagnostic, &validated.config.sources))
+            .collect();
         let json = serde_json::json!({"valid": valid, "diagnostics": diagnostics});
-        context.printer.out(&format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
+        context.printer.out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        ));
     } else {
         if !validated.diagnostics.is_empty() {
-            let text = crate::cli::output::diagnostics::render(&validated.diagnostics, &validated.config.sources, context.printer.color());
+            let text = crate::cli::output::diagnostics::render(
+                &validated.diagnostics,
+                &validated.config.sources,
+                context.printer.color(),
+            );
             context.printer.err(text.trim_end());
         }
         if let Some(model) = &validated.model {
@@ -66,7 +84,10 @@ pub(crate) fn validate(context: &Context, args: &ValidateArgs) -> Result<ExitCod
     } else {
         if !args.json {
             let errors = validated.diagnostics.error_count();
-            context.printer.err(&format!("\nerror: {errors} error{} in the workspace", if errors == 1 { "" } else { "s" }));
+            context.printer.err(&format!(
+                "\nerror: {errors} error{} in the workspace",
+                if errors == 1 { "" } else { "s" }
+            ));
         }
         Ok(ExitCode::FAILURE)
     }
@@ -74,36 +95,72 @@ pub(crate) fn validate(context: &Context, args: &ValidateArgs) -> Result<ExitCod
 
 /// `mcctl plan`.
 pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode, pipeline::Error> {
-    let options = PlanOptions { refresh: args.refresh.refresh, lock: lock_request(&args.lock, "plan"), destroy: false, include_protected: false };
+    let options = PlanOptions {
+        refresh: args.refresh.refresh,
+        lock: lock_request(&args.lock, "plan"),
+        destroy: false,
+        include_protected: false,
+    };
     let run = match pipeline::plan(&context.root, &options).await {
         Ok(run) => run,
-        Err(pipeline::Error::Diagnostics { sources, diagnostics }) if args.json => {
+        Err(pipeline::Error::Diagnostics {
+            sources,
+            diagnostics,
+        }) if args.json => {
             let json = render_json(None, &diagnostics, &sources, JsonOptions::default());
-            context.printer.out(&format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
+            context.printer.out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            ));
             return Ok(ExitCode::FAILURE);
         }
         Err(error) => return Err(error),
     };
     if args.json {
-        let json = render_json(Some(&run.plan), &run.diagnostics, &run.config.sources, JsonOptions { show_no_op: args.show_no_op });
-        context.printer.out(&format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
+        let json = render_json(
+            Some(&run.plan),
+            &run.diagnostics,
+            &run.config.sources,
+            JsonOptions {
+                show_no_op: args.show_no_op,
+            },
+        );
+        context.printer.out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        ));
     } else {
         warnings(context, &run);
-        context.printer.out(&render_plan(&run.plan, PlanView { show_no_op: args.show_no_op }));
+        context.printer.out(&render_plan(
+            &run.plan,
+            PlanView {
+                show_no_op: args.show_no_op,
+            },
+        ));
     }
     if let Some(path) = &args.out {
         pipeline::save_plan(&run, path)?;
         if !args.json {
-            context.printer.out(&format!("\nSaved the plan to `{}`. Apply exactly this plan with `mcctl apply {}`.\n", path.display(), path.display()));
+            context.printer.out(&format!(
+                "\nSaved the plan to `{}`. Apply exactly this plan with `mcctl apply {}`.\n",
+                path.display(),
+                path.display()
+            ));
         }
     }
     let changed = run.plan.has_changes() || run.plan.has_drift();
-    Ok(if args.detailed_exitcode && changed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if args.detailed_exitcode && changed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Asks for `yes` on stdin; anything else, or the end of input, cancels.
 fn confirm(printer: Printer, question: &str) -> bool {
-    printer.out(&format!("\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "));
+    printer.out(&format!(
+        "\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    ));
     let mut answer = String::new();
     let read = std::io::stdin().lock().read_line(&mut answer);
     printer.out("\n");
@@ -111,17 +168,35 @@ fn confirm(printer: Printer, question: &str) -> bool {
 }
 
 /// `mcctl apply [FILE]`.
-pub(crate) async fn apply(context: &Context, args: &ApplyArgs) -> Result<ExitCode, pipeline::Error> {
+pub(crate) async fn apply(
+    context: &Context,
+    args: &ApplyArgs,
+) -> Result<ExitCode, pipeline::Error> {
     let lock = lock_request(&args.lock, "apply");
     let run = match &args.plan_file {
         Some(path) => pipeline::plan_from_saved(&context.root, path, lock).await?,
-        None => pipeline::plan(&context.root, &PlanOptions { refresh: args.refresh.refresh, lock, destroy: false, include_protected: false }).await?,
+        None => {
+            pipeline::plan(
+                &context.root,
+                &PlanOptions {
+                    refresh: args.refresh.refresh,
+                    lock,
+                    destroy: false,
+                    include_protected: false,
+                },
+            )
+            .await?
+        }
     };
     warnings(context, &run);
-    context.printer.out(&render_plan(&run.plan, PlanView::default()));
+    context
+        .printer
+        .out(&render_plan(&run.plan, PlanView::default()));
     let approved = args.auto_approve || args.plan_file.is_some() || !run.plan.has_changes();
     if !approved && !confirm(context.printer, "Do you want to perform these actions?") {
-        context.printer.err("error: apply cancelled; nothing was changed");
+        context
+            .printer
+            .err("error: apply cancelled; nothing was changed");
         return Ok(ExitCode::FAILURE);
     }
     if !run.plan.has_changes() && !run.plan.state_outdated {
@@ -131,26 +206,56 @@ pub(crate) async fn apply(context: &Context, args: &ApplyArgs) -> Result<ExitCod
 }
 
 /// `mcctl destroy`.
-pub(crate) async fn destroy(context: &Context, args: &DestroyArgs) -> Result<ExitCode, pipeline::Error> {
-    let options = PlanOptions { refresh: args.refresh.refresh, lock: lock_request(&args.lock, "destroy"), destroy: true, include_protected: args.include_protected };
+pub(crate) async fn destroy(
+    context: &Context,
+    args: &DestroyArgs,
+) -> Result<ExitCode, pipeline::Error> {
+    let options = PlanOptions {
+        refresh: args.refresh.refresh,
+        lock: lock_request(&args.lock, "destroy"),
+        destroy: true,
+        include_protected: args.include_protected,
+    };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);
-    context.printer.out(&render_plan(&run.plan, PlanView::default()));
+    context
+        .printer
+        .out(&render_plan(&run.plan, PlanView::default()));
     if !run.plan.has_changes() && !run.plan.state_outdated {
         return Ok(ExitCode::SUCCESS);
     }
-    if run.plan.has_changes() && !args.auto_approve && !confirm(context.printer, "Do you really want to destroy every object mcctl applied?") {
-        context.printer.err("error: destroy cancelled; nothing was changed");
+    if run.plan.has_changes()
+        && !args.auto_approve
+        && !confirm(
+            context.printer,
+            "Do you really want to destroy every object mcctl applied?",
+        )
+    {
+        context
+            .printer
+            .err("error: destroy cancelled; nothing was changed");
         return Ok(ExitCode::FAILURE);
     }
     finish(context, run, args.allow_unreachable, "Destroy").await
 }
 
-async fn finish(context: &Context, run: PlanRun, allow_unreachable: bool, what: &str) -> Result<ExitCode, pipeline::Error> {
-    let observer = Arc::new(Progress { printer: context.printer, last_batch: Mutex::new(None) });
+async fn finish(
+    context: &Context,
+    run: PlanRun,
+    allow_unreachable: bool,
+    what: &str,
+) -> Result<ExitCode, pipeline::Error> {
+    let observer = Arc::new(Progress {
+        printer: context.printer,
+        last_batch: Mutex::new(None),
+    });
     let report = pipeline::apply(run, ApplyOptions { allow_unreachable }, observer).await?;
     print_report(context.printer, &report, what);
-    Ok(if report.failure.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if report.failure.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_report(printer: Printer, report: &Report, what: &str) {
@@ -167,12 +272,21 @@ fn print_report(printer: Printer, report: &Report, what: &str) {
     }
     if !report.skipped.is_empty() {
         let names: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
-        printer.err(&format!("warning: skipped unreachable or offline cluster(s): {}", names.join(", ")));
+        printer.err(&format!(
+            "warning: skipped unreachable or offline cluster(s): {}",
+            names.join(", ")
+        ));
     }
     match &report.failure {
         None => printer.out(&format!("\n{what} complete! {line}.\n")),
         Some(failure) => {
-            printer.err(&format!("\nerror: {} failed on `{}` for `{}`: {}", what.to_lowercase(), failure.cluster, failure.object, failure.message));
+            printer.err(&format!(
+                "\nerror: {} failed on `{}` for `{}`: {}",
+                what.to_lowercase(),
+                failure.cluster,
+                failure.object,
+                failure.message
+            ));
             printer.err(&format!("{line} before the failure. The state records exactly what was done; fix the problem and run `mcctl {}` again to continue.", what.to_lowercase()));
         }
     }
@@ -187,14 +301,28 @@ struct Progress {
 impl Observer for Progress {
     fn event(&self, event: Event) {
         match event {
-            Event::BatchStarted { wave, batch, clusters } => {
-                let mut last = self.last_batch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            Event::BatchStarted {
+                wave,
+                batch,
+                clusters,
+            } => {
+                let mut last = self
+                    .last_batch
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 *last = Some((wave, batch));
                 let names: Vec<String> = clusters.iter().map(ClusterName::to_string).collect();
-                let heading = wave.map_or_else(|| "Deletions".to_owned(), |wave| format!("Wave {wave}"));
-                self.printer.out(&format!("{heading}, batch {batch}: {}\n", names.join(", ")));
+                let heading =
+                    wave.map_or_else(|| "Deletions".to_owned(), |wave| format!("Wave {wave}"));
+                self.printer
+                    .out(&format!("{heading}, batch {batch}: {}\n", names.join(", ")));
             }
-            Event::Changed { cluster, object, action, error } => {
+            Event::Changed {
+                cluster,
+                object,
+                action,
+                error,
+            } => {
                 let done = match action {
                     Action::Create => "created",
                     Action::Update => "updated",
@@ -203,20 +331,37 @@ impl Observer for Progress {
                     Action::NoOp => "unchanged",
                 };
                 match error {
-                    None => self.printer.out(&format!("  {cluster}: {object}: {done}\n")),
-                    Some(error) => self.printer.out(&format!("  {cluster}: {object}: failed: {error}\n")),
+                    None => self
+                        .printer
+                        .out(&format!("  {cluster}: {object}: {done}\n")),
+                    Some(error) => self
+                        .printer
+                        .out(&format!("  {cluster}: {object}: failed: {error}\n")),
                 }
             }
-            Event::Waiting { cluster, object, status } => self.printer.out(&format!("  {cluster}: {object}: waiting ({status})\n")),
+            Event::Waiting {
+                cluster,
+                object,
+                status,
+            } => self
+                .printer
+                .out(&format!("  {cluster}: {object}: waiting ({status})\n")),
             Event::StateWritten { .. } => {}
         }
     }
 }
 
 /// `mcctl force-unlock ID`.
-pub(crate) fn force_unlock(context: &Context, args: &ForceUnlockArgs) -> Result<ExitCode, pipeline::Error> {
+pub(crate) fn force_unlock(
+    context: &Context,
+    args: &ForceUnlockArgs,
+) -> Result<ExitCode, pipeline::Error> {
     let unlocked = pipeline::force_unlock(&context.root, &args.id)?;
     let names: Vec<String> = unlocked.clusters.iter().map(ToString::to_string).collect();
-    context.printer.out(&format!("Released lock `{}` on: {}.\n", args.id, names.join(", ")));
+    context.printer.out(&format!(
+        "Released lock `{}` on: {}.\n",
+        args.id,
+        names.join(", ")
+    ));
     Ok(ExitCode::SUCCESS)
 }

@@ -10,10 +10,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::pipeline;
-use crate::state;
 use self::args::{Cli, Command};
 use self::output::Printer;
+use crate::pipeline;
+use crate::state;
 
 /// What every command gets.
 pub(crate) struct Context {
@@ -28,8 +28,14 @@ pub(crate) struct Context {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let printer = Printer::new(cli.no_color);
-    let context = Context { root: cli.directory.clone(), printer };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let context = Context {
+        root: cli.directory.clone(),
+        printer,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             printer.err(&format!("error: cannot start the async runtime: {error}"));
@@ -57,10 +63,17 @@ pub fn run() -> ExitCode {
 /// Prints a pipeline error with what to do about it.
 pub(crate) fn report(context: &Context, error: &pipeline::Error) {
     let printer = context.printer;
-    if let pipeline::Error::Diagnostics { sources, diagnostics } = error {
+    if let pipeline::Error::Diagnostics {
+        sources,
+        diagnostics,
+    } = error
+    {
         printer.err(output::diagnostics::render(diagnostics, sources, printer.color()).trim_end());
         let errors = diagnostics.error_count();
-        printer.err(&format!("\nerror: {errors} error{} in the workspace; nothing was changed", if errors == 1 { "" } else { "s" }));
+        printer.err(&format!(
+            "\nerror: {errors} error{} in the workspace; nothing was changed",
+            if errors == 1 { "" } else { "s" }
+        ));
         return;
     }
     printer.err(&format!("error: {error}"));

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::cluster::{ApplyMode, ClusterClient, Comparison, Discovery, Error, Health, KindRef, has_labels, object_ref_of};
+use crate::cluster::{
+    ApplyMode, ClusterClient, Comparison, Discovery, Error, Health, KindRef, has_labels,
+    object_ref_of,
+};
 
 /// A cluster that is a directory of manifests.
 #[derive(Debug, Clone)]
@@ -36,10 +39,19 @@ impl DirCluster {
     }
 
     fn read_object(path: &Path) -> Result<Value, Error> {
-        let text = fs::read_to_string(path).map_err(|source| Error::Io { action: "read", path: path.to_path_buf(), source })?;
+        let text = fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?;
         let options = serde_saphyr::options! { legacy_octal_numbers: true, with_snippet: false };
-        let value: Value = serde_saphyr::from_str_with_options(&text, options)
-            .map_err(|error| Error::InvalidObject { path: path.to_path_buf(), message: error.to_string() })?;
+        let value: Value =
+            serde_saphyr::from_str_with_options(&text, options).map_err(|error| {
+                Error::InvalidObject {
+                    path: path.to_path_buf(),
+                    message: error.to_string(),
+                }
+            })?;
         if object_ref_of(&value).is_none() {
             return Err(Error::InvalidObject {
                 path: path.to_path_buf(),
@@ -51,7 +63,12 @@ impl DirCluster {
 }
 
 fn file_name(object: &ObjectRef) -> String {
-    format!("{}.{}.{}.yaml", object.kind.to_lowercase(), object.group_or_core(), object.name)
+    format!(
+        "{}.{}.{}.yaml",
+        object.kind.to_lowercase(),
+        object.group_or_core(),
+        object.name
+    )
 }
 
 impl ClusterClient for DirCluster {
@@ -74,14 +91,24 @@ impl ClusterClient for DirCluster {
         }
     }
 
-    async fn list(&self, kind: &KindRef, labels: &BTreeMap<String, String>) -> Result<Vec<Value>, Error> {
+    async fn list(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<Value>, Error> {
         let probe = ObjectRef::new(&kind.api_version, kind.kind.clone(), None, String::new());
         let prefix = format!("{}.{}.", probe.kind.to_lowercase(), probe.group_or_core());
         let mut objects = Vec::new();
         let namespaces = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(objects),
-            Err(source) => return Err(Error::Io { action: "read", path: self.dir.clone(), source }),
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "read",
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
         };
         let mut paths = Vec::new();
         for namespace in namespaces.flatten() {
@@ -99,7 +126,9 @@ impl ClusterClient for DirCluster {
         paths.sort();
         for path in paths {
             let object = Self::read_object(&path)?;
-            if object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str()) && has_labels(&object, labels) {
+            if object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str())
+                && has_labels(&object, labels)
+            {
                 objects.push(object);
             }
         }
@@ -108,20 +137,32 @@ impl ClusterClient for DirCluster {
 
     async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {
         let Some((object, _)) = object_ref_of(manifest) else {
-            return Err(Error::InvalidObject { path: self.dir.clone(), message: "the manifest has no identity".to_owned() });
+            return Err(Error::InvalidObject {
+                path: self.dir.clone(),
+                message: "the manifest has no identity".to_owned(),
+            });
         };
         if mode == ApplyMode::DryRun {
             return Ok(manifest.clone());
         }
         let path = self.path_of(&object);
-        let error = |source| Error::Io { action: "write", path: path.clone(), source };
+        let error = |source| Error::Io {
+            action: "write",
+            path: path.clone(),
+            source,
+        };
         let parent = path.parent().unwrap_or(&self.dir);
         fs::create_dir_all(parent).map_err(error)?;
-        let text = serde_saphyr::to_string(manifest).map_err(|serialize| error(std::io::Error::other(serialize.to_string())))?;
-        let mut file = tempfile::Builder::new().prefix(".tmp-").tempfile_in(parent).map_err(error)?;
+        let text = serde_saphyr::to_string(manifest)
+            .map_err(|serialize| error(std::io::Error::other(serialize.to_string())))?;
+        let mut file = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(parent)
+            .map_err(error)?;
         file.write_all(text.as_bytes()).map_err(error)?;
         file.as_file().sync_all().map_err(error)?;
-        file.persist(&path).map_err(|persist| error(persist.error))?;
+        file.persist(&path)
+            .map_err(|persist| error(persist.error))?;
         Ok(manifest.clone())
     }
 
@@ -130,7 +171,13 @@ impl ClusterClient for DirCluster {
         match fs::remove_file(&path) {
             Ok(()) => {}
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => return Err(Error::Io { action: "delete", path, source }),
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "delete",
+                    path,
+                    source,
+                });
+            }
         }
         // Drop the namespace folder once it is empty, so the tree mirrors what is declared.
         if let Some(parent) = path.parent() {
@@ -152,7 +199,10 @@ mod tests {
     use serde_json::json;
 
     fn labels() -> BTreeMap<String, String> {
-        BTreeMap::from([("app.kubernetes.io/managed-by".to_owned(), "mcctl".to_owned())])
+        BTreeMap::from([(
+            "app.kubernetes.io/managed-by".to_owned(),
+            "mcctl".to_owned(),
+        )])
     }
 
     #[tokio::test]
@@ -167,10 +217,24 @@ mod tests {
         let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"app.kubernetes.io/managed-by": "mcctl"}}});
         cluster.apply(&deployment, ApplyMode::Commit).await.unwrap();
         cluster.apply(&namespace, ApplyMode::Commit).await.unwrap();
-        assert!(dir.path().join("out/eu-1/default/deployment.apps.web.yaml").is_file());
-        assert!(dir.path().join("out/eu-1/_cluster/namespace.core.shop.yaml").is_file());
-        let kind = KindRef { api_version: "apps/v1".into(), kind: "Deployment".into() };
-        assert_eq!(cluster.list(&kind, &labels()).await.unwrap(), [deployment.clone()]);
+        assert!(
+            dir.path()
+                .join("out/eu-1/default/deployment.apps.web.yaml")
+                .is_file()
+        );
+        assert!(
+            dir.path()
+                .join("out/eu-1/_cluster/namespace.core.shop.yaml")
+                .is_file()
+        );
+        let kind = KindRef {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+        };
+        assert_eq!(
+            cluster.list(&kind, &labels()).await.unwrap(),
+            [deployment.clone()]
+        );
         let object: ObjectRef = "apps/Deployment/default/web".parse().unwrap();
         cluster.delete(&object, "apps/v1").await.unwrap();
         cluster.delete(&object, "apps/v1").await.unwrap();
@@ -184,7 +248,10 @@ mod tests {
         let cluster = DirCluster::new(ClusterName::new("a"), dir.path().to_path_buf());
         let foreign = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}});
         cluster.apply(&foreign, ApplyMode::Commit).await.unwrap();
-        let kind = KindRef { api_version: "v1".into(), kind: "ConfigMap".into() };
+        let kind = KindRef {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+        };
         assert!(cluster.list(&kind, &labels()).await.unwrap().is_empty());
     }
 
@@ -194,9 +261,15 @@ mod tests {
         let cluster = DirCluster::new(ClusterName::new("a"), dir.path().to_path_buf());
         fs::create_dir_all(dir.path().join("default")).unwrap();
         fs::write(dir.path().join("default/configmap.core.x.yaml"), "kind: [").unwrap();
-        let kind = KindRef { api_version: "v1".into(), kind: "ConfigMap".into() };
+        let kind = KindRef {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+        };
         let error = cluster.list(&kind, &labels()).await.unwrap_err();
-        assert!(error.to_string().contains("configmap.core.x.yaml"), "{error}");
+        assert!(
+            error.to_string().contains("configmap.core.x.yaml"),
+            "{error}"
+        );
     }
 
     #[tokio::test]

@@ -6,7 +6,10 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::cluster::{ApplyMode, ClusterClient, Comparison, Discovery, Error, Health, KindRef, has_labels, object_ref_of};
+use crate::cluster::{
+    ApplyMode, ClusterClient, Comparison, Discovery, Error, Health, KindRef, has_labels,
+    object_ref_of,
+};
 
 /// A cluster that keeps objects in memory.
 #[derive(Debug, Default)]
@@ -21,7 +24,10 @@ impl FakeCluster {
     /// An empty cluster.
     #[must_use]
     pub fn new(name: &str) -> Self {
-        Self { name: ClusterName::new(name), ..Self::default() }
+        Self {
+            name: ClusterName::new(name),
+            ..Self::default()
+        }
     }
 
     /// Makes applying `object` fail.
@@ -42,7 +48,10 @@ impl FakeCluster {
 
     fn check_reachable(&self) -> Result<(), Error> {
         if *self.unreachable.lock().expect("lock") {
-            return Err(Error::Unreachable { cluster: self.name.clone(), reason: "switched off by the test".into() });
+            return Err(Error::Unreachable {
+                cluster: self.name.clone(),
+                reason: "switched off by the test".into(),
+            });
         }
         Ok(())
     }
@@ -62,14 +71,21 @@ impl ClusterClient for FakeCluster {
         Ok(Discovery::default())
     }
 
-    async fn list(&self, kind: &KindRef, labels: &BTreeMap<String, String>) -> Result<Vec<Value>, Error> {
+    async fn list(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<Value>, Error> {
         self.check_reachable()?;
         Ok(self
             .objects
             .lock()
             .expect("lock")
             .values()
-            .filter(|object| object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str()) && has_labels(object, labels))
+            .filter(|object| {
+                object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str())
+                    && has_labels(object, labels)
+            })
             .cloned()
             .collect())
     }
@@ -77,13 +93,24 @@ impl ClusterClient for FakeCluster {
     async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {
         self.check_reachable()?;
         let Some((object, _)) = object_ref_of(manifest) else {
-            return Err(Error::Rejected { cluster: self.name.clone(), object: "core/Unknown/_/unknown".parse().expect("address"), message: "no identity".into() });
+            return Err(Error::Rejected {
+                cluster: self.name.clone(),
+                object: "core/Unknown/_/unknown".parse().expect("address"),
+                message: "no identity".into(),
+            });
         };
         if self.failing.lock().expect("lock").contains(&object) {
-            return Err(Error::Rejected { cluster: self.name.clone(), object, message: "rejected by the test".into() });
+            return Err(Error::Rejected {
+                cluster: self.name.clone(),
+                object,
+                message: "rejected by the test".into(),
+            });
         }
         if mode == ApplyMode::Commit {
-            self.objects.lock().expect("lock").insert(object, manifest.clone());
+            self.objects
+                .lock()
+                .expect("lock")
+                .insert(object, manifest.clone());
         }
         Ok(manifest.clone())
     }

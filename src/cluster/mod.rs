@@ -122,16 +122,32 @@ pub trait ClusterClient: Send + Sync {
     fn discover(&self) -> impl Future<Output = Result<Discovery, Error>> + Send;
 
     /// Lists the objects of a kind carrying every label of `labels`.
-    fn list(&self, kind: &KindRef, labels: &BTreeMap<String, String>) -> impl Future<Output = Result<Vec<Value>, Error>> + Send;
+    fn list(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<Vec<Value>, Error>> + Send;
 
     /// Creates or updates an object; returns the object as stored.
-    fn apply(&self, manifest: &Value, mode: ApplyMode) -> impl Future<Output = Result<Value, Error>> + Send;
+    fn apply(
+        &self,
+        manifest: &Value,
+        mode: ApplyMode,
+    ) -> impl Future<Output = Result<Value, Error>> + Send;
 
     /// Deletes an object; deleting a missing object succeeds.
-    fn delete(&self, object: &ObjectRef, api_version: &str) -> impl Future<Output = Result<(), Error>> + Send;
+    fn delete(
+        &self,
+        object: &ObjectRef,
+        api_version: &str,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// Reads the health of an applied object.
-    fn health(&self, object: &ObjectRef, api_version: &str) -> impl Future<Output = Result<Health, Error>> + Send;
+    fn health(
+        &self,
+        object: &ObjectRef,
+        api_version: &str,
+    ) -> impl Future<Output = Result<Health, Error>> + Send;
 }
 
 /// Any backend.
@@ -165,7 +181,11 @@ impl ClusterClient for Client {
         dispatch!(self, client => client.discover().await)
     }
 
-    async fn list(&self, kind: &KindRef, labels: &BTreeMap<String, String>) -> Result<Vec<Value>, Error> {
+    async fn list(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<Value>, Error> {
         dispatch!(self, client => client.list(kind, labels).await)
     }
 
@@ -215,6 +235,12 @@ pub fn object_ref_of(manifest: &Value) -> Option<(ObjectRef, String)> {
     let api_version = manifest.get("apiVersion")?.as_str()?;
     let kind = manifest.get("kind")?.as_str()?;
     let name = manifest.pointer("/metadata/name")?.as_str()?;
-    let namespace = manifest.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_owned);
-    Some((ObjectRef::new(api_version, kind, namespace, name), api_version.to_owned()))
+    let namespace = manifest
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Some((
+        ObjectRef::new(api_version, kind, namespace, name),
+        api_version.to_owned(),
+    ))
 }

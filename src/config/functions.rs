@@ -14,7 +14,8 @@ thread_local! {
 }
 
 /// The help line shown with evaluation errors.
-pub const HELP: &str = "available functions: file, yamldecode, jsondecode, yamlencode, jsonencode, lower, upper";
+pub const HELP: &str =
+    "available functions: file, yamldecode, jsondecode, yamlencode, jsonencode, lower, upper";
 
 /// Runs `f` with `file()` resolving paths against `dir`.
 pub fn with_base_dir<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
@@ -34,8 +35,14 @@ pub fn context() -> Context<'static> {
     context.declare_func("jsondecode", string().build(jsondecode));
     context.declare_func("lower", string().build(lower));
     context.declare_func("upper", string().build(upper));
-    context.declare_func("jsonencode", FuncDef::builder().param(ParamType::Any).build(jsonencode));
-    context.declare_func("yamlencode", FuncDef::builder().param(ParamType::Any).build(yamlencode));
+    context.declare_func(
+        "jsonencode",
+        FuncDef::builder().param(ParamType::Any).build(jsonencode),
+    );
+    context.declare_func(
+        "yamlencode",
+        FuncDef::builder().param(ParamType::Any).build(yamlencode),
+    );
     context
 }
 

@@ -80,7 +80,10 @@ const TOP_LEVEL: &[(&str, BlockKind)] = &[
     ("cluster", BlockKind::Cluster),
     ("template", BlockKind::Template),
     ("propagation_policy", BlockKind::PropagationPolicy),
-    ("cluster_propagation_policy", BlockKind::ClusterPropagationPolicy),
+    (
+        "cluster_propagation_policy",
+        BlockKind::ClusterPropagationPolicy,
+    ),
     ("override_policy", BlockKind::OverridePolicy),
     ("cluster_override_policy", BlockKind::ClusterOverridePolicy),
 ];
@@ -157,7 +160,10 @@ pub fn parse(file_id: FileId, file: &SourceFile, diagnostics: &mut Diagnostics) 
             converter.diagnostics.push(
                 Diagnostic::error(
                     "mcctl::config::hcl_top_level_attribute",
-                    format!("unexpected attribute `{}` at the top level", attribute.key.as_str()),
+                    format!(
+                        "unexpected attribute `{}` at the top level",
+                        attribute.key.as_str()
+                    ),
                 )
                 .with_label(span, "not inside a block")
                 .with_help("top-level attributes are not allowed; put it inside a block"),
@@ -196,7 +202,10 @@ impl Converter<'_> {
         let ident = block.ident.as_str();
         let header = self.header_span(block);
         let Some(&(_, kind)) = TOP_LEVEL.iter().find(|(name, _)| *name == ident) else {
-            let names: Vec<String> = TOP_LEVEL.iter().map(|(name, _)| (*name).to_owned()).collect();
+            let names: Vec<String> = TOP_LEVEL
+                .iter()
+                .map(|(name, _)| (*name).to_owned())
+                .collect();
             let help = match ident {
                 "variable" | "locals" | "output" => {
                     format!("`{ident}` blocks are not supported yet")
@@ -207,9 +216,12 @@ impl Converter<'_> {
                 ),
             };
             self.diagnostics.push(
-                Diagnostic::error("mcctl::config::unknown_block", format!("unknown block `{ident}`"))
-                    .with_label(header, "not a block mcctl knows")
-                    .with_help(help),
+                Diagnostic::error(
+                    "mcctl::config::unknown_block",
+                    format!("unknown block `{ident}`"),
+                )
+                .with_label(header, "not a block mcctl knows")
+                .with_help(help),
             );
             return None;
         };
@@ -223,7 +235,10 @@ impl Converter<'_> {
             self.diagnostics.push(
                 Diagnostic::error(
                     "mcctl::config::block_labels",
-                    format!("`{ident}` takes {want_labels} label(s), found {}", block.labels.len()),
+                    format!(
+                        "`{ident}` takes {want_labels} label(s), found {}",
+                        block.labels.len()
+                    ),
                 )
                 .with_label(header, "here")
                 .with_help(help),
@@ -239,11 +254,16 @@ impl Converter<'_> {
         let value = match kind.karmada_kind() {
             Some(karmada_kind) => {
                 let mut metadata = Map::new();
-                metadata.insert("name".into(), Value::String(name.clone().unwrap_or_default()));
+                metadata.insert(
+                    "name".into(),
+                    Value::String(name.clone().unwrap_or_default()),
+                );
                 let mut spec_body = Vec::new();
                 for structure in block.body.iter() {
                     match structure.as_attribute() {
-                        Some(attribute) if attribute.key.as_str() == "namespace" && kind.namespaced() => {
+                        Some(attribute)
+                            if attribute.key.as_str() == "namespace" && kind.namespaced() =>
+                        {
                             let value = self.evaluate(attribute, "/metadata/namespace", &mut spans);
                             metadata.insert("namespace".into(), value);
                         }
@@ -267,7 +287,8 @@ impl Converter<'_> {
                 for structure in block.body.iter() {
                     match structure.as_attribute() {
                         Some(attribute)
-                            if kind == BlockKind::Template && attribute.key.as_str() == "depends_on" =>
+                            if kind == BlockKind::Template
+                                && attribute.key.as_str() == "depends_on" =>
                         {
                             depends_on = self.references(&attribute.value);
                         }
@@ -332,12 +353,17 @@ impl Converter<'_> {
             } else {
                 pointer.to_owned()
             };
-            let child_context = if ident == "override_rule" || (context == Context::Spec && OVERRIDER_BLOCKS.contains(&ident)) {
+            let child_context = if ident == "override_rule"
+                || (context == Context::Spec && OVERRIDER_BLOCKS.contains(&ident))
+            {
                 Context::Rule
             } else {
                 Context::Plain
             };
-            if let Some(&(_, list)) = LIST_BLOCKS.iter().find(|(block_name, _)| *block_name == ident) {
+            if let Some(&(_, list)) = LIST_BLOCKS
+                .iter()
+                .find(|(block_name, _)| *block_name == ident)
+            {
                 let container = if in_overriders {
                     map.entry("overriders")
                         .or_insert_with(|| Value::Object(Map::new()))
@@ -426,7 +452,11 @@ impl Converter<'_> {
                 self.diagnostics.push(
                     Diagnostic::error(
                         "mcctl::config::hcl_eval",
-                        format!("cannot evaluate `{}`: {}", attribute.key.as_str(), eval_message(&error)),
+                        format!(
+                            "cannot evaluate `{}`: {}",
+                            attribute.key.as_str(),
+                            eval_message(&error)
+                        ),
                     )
                     .with_label(Span::new(self.file, value_span), "this expression")
                     .with_help(functions::HELP),
@@ -458,7 +488,8 @@ impl Converter<'_> {
                     match (is_template, traversal.operators.as_slice()) {
                         (true, [operator]) => {
                             if let TraversalOperator::GetAttr(name) = operator.value() {
-                                references.push((Reference::Template(name.as_str().to_owned()), span));
+                                references
+                                    .push((Reference::Template(name.as_str().to_owned()), span));
                                 continue;
                             }
                             self.bad_reference(span);
@@ -516,7 +547,10 @@ pub fn camel_case(name: &str) -> String {
 fn eval_message(error: &hcl::eval::Error) -> String {
     // hcl-rs appends the whole expression; the label already shows it.
     let text = error.to_string();
-    text.split(" in expression `").next().unwrap_or(&text).to_owned()
+    text.split(" in expression `")
+        .next()
+        .unwrap_or(&text)
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -598,7 +632,10 @@ override_policy "registry" {
         );
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let rule = &blocks[0].document.value["spec"]["overrideRules"][0];
-        assert_eq!(rule["overriders"]["imageOverrider"][0]["value"], "eu.example");
+        assert_eq!(
+            rule["overriders"]["imageOverrider"][0]["value"],
+            "eu.example"
+        );
         assert_eq!(rule["overriders"]["plaintext"][0]["value"], 3);
     }
 
@@ -613,7 +650,11 @@ template "web" {
 "#,
         );
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        let references: Vec<_> = blocks[0].depends_on.iter().map(|(reference, _)| reference.clone()).collect();
+        let references: Vec<_> = blocks[0]
+            .depends_on
+            .iter()
+            .map(|(reference, _)| reference.clone())
+            .collect();
         assert_eq!(
             references,
             [
@@ -637,14 +678,24 @@ propagation_policy "p" {
         );
         assert!(blocks.is_empty());
         let messages: Vec<_> = diagnostics.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(messages, ["unknown block `clustr`", "`placement` is declared twice"]);
-        assert_eq!(diagnostics.iter().next().unwrap().help.as_deref(), Some("did you mean `cluster`?"));
+        assert_eq!(
+            messages,
+            ["unknown block `clustr`", "`placement` is declared twice"]
+        );
+        assert_eq!(
+            diagnostics.iter().next().unwrap().help.as_deref(),
+            Some("did you mean `cluster`?")
+        );
     }
 
     #[test]
     fn syntax_errors_have_a_position() {
         let (_, diagnostics) = parse_text("cluster \"a\" {\n  region = \n}\n");
         let error = diagnostics.iter().next().unwrap();
-        assert!(error.message.starts_with("invalid HCL"), "{}", error.message);
+        assert!(
+            error.message.starts_with("invalid HCL"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::diag::{Diagnostic, Diagnostics, FileId, Sources, Span};
 use self::hcl::{BlockKind, HclBlock, Reference};
 use self::source::{Dialect, Document, SpanIndex};
+use crate::diag::{Diagnostic, Diagnostics, FileId, Sources, Span};
 
 /// A declaration decoded from one document, with the spans of its parts.
 #[derive(Debug, Clone)]
@@ -118,18 +118,27 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
                 )
                 .with_help("pass an existing workspace directory with `-C DIR`"),
             );
-            return Config { root: root.to_path_buf(), ..Config::default() };
+            return Config {
+                root: root.to_path_buf(),
+                ..Config::default()
+            };
         }
     };
     if files.is_empty() {
         diagnostics.push(
             Diagnostic::error(
                 "mcctl::config::empty_workspace",
-                format!("no `*.hcl`, `*.yaml` or `*.yml` files in `{}`", root.display()),
+                format!(
+                    "no `*.hcl`, `*.yaml` or `*.yml` files in `{}`",
+                    root.display()
+                ),
             )
             .with_help("run mcctl in a workspace directory, or pass one with `-C DIR`"),
         );
-        return Config { root: root.to_path_buf(), ..Config::default() };
+        return Config {
+            root: root.to_path_buf(),
+            ..Config::default()
+        };
     }
     let mut texts = Vec::with_capacity(files.len());
     for relative in files {
@@ -143,7 +152,11 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
 
 /// Loads top-level files already in memory, as `(path relative to root, text)`. `template`
 /// sources are still read from disk under `root`.
-pub fn load_texts(root: &Path, files: Vec<(PathBuf, String)>, diagnostics: &mut Diagnostics) -> Config {
+pub fn load_texts(
+    root: &Path,
+    files: Vec<(PathBuf, String)>,
+    diagnostics: &mut Diagnostics,
+) -> Config {
     let mut config = Config {
         root: root.to_path_buf(),
         ..Config::default()
@@ -196,7 +209,9 @@ fn top_level_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let wanted = [".hcl", ".yaml", ".yml"].iter().any(|suffix| name.ends_with(suffix));
+        let wanted = [".hcl", ".yaml", ".yml"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix));
         if wanted && !name.starts_with('.') && path.is_file() {
             files.push(PathBuf::from(name.as_ref()));
         }
@@ -255,7 +270,10 @@ fn add_yaml_document(
         );
         return;
     };
-    let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let api_version = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
     match (api_version, kind) {
         (
@@ -359,8 +377,11 @@ fn add_hcl_block(config: &mut Config, block: HclBlock, diagnostics: &mut Diagnos
 fn unreachable_template(diagnostics: &mut Diagnostics, span: &Span) {
     // Template blocks are collected first and added once every cluster is known.
     diagnostics.push(
-        Diagnostic::error("mcctl::config::internal", "template block handled out of order")
-            .with_label(span.clone(), "here"),
+        Diagnostic::error(
+            "mcctl::config::internal",
+            "template block handled out of order",
+        )
+        .with_label(span.clone(), "here"),
     );
 }
 
@@ -370,9 +391,11 @@ fn excluded_dirs(config: &Config) -> Vec<PathBuf> {
     for cluster in &config.clusters {
         let directory = match &cluster.source {
             ClusterSource::Hcl(hcl) => hcl.directory.clone(),
-            ClusterSource::Karmada(karmada) => {
-                karmada.metadata.annotations.get("mcctl.io/directory").cloned()
-            }
+            ClusterSource::Karmada(karmada) => karmada
+                .metadata
+                .annotations
+                .get("mcctl.io/directory")
+                .cloned(),
         };
         if let Some(directory) = directory {
             dirs.push(normalize(Path::new(&directory)));
@@ -416,7 +439,10 @@ fn add_template_block(
         diagnostics.push(
             Diagnostic::error(
                 "mcctl::config::empty_template",
-                format!("template `{}` has neither `source` nor `manifest`", header.name),
+                format!(
+                    "template `{}` has neither `source` nor `manifest`",
+                    header.name
+                ),
             )
             .with_label(block.span.clone(), "this template")
             .with_help("add `source = \"manifests/*.yaml\"` or `manifest = { … }`"),
@@ -450,7 +476,9 @@ fn add_template_block(
                     diagnostics.push(
                         Diagnostic::error("mcctl::config::source_glob", message)
                             .with_label(source_span.clone(), "this pattern")
-                            .with_help("write a glob relative to the workspace, e.g. `manifests/*.yaml`"),
+                            .with_help(
+                                "write a glob relative to the workspace, e.g. `manifests/*.yaml`",
+                            ),
                     );
                     continue;
                 }
@@ -559,9 +587,18 @@ mod tests {
                 "main.hcl",
                 "cluster \"a\" {\n  directory = \"out/a\"\n}\ntemplate \"web\" {\n  source = \"**/*.yaml\"\n}\n",
             ),
-            ("web.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: top}\n"),
-            ("manifests/web.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nested}\n"),
-            ("out/a/default/configmap.core.x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"),
+            (
+                "web.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: top}\n",
+            ),
+            (
+                "manifests/web.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nested}\n",
+            ),
+            (
+                "out/a/default/configmap.core.x.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+            ),
         ]);
         let mut diagnostics = Diagnostics::new();
         let config = load(dir.path(), &mut diagnostics);
@@ -569,11 +606,21 @@ mod tests {
         let mut names: Vec<_> = config
             .templates
             .iter()
-            .map(|template| template.manifest["metadata"]["name"].as_str().unwrap().to_owned())
+            .map(|template| {
+                template.manifest["metadata"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
             .collect();
         names.sort();
         assert_eq!(names, ["nested", "top"]);
-        assert!(config.templates.iter().all(|template| template.block.is_some()));
+        assert!(
+            config
+                .templates
+                .iter()
+                .all(|template| template.block.is_some())
+        );
     }
 
     #[test]

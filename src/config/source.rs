@@ -93,13 +93,18 @@ impl SpanIndex {
             map.iter()
                 .filter_map(|(pointer, bytes)| {
                     let rest = pointer.strip_prefix(prefix)?;
-                    (rest.is_empty() || rest.starts_with('/')).then(|| (rest.to_owned(), bytes.clone()))
+                    (rest.is_empty() || rest.starts_with('/'))
+                        .then(|| (rest.to_owned(), bytes.clone()))
                 })
                 .collect()
         };
         SpanIndex {
             file: self.file,
-            root: self.values.get(prefix).cloned().unwrap_or_else(|| self.root.clone()),
+            root: self
+                .values
+                .get(prefix)
+                .cloned()
+                .unwrap_or_else(|| self.root.clone()),
             values: strip(&self.values),
             keys: strip(&self.keys),
         }
@@ -160,11 +165,13 @@ impl Document {
             (false, true) => format!("{message} in `{field}`"),
             (false, false) => format!("{message} at `{field}`"),
         };
-        let mut diagnostic = Diagnostic::error("mcctl::config::invalid_field", message)
-            .with_label(span, "here");
+        let mut diagnostic =
+            Diagnostic::error("mcctl::config::invalid_field", message).with_label(span, "here");
         diagnostic.help = Some(suggestion.unwrap_or_else(|| match self.dialect {
             Dialect::Yaml => "see docs/config.md for the fields of this kind".to_owned(),
-            Dialect::Hcl => "see docs/config.md for the attributes and blocks of this block".to_owned(),
+            Dialect::Hcl => {
+                "see docs/config.md for the attributes and blocks of this block".to_owned()
+            }
         }));
         diagnostic
     }
@@ -244,12 +251,7 @@ fn describe_serde_error(message: &str, dialect: Dialect) -> (String, Option<Stri
     };
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let (name, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let candidates: Vec<String> = expected
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .map(rename)
-            .collect();
+        let candidates: Vec<String> = expected.split('`').skip(1).step_by(2).map(rename).collect();
         let name = rename(name);
         let help = closest(&name, &candidates).map_or_else(
             || {
@@ -351,14 +353,24 @@ mod tests {
         );
         let error = doc.decode::<Spec>("/spec").unwrap_err();
         assert_eq!(error.message, "unknown attribute or block `propagat_deps`");
-        assert_eq!(error.help.as_deref(), Some("did you mean `propagate_deps`?"));
+        assert_eq!(
+            error.help.as_deref(),
+            Some("did you mean `propagate_deps`?")
+        );
     }
 
     #[test]
     fn type_errors_point_at_the_value() {
-        let doc = document(serde_json::json!({"spec": {"priority": "high"}}), Dialect::Yaml);
+        let doc = document(
+            serde_json::json!({"spec": {"priority": "high"}}),
+            Dialect::Yaml,
+        );
         let error = doc.decode::<Spec>("/spec").unwrap_err();
-        assert!(error.message.contains("at `spec.priority`"), "{}", error.message);
+        assert!(
+            error.message.contains("at `spec.priority`"),
+            "{}",
+            error.message
+        );
         assert_eq!(error.labels[0].span.bytes, 30..35);
     }
 }

@@ -117,24 +117,21 @@ pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Vec<Document>, Box<Di
         legacy_octal_numbers: true,
         with_snippet: false,
     };
-    let nodes: Vec<Spanned<Node>> =
-        serde_saphyr::from_multiple_with_options(&file.text, options).map_err(|error| {
-            let offset = error
-                .location()
-                .map_or(0, |location| byte_offset(file, &location));
-            let message = error.to_string();
-            Box::new(
-                Diagnostic::error(
-                    "mcctl::config::yaml_syntax",
-                    format!("invalid YAML: {}", strip_location(&message)),
-                )
-                .with_label(
-                    crate::diag::Span::new(file_id, offset..offset),
-                    "here",
-                )
-                .with_help("fix the YAML syntax at this position"),
+    let nodes: Vec<Spanned<Node>> = serde_saphyr::from_multiple_with_options(&file.text, options)
+        .map_err(|error| {
+        let offset = error
+            .location()
+            .map_or(0, |location| byte_offset(file, &location));
+        let message = error.to_string();
+        Box::new(
+            Diagnostic::error(
+                "mcctl::config::yaml_syntax",
+                format!("invalid YAML: {}", strip_location(&message)),
             )
-        })?;
+            .with_label(crate::diag::Span::new(file_id, offset..offset), "here")
+            .with_help("fix the YAML syntax at this position"),
+        )
+    })?;
     let mut documents = Vec::with_capacity(nodes.len());
     for node in nodes {
         let root = span_of(file, &node);
@@ -189,7 +186,10 @@ fn convert(
             let mut map = Map::new();
             for (key, value) in entries {
                 let child = format!("{pointer}/{}", pointer_segment(&key.value));
-                spans.insert_key(child.clone(), span_of_location(file, &key.referenced, &key.value));
+                spans.insert_key(
+                    child.clone(),
+                    span_of_location(file, &key.referenced, &key.value),
+                );
                 let value = convert(file, value, child, spans)?;
                 map.insert(key.value, value);
             }
@@ -200,7 +200,9 @@ fn convert(
 
 fn byte_offset(file: &SourceFile, location: &Location) -> usize {
     match location.span().byte_offset() {
-        Some(offset) => usize::try_from(offset).unwrap_or(usize::MAX).min(file.text.len()),
+        Some(offset) => usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(file.text.len()),
         None => file.offset(
             usize::try_from(location.line()).unwrap_or(usize::MAX),
             usize::try_from(location.column()).unwrap_or(usize::MAX),
@@ -252,8 +254,7 @@ mod tests {
 
     #[test]
     fn reads_every_document_and_skips_empty_ones() {
-        let (_, documents) =
-            parse_text("a: 1\n---\n# only a comment\n---\nb: [x, z]\n").unwrap();
+        let (_, documents) = parse_text("a: 1\n---\n# only a comment\n---\nb: [x, z]\n").unwrap();
         assert_eq!(documents.len(), 2);
         assert_eq!(documents[1].value, serde_json::json!({"b": ["x", "z"]}));
     }
@@ -281,7 +282,11 @@ mod tests {
     fn syntax_errors_carry_a_position() {
         let text = "a: 1\nb: [unclosed\n";
         let error = parse_text(text).unwrap_err();
-        assert!(error.message.starts_with("invalid YAML"), "{}", error.message);
+        assert!(
+            error.message.starts_with("invalid YAML"),
+            "{}",
+            error.message
+        );
         assert!(!error.labels.is_empty());
     }
 

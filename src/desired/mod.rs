@@ -120,7 +120,16 @@ fn clean(manifest: &mut Value) {
     };
     object.remove("status");
     if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
-        for field in ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+        for field in [
+            "uid",
+            "resourceVersion",
+            "generation",
+            "creationTimestamp",
+            "managedFields",
+            "selfLink",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
             metadata.remove(field);
         }
         if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
@@ -147,7 +156,10 @@ fn label(manifest: &mut Value, workspace: &str) {
         .entry("labels")
         .or_insert_with(|| Value::Object(Map::new()));
     if let Some(labels) = labels.as_object_mut() {
-        labels.insert(MANAGED_BY_LABEL.into(), Value::String(MANAGED_BY_VALUE.into()));
+        labels.insert(
+            MANAGED_BY_LABEL.into(),
+            Value::String(MANAGED_BY_VALUE.into()),
+        );
         labels.insert(WORKSPACE_LABEL.into(), Value::String(workspace.to_owned()));
     }
 }
@@ -163,7 +175,9 @@ fn add_implicit_namespaces(desired: &mut DesiredCluster, workspace: &str) {
         .objects
         .keys()
         .filter_map(|object| object.namespace.as_deref())
-        .filter(|namespace| !declared.contains(namespace) && !BUILT_IN_NAMESPACES.contains(namespace))
+        .filter(|namespace| {
+            !declared.contains(namespace) && !BUILT_IN_NAMESPACES.contains(namespace)
+        })
         .map(str::to_owned)
         .collect();
     for namespace in needed {
@@ -202,7 +216,14 @@ mod tests {
         let graph = crate::graph::build(&model, &mut diagnostics);
         let statuses = BTreeMap::new();
         let previous = BTreeMap::new();
-        let placement = schedule(&model, Inputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+        let placement = schedule(
+            &model,
+            Inputs {
+                statuses: &statuses,
+                previous: &previous,
+            },
+            &mut diagnostics,
+        );
         let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
         assert!(!diagnostics.has_errors());
         render(&model, &instances, &graph)
@@ -271,7 +292,10 @@ spec:
         let namespace = &eu.objects[&"core/Namespace/_/shop".parse().unwrap()];
         assert!(namespace.implicit);
         assert_eq!(namespace.wave, 0);
-        assert_eq!(namespace.manifest["metadata"]["labels"]["mcctl.io/workspace"], "shop");
+        assert_eq!(
+            namespace.manifest["metadata"]["labels"]["mcctl.io/workspace"],
+            "shop"
+        );
     }
 
     #[test]

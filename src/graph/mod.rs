@@ -86,7 +86,11 @@ impl DependencyGraph {
     /// The templates a template waits for (its hard edges).
     #[must_use]
     pub fn dependencies(&self, object: &ObjectRef) -> Vec<&ObjectRef> {
-        let Some(node) = self.graph.node_indices().find(|node| &self.graph[*node] == object) else {
+        let Some(node) = self
+            .graph
+            .node_indices()
+            .find(|node| &self.graph[*node] == object)
+        else {
             return Vec::new();
         };
         self.graph
@@ -119,7 +123,11 @@ pub fn build(model: &Model, diagnostics: &mut Diagnostics) -> DependencyGraph {
         }
     };
     // Levels from the kinds present, so that waves stay dense.
-    let mut ranks: Vec<usize> = model.templates.iter().map(|template| kind_rank(&template.object.kind)).collect();
+    let mut ranks: Vec<usize> = model
+        .templates
+        .iter()
+        .map(|template| kind_rank(&template.object.kind))
+        .collect();
     ranks.sort_unstable();
     ranks.dedup();
     let mut level: BTreeMap<NodeIndex, usize> = BTreeMap::new();
@@ -139,7 +147,12 @@ pub fn build(model: &Model, diagnostics: &mut Diagnostics) -> DependencyGraph {
     distinct.dedup();
     let waves = level
         .into_iter()
-        .map(|(node, level)| (graph[node].clone(), distinct.binary_search(&level).unwrap_or(0)))
+        .map(|(node, level)| {
+            (
+                graph[node].clone(),
+                distinct.binary_search(&level).unwrap_or(0),
+            )
+        })
         .collect();
     DependencyGraph { graph, waves }
 }
@@ -161,7 +174,10 @@ fn report_cycles(model: &Model, graph: &DiGraph<ObjectRef, ()>, diagnostics: &mu
             if let Some(template) = model.template(member) {
                 for (dependency, span) in &template.depends_on {
                     if members.contains(&dependency) {
-                        diagnostic = diagnostic.with_label(span.clone(), format!("`{member}` depends on `{dependency}`"));
+                        diagnostic = diagnostic.with_label(
+                            span.clone(),
+                            format!("`{member}` depends on `{dependency}`"),
+                        );
                     }
                 }
             }
@@ -205,8 +221,14 @@ mod tests {
         let graph = build(&model, &mut diagnostics);
         assert!(diagnostics.is_empty());
         // Nothing precedes the Deployment once the ConfigMap waits for it.
-        assert_eq!(graph.wave(&"apps/Deployment/default/web".parse().unwrap()), 0);
-        assert_eq!(graph.wave(&"core/ConfigMap/default/after-web".parse().unwrap()), 1);
+        assert_eq!(
+            graph.wave(&"apps/Deployment/default/web".parse().unwrap()),
+            0
+        );
+        assert_eq!(
+            graph.wave(&"core/ConfigMap/default/after-web".parse().unwrap()),
+            1
+        );
     }
 
     #[test]

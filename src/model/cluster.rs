@@ -182,7 +182,8 @@ impl ClusterStatus {
     #[must_use]
     pub fn or(mut self, fallback: &ClusterStatus) -> Self {
         if self.kubernetes_version.is_none() {
-            self.kubernetes_version.clone_from(&fallback.kubernetes_version);
+            self.kubernetes_version
+                .clone_from(&fallback.kubernetes_version);
         }
         if self.readiness.is_none() {
             self.readiness = fallback.readiness;
@@ -301,7 +302,8 @@ mod tests {
 
     #[test]
     fn status_serializes_whole_groups_as_a_star() {
-        let enablements = ClusterStatus::parse_api_enablements(&["apps/v1".into(), "v1/Service".into()]);
+        let enablements =
+            ClusterStatus::parse_api_enablements(&["apps/v1".into(), "v1/Service".into()]);
         assert_eq!(
             serde_json::to_value(&enablements).unwrap(),
             serde_json::json!({"apps/v1": "*", "v1": ["Service"]})

@@ -5,10 +5,10 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::addr::group_of;
 use crate::config::source::SpanIndex;
 use crate::model::selector::{ClusterAffinity, LabelSelector};
 use crate::model::template::Template;
-use crate::addr::group_of;
 
 /// The four Karmada policy kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -120,7 +120,10 @@ impl ResourceSelector {
 /// The best strength over a list of selectors.
 #[must_use]
 pub fn best_match(selectors: &[ResourceSelector], template: &Template) -> Option<MatchStrength> {
-    selectors.iter().filter_map(|selector| selector.matches(template)).max()
+    selectors
+        .iter()
+        .filter_map(|selector| selector.matches(template))
+        .max()
 }
 
 /// A toleration of cluster taints.
@@ -313,18 +316,37 @@ mod tests {
     use crate::model::cluster::{Taint, TaintEffect};
 
     fn taint(key: &str, value: &str, effect: TaintEffect) -> Taint {
-        Taint { key: key.into(), value: value.into(), effect }
+        Taint {
+            key: key.into(),
+            value: value.into(),
+            effect,
+        }
     }
 
     #[test]
     fn tolerations_follow_kubernetes_rules() {
-        let exists_all = Toleration { key: String::new(), exists: true, value: String::new(), effect: None };
+        let exists_all = Toleration {
+            key: String::new(),
+            exists: true,
+            value: String::new(),
+            effect: None,
+        };
         assert!(exists_all.tolerates(&taint("gpu", "true", TaintEffect::NoSchedule)));
-        let equal = Toleration { key: "gpu".into(), exists: false, value: "true".into(), effect: Some(TaintEffect::NoSchedule) };
+        let equal = Toleration {
+            key: "gpu".into(),
+            exists: false,
+            value: "true".into(),
+            effect: Some(TaintEffect::NoSchedule),
+        };
         assert!(equal.tolerates(&taint("gpu", "true", TaintEffect::NoSchedule)));
         assert!(!equal.tolerates(&taint("gpu", "false", TaintEffect::NoSchedule)));
         assert!(!equal.tolerates(&taint("gpu", "true", TaintEffect::NoExecute)));
-        let empty_key_equal = Toleration { key: String::new(), exists: false, value: String::new(), effect: None };
+        let empty_key_equal = Toleration {
+            key: String::new(),
+            exists: false,
+            value: String::new(),
+            effect: None,
+        };
         assert!(!empty_key_equal.tolerates(&taint("gpu", "", TaintEffect::NoSchedule)));
     }
 }

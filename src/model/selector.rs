@@ -86,7 +86,10 @@ impl LabelSelector {
                     return Err(Box::new(
                         Diagnostic::error(
                             "mcctl::model::selector",
-                            format!("`{operator}` on `{}` needs at least one value", expression.key),
+                            format!(
+                                "`{operator}` on `{}` needs at least one value",
+                                expression.key
+                            ),
                         )
                         .with_label(at.clone(), "in this selector")
                         .with_help("add `values`, or use `Exists`"),
@@ -119,9 +122,9 @@ impl LabelSelector {
     /// Whether a label set matches.
     #[must_use]
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.requirements
-            .iter()
-            .all(|requirement| requirement.matches(labels.get(&requirement.key).map(String::as_str)))
+        self.requirements.iter().all(|requirement| {
+            requirement.matches(labels.get(&requirement.key).map(String::as_str))
+        })
     }
 }
 
@@ -133,7 +136,9 @@ impl fmt::Display for LabelSelector {
             .map(|requirement| {
                 let values: Vec<&str> = requirement.values.iter().map(String::as_str).collect();
                 match requirement.operator {
-                    Operator::In if values.len() == 1 => format!("{}={}", requirement.key, values[0]),
+                    Operator::In if values.len() == 1 => {
+                        format!("{}={}", requirement.key, values[0])
+                    }
                     Operator::In => format!("{} in ({})", requirement.key, values.join(",")),
                     Operator::NotIn => format!("{} notin ({})", requirement.key, values.join(",")),
                     Operator::Exists => requirement.key.clone(),
@@ -173,7 +178,9 @@ fn check_label_key(key: &str, at: &Span) -> Result<(), Box<Diagnostic>> {
             && prefix.len() <= 253
             && prefix.split('.').all(|part| {
                 !part.is_empty()
-                    && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                     && !part.starts_with('-')
                     && !part.ends_with('-')
             })
@@ -204,8 +211,14 @@ fn is_label_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name.chars().next().is_none_or(|c| c.is_ascii_alphanumeric())
-        && name.chars().last().is_none_or(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .last()
+            .is_none_or(|c| c.is_ascii_alphanumeric())
 }
 
 /// A cluster field a field selector can test.
@@ -336,12 +349,18 @@ impl ClusterAffinity {
                 let values: Vec<&str> = requirement.values.iter().map(String::as_str).collect();
                 return Some(format!(
                     "{field} not {} [{}]",
-                    if requirement.operator == Operator::In { "in" } else { "outside" },
+                    if requirement.operator == Operator::In {
+                        "in"
+                    } else {
+                        "outside"
+                    },
                     values.join(", ")
                 ));
             }
         }
-        if !self.cluster_names.is_empty() && !self.cluster_names.iter().any(|name| name == cluster.name) {
+        if !self.cluster_names.is_empty()
+            && !self.cluster_names.iter().any(|name| name == cluster.name)
+        {
             return Some("not in clusterNames".to_owned());
         }
         None
@@ -358,7 +377,10 @@ fn field_matches(requirement: &FieldRequirement, cluster: &ClusterFacts<'_>) -> 
     match requirement.field {
         // Zones are a list: In means any overlap, NotIn means no overlap (KARMADA.md §1.1).
         ClusterField::Zone => {
-            let overlap = cluster.zones.iter().any(|zone| requirement.values.contains(zone));
+            let overlap = cluster
+                .zones
+                .iter()
+                .any(|zone| requirement.values.contains(zone));
             match requirement.operator {
                 Operator::In => overlap,
                 _ => !overlap,
@@ -398,7 +420,10 @@ mod tests {
     }
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -426,8 +451,19 @@ mod tests {
         }
     }
 
-    fn facts<'a>(name: &'a str, labels: &'a BTreeMap<String, String>, region: Option<&'a str>, zones: &'a [String]) -> ClusterFacts<'a> {
-        ClusterFacts { name, labels, provider: None, region, zones }
+    fn facts<'a>(
+        name: &'a str,
+        labels: &'a BTreeMap<String, String>,
+        region: Option<&'a str>,
+        zones: &'a [String],
+    ) -> ClusterFacts<'a> {
+        ClusterFacts {
+            name,
+            labels,
+            provider: None,
+            region,
+            zones,
+        }
     }
 
     fn affinity(yaml: &str) -> ClusterAffinity {
@@ -439,12 +475,19 @@ mod tests {
     fn exclude_beats_cluster_names() {
         let affinity = affinity("clusterNames: [a]\nexclude: [a]\n");
         let labels = BTreeMap::new();
-        assert_eq!(affinity.mismatch(&facts("a", &labels, None, &[])).as_deref(), Some("excluded by name"));
+        assert_eq!(
+            affinity
+                .mismatch(&facts("a", &labels, None, &[]))
+                .as_deref(),
+            Some("excluded by name")
+        );
     }
 
     #[test]
     fn region_not_in_matches_clusters_without_a_region() {
-        let affinity = affinity("fieldSelector:\n  matchExpressions: [{key: region, operator: NotIn, values: [eu]}]\n");
+        let affinity = affinity(
+            "fieldSelector:\n  matchExpressions: [{key: region, operator: NotIn, values: [eu]}]\n",
+        );
         let labels = BTreeMap::new();
         assert!(affinity.matches(&facts("a", &labels, None, &[])));
         assert!(!affinity.matches(&facts("a", &labels, Some("eu"), &[])));
@@ -452,7 +495,9 @@ mod tests {
 
     #[test]
     fn zone_in_needs_an_overlap() {
-        let affinity = affinity("fieldSelector:\n  matchExpressions: [{key: zone, operator: In, values: [z1]}]\n");
+        let affinity = affinity(
+            "fieldSelector:\n  matchExpressions: [{key: zone, operator: In, values: [z1]}]\n",
+        );
         let labels = BTreeMap::new();
         let zones = ["z0".to_owned(), "z1".to_owned()];
         assert!(affinity.matches(&facts("a", &labels, None, &zones)));
@@ -478,11 +523,23 @@ pub fn parse_label_selector(text: &str) -> Result<LabelSelector, String> {
             return Err(format!("empty requirement in `{text}`"));
         }
         let requirement = if let Some(key) = part.strip_prefix('!') {
-            Requirement { key: key.trim().to_owned(), operator: Operator::DoesNotExist, values: BTreeSet::new() }
+            Requirement {
+                key: key.trim().to_owned(),
+                operator: Operator::DoesNotExist,
+                values: BTreeSet::new(),
+            }
         } else if let Some((key, values)) = split_set(part, " notin ") {
-            Requirement { key, operator: Operator::NotIn, values }
+            Requirement {
+                key,
+                operator: Operator::NotIn,
+                values,
+            }
         } else if let Some((key, values)) = split_set(part, " in ") {
-            Requirement { key, operator: Operator::In, values }
+            Requirement {
+                key,
+                operator: Operator::In,
+                values,
+            }
         } else if let Some((key, value)) = part.split_once("!=") {
             Requirement {
                 key: key.trim().to_owned(),
@@ -496,10 +553,17 @@ pub fn parse_label_selector(text: &str) -> Result<LabelSelector, String> {
                 values: BTreeSet::from([value.trim().to_owned()]),
             }
         } else {
-            Requirement { key: part.to_owned(), operator: Operator::Exists, values: BTreeSet::new() }
+            Requirement {
+                key: part.to_owned(),
+                operator: Operator::Exists,
+                values: BTreeSet::new(),
+            }
         };
         if requirement.key.is_empty() || !is_label_key(&requirement.key) {
-            return Err(format!("invalid label key `{}` in `{text}`", requirement.key));
+            return Err(format!(
+                "invalid label key `{}` in `{text}`",
+                requirement.key
+            ));
         }
         requirements.push(requirement);
     }
@@ -549,11 +613,18 @@ mod parse_tests {
 
     #[test]
     fn parses_the_kubectl_selector_syntax() {
-        let selector = parse_label_selector("env=prod,tier!=canary,region in (a, b),gpu,!spot").unwrap();
+        let selector =
+            parse_label_selector("env=prod,tier!=canary,region in (a, b),gpu,!spot").unwrap();
         let operators: Vec<Operator> = selector.requirements.iter().map(|r| r.operator).collect();
         assert_eq!(
             operators,
-            [Operator::In, Operator::NotIn, Operator::In, Operator::Exists, Operator::DoesNotExist]
+            [
+                Operator::In,
+                Operator::NotIn,
+                Operator::In,
+                Operator::Exists,
+                Operator::DoesNotExist
+            ]
         );
         assert_eq!(selector.requirements[2].values.len(), 2);
         assert!(parse_label_selector("a=b,,c").is_err());

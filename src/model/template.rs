@@ -59,7 +59,8 @@ pub enum ReplicaField {
 pub fn is_protected(object: &ObjectRef) -> bool {
     matches!(
         (object.group.as_str(), object.kind.as_str()),
-        ("", "Namespace" | "PersistentVolumeClaim") | ("apiextensions.k8s.io", "CustomResourceDefinition")
+        ("", "Namespace" | "PersistentVolumeClaim")
+            | ("apiextensions.k8s.io", "CustomResourceDefinition")
     )
 }
 
@@ -80,10 +81,19 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("scheduling.k8s.io", "PriorityClass"),
     ("networking.k8s.io", "IngressClass"),
     ("node.k8s.io", "RuntimeClass"),
-    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+    ),
     ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
-    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
     ("certificates.k8s.io", "CertificateSigningRequest"),
     ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
     ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
@@ -125,7 +135,11 @@ const NAMESPACED: &[(&str, &str)] = &[
 /// Whether a kind is namespaced, from the built-in table and the workspace's CRDs
 /// (`crds` maps (group, kind) to namespaced). `None` when unknown offline.
 #[must_use]
-pub fn is_namespaced(group: &str, kind: &str, crds: &BTreeMap<(String, String), bool>) -> Option<bool> {
+pub fn is_namespaced(
+    group: &str,
+    kind: &str,
+    crds: &BTreeMap<(String, String), bool>,
+) -> Option<bool> {
     if CLUSTER_SCOPED.contains(&(group, kind)) {
         return Some(false);
     }
@@ -148,7 +162,10 @@ pub fn workload_of(group: &str, kind: &str, manifest: &Value) -> Option<Workload
         ("apps", "Deployment" | "StatefulSet" | "ReplicaSet") => {
             (number("replicas").unwrap_or(1), ReplicaField::Replicas)
         }
-        ("batch", "Job") => (number("parallelism").unwrap_or(1), ReplicaField::JobParallelism),
+        ("batch", "Job") => (
+            number("parallelism").unwrap_or(1),
+            ReplicaField::JobParallelism,
+        ),
         _ => return None,
     };
     let has_requirements = spec
@@ -185,7 +202,10 @@ mod tests {
     #[test]
     fn jobs_count_parallelism() {
         let workload = workload_of("batch", "Job", &json!({"spec": {"parallelism": 3}})).unwrap();
-        assert_eq!((workload.replicas, workload.field), (3, ReplicaField::JobParallelism));
+        assert_eq!(
+            (workload.replicas, workload.field),
+            (3, ReplicaField::JobParallelism)
+        );
     }
 
     #[test]
@@ -193,7 +213,11 @@ mod tests {
         let manifest = json!({"spec": {"replicas": 0, "template": {"spec": {"containers": [
             {"name": "a", "resources": {"requests": {"cpu": "1"}}}
         ]}}}});
-        assert!(workload_of("apps", "Deployment", &manifest).unwrap().has_requirements);
+        assert!(
+            workload_of("apps", "Deployment", &manifest)
+                .unwrap()
+                .has_requirements
+        );
     }
 
     #[test]

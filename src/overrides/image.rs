@@ -31,20 +31,34 @@ impl Image {
             None => (reference, String::new()),
         };
         let (host, path) = match rest.split_once('/') {
-            Some((first, path)) if first.contains(['.', ':']) || first == "localhost" => (first.to_owned(), path),
+            Some((first, path)) if first.contains(['.', ':']) || first == "localhost" => {
+                (first.to_owned(), path)
+            }
             _ => (String::new(), rest),
         };
         let last_slash = path.rfind('/').map_or(0, |index| index + 1);
         let (repository, tag) = match path[last_slash..].rfind(':') {
-            Some(index) => (path[..last_slash + index].to_owned(), path[last_slash + index + 1..].to_owned()),
+            Some(index) => (
+                path[..last_slash + index].to_owned(),
+                path[last_slash + index + 1..].to_owned(),
+            ),
             None => (path.to_owned(), String::new()),
         };
-        Self { host, repository, tag, digest }
+        Self {
+            host,
+            repository,
+            tag,
+            digest,
+        }
     }
 
     /// The tag, or else the digest.
     fn tag_or_digest(&self) -> &str {
-        if self.tag.is_empty() { &self.digest } else { &self.tag }
+        if self.tag.is_empty() {
+            &self.digest
+        } else {
+            &self.tag
+        }
     }
 
     /// Sets the tag or digest from `value`, as Karmada classifies it: a valid tag replaces tag and
@@ -94,7 +108,8 @@ fn is_digest(value: &str) -> bool {
     };
     let algorithm_ok = !algorithm.is_empty()
         && algorithm.split(['-', '_', '+', '.']).all(|part| {
-            part.starts_with(|c: char| c.is_ascii_alphabetic()) && part.chars().all(|c| c.is_ascii_alphanumeric())
+            part.starts_with(|c: char| c.is_ascii_alphabetic())
+                && part.chars().all(|c| c.is_ascii_alphanumeric())
         });
     algorithm_ok && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
@@ -129,7 +144,9 @@ pub fn override_image(reference: &str, overrider: &ImageOverrider) -> String {
 fn containers_pointer(kind: &str) -> Option<&'static str> {
     match kind {
         "Pod" => Some("/spec/containers"),
-        "ReplicaSet" | "Deployment" | "DaemonSet" | "StatefulSet" | "Job" => Some("/spec/template/spec/containers"),
+        "ReplicaSet" | "Deployment" | "DaemonSet" | "StatefulSet" | "Job" => {
+            Some("/spec/template/spec/containers")
+        }
         _ => None,
     }
 }
@@ -140,7 +157,8 @@ fn containers_pointer(kind: &str) -> Option<&'static str> {
 pub fn apply(manifest: &mut Value, kind: &str, overrider: &ImageOverrider) -> Result<(), String> {
     match &overrider.predicate {
         Some(path) => {
-            let target = walk(manifest, path).ok_or_else(|| format!("image path `{path}` does not exist"))?;
+            let target = walk(manifest, path)
+                .ok_or_else(|| format!("image path `{path}` does not exist"))?;
             let Value::String(reference) = target else {
                 return Err(format!("image path `{path}` is not a string"));
             };
@@ -181,16 +199,35 @@ fn walk<'a>(value: &'a mut Value, path: &str) -> Option<&'a mut Value> {
 mod tests {
     use super::*;
 
-    fn overrider(component: ImageComponent, operator: PatchOperator, value: &str) -> ImageOverrider {
-        ImageOverrider { predicate: None, component, operator, value: value.to_owned() }
+    fn overrider(
+        component: ImageComponent,
+        operator: PatchOperator,
+        value: &str,
+    ) -> ImageOverrider {
+        ImageOverrider {
+            predicate: None,
+            component,
+            operator,
+            value: value.to_owned(),
+        }
     }
 
     #[test]
     fn parses_hosts_only_when_they_look_like_hosts() {
         let image = Image::parse("registry.k8s.io:5000/pause/x:3.9");
-        assert_eq!((image.host.as_str(), image.repository.as_str(), image.tag.as_str()), ("registry.k8s.io:5000", "pause/x", "3.9"));
+        assert_eq!(
+            (
+                image.host.as_str(),
+                image.repository.as_str(),
+                image.tag.as_str()
+            ),
+            ("registry.k8s.io:5000", "pause/x", "3.9")
+        );
         let image = Image::parse("library/nginx:1.25");
-        assert_eq!((image.host.as_str(), image.repository.as_str()), ("", "library/nginx"));
+        assert_eq!(
+            (image.host.as_str(), image.repository.as_str()),
+            ("", "library/nginx")
+        );
         assert_eq!(Image::parse("localhost/app").host, "localhost");
         assert_eq!(Image::parse("nginx").to_string(), "nginx");
     }
@@ -200,42 +237,136 @@ mod tests {
     fn tagged_digests_keep_both_until_the_tag_changes() {
         let digest = "sha256:50d858e0985ecc7f60418aaf0cc5ab587f42c2570a884095a9e8ccacd0f6545c";
         let image = format!("registry.example/team/app:v1@{digest}");
-        let run = |component, operator, value: &str| override_image(&image, &overrider(component, operator, value));
-        assert_eq!(run(ImageComponent::Registry, PatchOperator::Replace, "mirror.example"), format!("mirror.example/team/app:v1@{digest}"));
-        assert_eq!(run(ImageComponent::Repository, PatchOperator::Replace, "other/app"), format!("registry.example/other/app:v1@{digest}"));
-        assert_eq!(run(ImageComponent::Tag, PatchOperator::Replace, "v2"), "registry.example/team/app:v2");
-        assert_eq!(run(ImageComponent::Tag, PatchOperator::Remove, ""), "registry.example/team/app");
+        let run = |component, operator, value: &str| {
+            override_image(&image, &overrider(component, operator, value))
+        };
+        assert_eq!(
+            run(
+                ImageComponent::Registry,
+                PatchOperator::Replace,
+                "mirror.example"
+            ),
+            format!("mirror.example/team/app:v1@{digest}")
+        );
+        assert_eq!(
+            run(
+                ImageComponent::Repository,
+                PatchOperator::Replace,
+                "other/app"
+            ),
+            format!("registry.example/other/app:v1@{digest}")
+        );
+        assert_eq!(
+            run(ImageComponent::Tag, PatchOperator::Replace, "v2"),
+            "registry.example/team/app:v2"
+        );
+        assert_eq!(
+            run(ImageComponent::Tag, PatchOperator::Remove, ""),
+            "registry.example/team/app"
+        );
     }
 
     #[test]
     fn registry_operations() {
         use ImageComponent::Registry;
-        assert_eq!(override_image("docker.io/nginx:1.25", &overrider(Registry, PatchOperator::Replace, "eu.example")), "eu.example/nginx:1.25");
-        assert_eq!(override_image("nginx:1.25", &overrider(Registry, PatchOperator::Replace, "eu.example")), "eu.example/nginx:1.25");
-        assert_eq!(override_image("a.example/nginx", &overrider(Registry, PatchOperator::Add, ".test")), "a.example.test/nginx");
-        assert_eq!(override_image("a.example/nginx:1", &overrider(Registry, PatchOperator::Remove, "")), "nginx:1");
+        assert_eq!(
+            override_image(
+                "docker.io/nginx:1.25",
+                &overrider(Registry, PatchOperator::Replace, "eu.example")
+            ),
+            "eu.example/nginx:1.25"
+        );
+        assert_eq!(
+            override_image(
+                "nginx:1.25",
+                &overrider(Registry, PatchOperator::Replace, "eu.example")
+            ),
+            "eu.example/nginx:1.25"
+        );
+        assert_eq!(
+            override_image(
+                "a.example/nginx",
+                &overrider(Registry, PatchOperator::Add, ".test")
+            ),
+            "a.example.test/nginx"
+        );
+        assert_eq!(
+            override_image(
+                "a.example/nginx:1",
+                &overrider(Registry, PatchOperator::Remove, "")
+            ),
+            "nginx:1"
+        );
     }
 
     #[test]
     fn repository_operations_keep_karmadas_quirks() {
         use ImageComponent::Repository;
-        assert_eq!(override_image("a.example/nginx:1", &overrider(Repository, PatchOperator::Replace, "web")), "a.example/web:1");
-        assert_eq!(override_image("nginx:1", &overrider(Repository, PatchOperator::Add, "-debug")), "nginx-debug:1");
+        assert_eq!(
+            override_image(
+                "a.example/nginx:1",
+                &overrider(Repository, PatchOperator::Replace, "web")
+            ),
+            "a.example/web:1"
+        );
+        assert_eq!(
+            override_image(
+                "nginx:1",
+                &overrider(Repository, PatchOperator::Add, "-debug")
+            ),
+            "nginx-debug:1"
+        );
         // Removing the repository leaves `host/:tag`, as Karmada does.
-        assert_eq!(override_image("a.example/nginx:1", &overrider(Repository, PatchOperator::Remove, "")), "a.example/:1");
+        assert_eq!(
+            override_image(
+                "a.example/nginx:1",
+                &overrider(Repository, PatchOperator::Remove, "")
+            ),
+            "a.example/:1"
+        );
     }
 
     #[test]
     fn tag_operations_reclassify_the_result() {
         use ImageComponent::Tag;
         let digest = "sha256:".to_owned() + &"b".repeat(64);
-        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Replace, "1.26")), "nginx:1.26");
-        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Add, "-alpine")), "nginx:1.25-alpine");
-        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Replace, &digest)), format!("nginx@{digest}"));
+        assert_eq!(
+            override_image(
+                "nginx:1.25",
+                &overrider(Tag, PatchOperator::Replace, "1.26")
+            ),
+            "nginx:1.26"
+        );
+        assert_eq!(
+            override_image("nginx:1.25", &overrider(Tag, PatchOperator::Add, "-alpine")),
+            "nginx:1.25-alpine"
+        );
+        assert_eq!(
+            override_image(
+                "nginx:1.25",
+                &overrider(Tag, PatchOperator::Replace, &digest)
+            ),
+            format!("nginx@{digest}")
+        );
         // Neither a tag nor a digest: nothing changes.
-        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Replace, "not a tag")), "nginx:1.25");
-        assert_eq!(override_image("nginx:1.25", &overrider(Tag, PatchOperator::Remove, "")), "nginx");
-        assert_eq!(override_image(&format!("nginx@{digest}"), &overrider(Tag, PatchOperator::Remove, "")), "nginx");
+        assert_eq!(
+            override_image(
+                "nginx:1.25",
+                &overrider(Tag, PatchOperator::Replace, "not a tag")
+            ),
+            "nginx:1.25"
+        );
+        assert_eq!(
+            override_image("nginx:1.25", &overrider(Tag, PatchOperator::Remove, "")),
+            "nginx"
+        );
+        assert_eq!(
+            override_image(
+                &format!("nginx@{digest}"),
+                &overrider(Tag, PatchOperator::Remove, "")
+            ),
+            "nginx"
+        );
     }
 
     #[test]
@@ -244,7 +375,16 @@ mod tests {
             "initContainers": [{"name": "init", "image": "busybox"}],
             "containers": [{"name": "a", "image": "nginx:1"}, {"name": "b", "image": "x.io/sidecar:2"}]
         }}}});
-        apply(&mut manifest, "Deployment", &overrider(ImageComponent::Registry, PatchOperator::Replace, "eu.example")).unwrap();
+        apply(
+            &mut manifest,
+            "Deployment",
+            &overrider(
+                ImageComponent::Registry,
+                PatchOperator::Replace,
+                "eu.example",
+            ),
+        )
+        .unwrap();
         let spec = &manifest["spec"]["template"]["spec"];
         assert_eq!(spec["containers"][0]["image"], "eu.example/nginx:1");
         assert_eq!(spec["containers"][1]["image"], "eu.example/sidecar:2");
@@ -254,7 +394,12 @@ mod tests {
     #[test]
     fn other_kinds_are_left_alone_and_predicates_must_point_at_strings() {
         let mut cron = serde_json::json!({"spec": {"jobTemplate": {}}});
-        apply(&mut cron, "CronJob", &overrider(ImageComponent::Tag, PatchOperator::Replace, "2")).unwrap();
+        apply(
+            &mut cron,
+            "CronJob",
+            &overrider(ImageComponent::Tag, PatchOperator::Replace, "2"),
+        )
+        .unwrap();
         assert_eq!(cron, serde_json::json!({"spec": {"jobTemplate": {}}}));
         let mut pod = serde_json::json!({"spec": {"initContainers": [{"image": "busybox:1"}]}});
         let mut with_predicate = overrider(ImageComponent::Tag, PatchOperator::Replace, "2");
@@ -262,6 +407,9 @@ mod tests {
         apply(&mut pod, "Pod", &with_predicate).unwrap();
         assert_eq!(pod["spec"]["initContainers"][0]["image"], "busybox:2");
         with_predicate.predicate = Some("/spec/initContainers/0".into());
-        assert_eq!(apply(&mut pod, "Pod", &with_predicate).unwrap_err(), "image path `/spec/initContainers/0` is not a string");
+        assert_eq!(
+            apply(&mut pod, "Pod", &with_predicate).unwrap_err(),
+            "image path `/spec/initContainers/0` is not a string"
+        );
     }
 }

@@ -50,7 +50,12 @@ pub fn apply(model: &Model, placement: &Placement, diagnostics: &mut Diagnostics
                 continue;
             };
             let mut manifest = template.manifest.clone();
-            revise_replicas(&mut manifest, template, target.replicas, completions.as_ref().map(|all| all[index]));
+            revise_replicas(
+                &mut manifest,
+                template,
+                target.replicas,
+                completions.as_ref().map(|all| all[index]),
+            );
             match apply_policies(model, template, cluster, &mut manifest) {
                 Ok(()) => items.push(Instance {
                     object: template.object.clone(),
@@ -66,7 +71,12 @@ pub fn apply(model: &Model, placement: &Placement, diagnostics: &mut Diagnostics
 }
 
 /// Sets the workload's replica count to the cluster's share.
-fn revise_replicas(manifest: &mut Value, template: &Template, replicas: Option<u32>, completions: Option<u64>) {
+fn revise_replicas(
+    manifest: &mut Value,
+    template: &Template,
+    replicas: Option<u32>,
+    completions: Option<u64>,
+) {
     let (Some(workload), Some(replicas)) = (template.workload, replicas) else {
         return;
     };
@@ -98,7 +108,10 @@ fn divided_completions(template: &Template, binding: &Binding) -> Option<Vec<u64
     if workload.field != ReplicaField::JobParallelism || !binding.divided {
         return None;
     }
-    let completions = template.manifest.pointer("/spec/completions").and_then(Value::as_u64)?;
+    let completions = template
+        .manifest
+        .pointer("/spec/completions")
+        .and_then(Value::as_u64)?;
     let parties = binding
         .targets
         .iter()
@@ -109,7 +122,11 @@ fn divided_completions(template: &Template, binding: &Binding) -> Option<Vec<u64
         })
         .collect();
     // Targets are sorted by name, as `webster` returns its parties.
-    let divided = webster(completions, parties, TieBreak::from_uid(template.uid.as_deref()));
+    let divided = webster(
+        completions,
+        parties,
+        TieBreak::from_uid(template.uid.as_deref()),
+    );
     Some(divided.into_iter().map(|party| party.seats).collect())
 }
 
@@ -119,23 +136,37 @@ fn divided_completions(template: &Template, binding: &Binding) -> Option<Vec<u64
 #[must_use]
 pub fn applicable_policies<'a>(model: &'a Model, template: &Template) -> Vec<&'a OverridePolicy> {
     let mut ordered = Vec::new();
-    for kind in [PolicyKind::ClusterOverridePolicy, PolicyKind::OverridePolicy] {
+    for kind in [
+        PolicyKind::ClusterOverridePolicy,
+        PolicyKind::OverridePolicy,
+    ] {
         let mut group: Vec<(&OverridePolicy, _)> = model
             .override_policies
             .iter()
             .filter(|policy| policy.id.kind == kind)
             .filter_map(|policy| policy.matches(template).map(|strength| (policy, strength)))
             .collect();
-        group.sort_by(|(a, a_strength), (b, b_strength)| a_strength.cmp(b_strength).then(a.id.name.cmp(&b.id.name)));
+        group.sort_by(|(a, a_strength), (b, b_strength)| {
+            a_strength.cmp(b_strength).then(a.id.name.cmp(&b.id.name))
+        });
         ordered.extend(group.into_iter().map(|(policy, _)| policy));
     }
     ordered
 }
 
-fn apply_policies(model: &Model, template: &Template, cluster: &Cluster, manifest: &mut Value) -> Result<(), Box<Diagnostic>> {
+fn apply_policies(
+    model: &Model,
+    template: &Template,
+    cluster: &Cluster,
+    manifest: &mut Value,
+) -> Result<(), Box<Diagnostic>> {
     for policy in applicable_policies(model, template) {
         for rule in &policy.rules {
-            if rule.target.as_ref().is_some_and(|target| !target.matches(&cluster.facts())) {
+            if rule
+                .target
+                .as_ref()
+                .is_some_and(|target| !target.matches(&cluster.facts()))
+            {
                 continue;
             }
             apply_rule(rule, template, manifest).map_err(|message| {
@@ -157,7 +188,11 @@ fn apply_policies(model: &Model, template: &Template, cluster: &Cluster, manifes
 }
 
 /// One rule: image overriders, then the plaintext patches as one JSON-patch document.
-fn apply_rule(rule: &OverrideRule, template: &Template, manifest: &mut Value) -> Result<(), String> {
+fn apply_rule(
+    rule: &OverrideRule,
+    template: &Template,
+    manifest: &mut Value,
+) -> Result<(), String> {
     for overrider in &rule.images {
         image::apply(manifest, &template.object.kind, overrider)?;
     }
@@ -173,7 +208,10 @@ fn plaintext_patch(entries: &[PlaintextPatch]) -> Result<json_patch::Patch, Stri
         .iter()
         .map(|entry| {
             let mut operation = serde_json::Map::new();
-            operation.insert("op".into(), Value::String(entry.operator.as_str().to_owned()));
+            operation.insert(
+                "op".into(),
+                Value::String(entry.operator.as_str().to_owned()),
+            );
             operation.insert("path".into(), Value::String(entry.path.clone()));
             if entry.operator != PatchOperator::Remove {
                 operation.insert("value".into(), entry.value.clone().unwrap_or(Value::Null));
@@ -181,9 +219,11 @@ fn plaintext_patch(entries: &[PlaintextPatch]) -> Result<json_patch::Patch, Stri
             Value::Object(operation)
         })
         .collect();
-    serde_json::from_value(Value::Array(operations)).map_err(|error| format!("invalid patch: {error}"))
+    serde_json::from_value(Value::Array(operations))
+        .map_err(|error| format!("invalid patch: {error}"))
 }
 
 #[cfg(test)]
+mod karmada_cases;
+#[cfg(test)]
 mod tests;
-#[cfg(test)] mod karmada_cases;

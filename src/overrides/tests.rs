@@ -11,7 +11,14 @@ fn render(yaml: &str) -> (Instances, Diagnostics) {
     let statuses = BTreeMap::new();
     let previous = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
-    let placement = schedule(&model, Inputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+    let placement = schedule(
+        &model,
+        Inputs {
+            statuses: &statuses,
+            previous: &previous,
+        },
+        &mut diagnostics,
+    );
     let instances = apply(&model, &placement, &mut diagnostics);
     (instances, diagnostics)
 }
@@ -59,8 +66,14 @@ spec:
 fn replicas_are_revised_to_each_clusters_share() {
     let (instances, diagnostics) = render(BASE);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    assert_eq!(manifest(&instances, "apps/Deployment/default/web", "eu-1")["spec"]["replicas"], 2);
-    assert_eq!(manifest(&instances, "apps/Deployment/default/web", "us-1")["spec"]["replicas"], 2);
+    assert_eq!(
+        manifest(&instances, "apps/Deployment/default/web", "eu-1")["spec"]["replicas"],
+        2
+    );
+    assert_eq!(
+        manifest(&instances, "apps/Deployment/default/web", "us-1")["spec"]["replicas"],
+        2
+    );
 }
 
 #[test]
@@ -82,7 +95,9 @@ spec:
     );
     let (instances, diagnostics) = render(&yaml);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let image = |cluster| manifest(&instances, "apps/Deployment/default/web", cluster)["spec"]["template"]["spec"]["containers"][0]["image"].clone();
+    let image = |cluster| {
+        manifest(&instances, "apps/Deployment/default/web", cluster)["spec"]["template"]["spec"]["containers"][0]["image"].clone()
+    };
     assert_eq!(image("eu-1"), "eu.registry.example/web:1.0");
     assert_eq!(image("us-1"), "registry.example/web:1.0");
 }
@@ -131,7 +146,10 @@ spec:
     );
     let (instances, diagnostics) = render(&yaml);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    assert_eq!(manifest(&instances, "apps/Deployment/default/web", "eu-1")["metadata"]["labels"]["winner"], "by-name");
+    assert_eq!(
+        manifest(&instances, "apps/Deployment/default/web", "eu-1")["metadata"]["labels"]["winner"],
+        "by-name"
+    );
 }
 
 #[test]
@@ -155,7 +173,10 @@ spec:
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let us = manifest(&instances, "apps/Deployment/default/web", "us-1");
     assert_eq!(us["spec"]["replicas"], 7);
-    assert_eq!(us["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"], "us");
+    assert_eq!(
+        us["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"],
+        "us"
+    );
     assert!(us["metadata"]["labels"].get("app").is_none());
     let eu = manifest(&instances, "apps/Deployment/default/web", "eu-1");
     assert_eq!(eu["spec"]["replicas"], 2);
@@ -196,7 +217,10 @@ spec:
 "
     );
     let (instances, _) = render(&yaml);
-    assert_eq!(manifest(&instances, "apps/Deployment/default/web", "eu-1")["spec"]["replicas"], 2);
+    assert_eq!(
+        manifest(&instances, "apps/Deployment/default/web", "eu-1")["spec"]["replicas"],
+        2
+    );
 }
 
 #[test]
@@ -212,6 +236,18 @@ spec: {{parallelism: 4, completions: 10}}
     let (instances, _) = render(&yaml);
     let eu = manifest(&instances, "batch/Job/default/batch", "eu-1");
     let us = manifest(&instances, "batch/Job/default/batch", "us-1");
-    assert_eq!((eu["spec"]["parallelism"].clone(), us["spec"]["parallelism"].clone()), (2.into(), 2.into()));
-    assert_eq!((eu["spec"]["completions"].clone(), us["spec"]["completions"].clone()), (5.into(), 5.into()));
+    assert_eq!(
+        (
+            eu["spec"]["parallelism"].clone(),
+            us["spec"]["parallelism"].clone()
+        ),
+        (2.into(), 2.into())
+    );
+    assert_eq!(
+        (
+            eu["spec"]["completions"].clone(),
+            us["spec"]["completions"].clone()
+        ),
+        (5.into(), 5.into())
+    );
 }

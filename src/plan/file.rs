@@ -82,27 +82,42 @@ pub fn saved_changes(plan: &Plan) -> Vec<SavedChange> {
 /// Why a saved plan cannot be applied any more, if it cannot. `desired` is the desired state
 /// rendered again from the current inputs.
 #[must_use]
-pub fn staleness(saved: &SavedPlan, lineage: Option<&str>, serials: &BTreeMap<ClusterName, u64>, inputs: &BTreeMap<String, String>, desired: &DesiredState) -> Option<String> {
+pub fn staleness(
+    saved: &SavedPlan,
+    lineage: Option<&str>,
+    serials: &BTreeMap<ClusterName, u64>,
+    inputs: &BTreeMap<String, String>,
+    desired: &DesiredState,
+) -> Option<String> {
     if saved.format_version != SAVED_PLAN_VERSION {
-        return Some(format!("it has format version {}, this mcctl reads {SAVED_PLAN_VERSION}", saved.format_version));
+        return Some(format!(
+            "it has format version {}, this mcctl reads {SAVED_PLAN_VERSION}",
+            saved.format_version
+        ));
     }
     if saved.lineage.is_some() && saved.lineage.as_deref() != lineage {
         return Some("the state was replaced (its lineage differs)".to_owned());
     }
     for (cluster, serial) in serials {
         if saved.serials.get(cluster) != Some(serial) {
-            return Some(format!("the state of cluster `{cluster}` changed since the plan was made"));
+            return Some(format!(
+                "the state of cluster `{cluster}` changed since the plan was made"
+            ));
         }
     }
     for cluster in saved.serials.keys() {
         if !serials.contains_key(cluster) {
-            return Some(format!("the state of cluster `{cluster}` was removed since the plan was made"));
+            return Some(format!(
+                "the state of cluster `{cluster}` was removed since the plan was made"
+            ));
         }
     }
     for (path, digest) in inputs {
         match saved.inputs.get(path) {
             None => return Some(format!("`{path}` is new since the plan was made")),
-            Some(saved_digest) if saved_digest != digest => return Some(format!("`{path}` changed since the plan was made")),
+            Some(saved_digest) if saved_digest != digest => {
+                return Some(format!("`{path}` changed since the plan was made"));
+            }
             Some(_) => {}
         }
     }
@@ -112,14 +127,19 @@ pub fn staleness(saved: &SavedPlan, lineage: Option<&str>, serials: &BTreeMap<Cl
         }
     }
     for change in &saved.changes {
-        let Some(digest) = &change.digest else { continue };
+        let Some(digest) = &change.digest else {
+            continue;
+        };
         let now = desired
             .clusters
             .get(&change.cluster)
             .and_then(|cluster| cluster.objects.get(&change.object))
             .map(|object| &object.digest);
         if now != Some(digest) {
-            return Some(format!("`{}@{}` would no longer be applied as planned", change.object, change.cluster));
+            return Some(format!(
+                "`{}@{}` would no longer be applied as planned",
+                change.object, change.cluster
+            ));
         }
     }
     None

@@ -77,7 +77,10 @@ fn clusters(list: &[(crate::addr::ClusterName, Option<u32>)]) -> Value {
 #[must_use]
 pub fn diagnostic(diagnostic: &Diagnostic, sources: &Sources) -> Value {
     let mut map = Map::new();
-    map.insert("severity".into(), Value::String(diagnostic.severity.to_string()));
+    map.insert(
+        "severity".into(),
+        Value::String(diagnostic.severity.to_string()),
+    );
     map.insert("code".into(), Value::String(diagnostic.code.to_owned()));
     map.insert("message".into(), Value::String(diagnostic.message.clone()));
     map.insert(
@@ -110,8 +113,16 @@ pub fn diagnostic(diagnostic: &Diagnostic, sources: &Sources) -> Value {
 
 /// The plan JSON. `plan` is `None` when config errors stopped the run before planning.
 #[must_use]
-pub fn render(plan: Option<&Plan>, diagnostics: &Diagnostics, sources: &Sources, options: JsonOptions) -> Value {
-    let diagnostics: Vec<Value> = diagnostics.iter().map(|item| diagnostic(item, sources)).collect();
+pub fn render(
+    plan: Option<&Plan>,
+    diagnostics: &Diagnostics,
+    sources: &Sources,
+    options: JsonOptions,
+) -> Value {
+    let diagnostics: Vec<Value> = diagnostics
+        .iter()
+        .map(|item| diagnostic(item, sources))
+        .collect();
     let Some(plan) = plan else {
         return json!({
             "format_version": FORMAT_VERSION,
@@ -127,8 +138,14 @@ pub fn render(plan: Option<&Plan>, diagnostics: &Diagnostics, sources: &Sources,
         .iter()
         .map(|binding| {
             let mut map = Map::new();
-            map.insert("resource".into(), resource(&binding.object, &binding.api_version));
-            map.insert("policy".into(), binding.policy.as_ref().map_or(Value::Null, policy));
+            map.insert(
+                "resource".into(),
+                resource(&binding.object, &binding.api_version),
+            );
+            map.insert(
+                "policy".into(),
+                binding.policy.as_ref().map_or(Value::Null, policy),
+            );
             map.insert("clusters".into(), clusters(&binding.clusters));
             if let Some(previous) = &binding.previous {
                 map.insert("previous_clusters".into(), clusters(previous));
@@ -143,16 +160,34 @@ pub fn render(plan: Option<&Plan>, diagnostics: &Diagnostics, sources: &Sources,
         .map(|change| {
             let mut map = Map::new();
             map.insert("cluster".into(), Value::String(change.cluster.to_string()));
-            map.insert("resource".into(), resource(&change.object, &change.api_version));
-            map.insert("action".into(), Value::String(change.action.as_str().to_owned()));
+            map.insert(
+                "resource".into(),
+                resource(&change.object, &change.api_version),
+            );
+            map.insert(
+                "action".into(),
+                Value::String(change.action.as_str().to_owned()),
+            );
             map.insert("drift".into(), Value::Bool(change.drift));
             map.insert("reasons".into(), json!(change.reasons));
             map.insert("wave".into(), Value::from(change.wave));
             if change.implicit {
                 map.insert("implicit".into(), Value::Bool(true));
             }
-            map.insert("before".into(), change.before.as_ref().map_or(Value::Null, |before| redact(&change.object, before)));
-            map.insert("after".into(), change.after.as_ref().map_or(Value::Null, |after| redact(&change.object, after)));
+            map.insert(
+                "before".into(),
+                change
+                    .before
+                    .as_ref()
+                    .map_or(Value::Null, |before| redact(&change.object, before)),
+            );
+            map.insert(
+                "after".into(),
+                change
+                    .after
+                    .as_ref()
+                    .map_or(Value::Null, |after| redact(&change.object, after)),
+            );
             Value::Object(map)
         })
         .collect();

@@ -15,7 +15,9 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::Comparison;
-use crate::desired::{DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL, digest};
+use crate::desired::{
+    DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL, digest,
+};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::kind_rank;
 use crate::model::template::is_protected;
@@ -102,7 +104,12 @@ impl Change {
     /// The order apply uses: wave, cluster, Helm's kind order, address.
     #[must_use]
     pub fn order_key(&self) -> (usize, &ClusterName, usize, &ObjectRef) {
-        (self.wave, &self.cluster, kind_rank(&self.object.kind), &self.object)
+        (
+            self.wave,
+            &self.cluster,
+            kind_rank(&self.object.kind),
+            &self.object,
+        )
     }
 }
 
@@ -208,7 +215,10 @@ impl Plan {
     /// Whether apply would change any cluster.
     #[must_use]
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|change| change.action != Action::NoOp) || !self.orphans.is_empty()
+        self.changes
+            .iter()
+            .any(|change| change.action != Action::NoOp)
+            || !self.orphans.is_empty()
     }
 
     /// Whether any change fixes drift.
@@ -248,12 +258,38 @@ const IMMUTABLE: &[(&str, &str, &[&str])] = &[
     ("apps", "Deployment", &["/spec/selector"]),
     ("apps", "ReplicaSet", &["/spec/selector"]),
     ("apps", "DaemonSet", &["/spec/selector"]),
-    ("apps", "StatefulSet", &["/spec/selector", "/spec/serviceName", "/spec/volumeClaimTemplates", "/spec/podManagementPolicy"]),
-    ("batch", "Job", &["/spec/selector", "/spec/template", "/spec/completionMode"]),
+    (
+        "apps",
+        "StatefulSet",
+        &[
+            "/spec/selector",
+            "/spec/serviceName",
+            "/spec/volumeClaimTemplates",
+            "/spec/podManagementPolicy",
+        ],
+    ),
+    (
+        "batch",
+        "Job",
+        &["/spec/selector", "/spec/template", "/spec/completionMode"],
+    ),
     ("", "Service", &["/spec/clusterIP", "/spec/clusterIPs"]),
-    ("", "PersistentVolumeClaim", &["/spec/storageClassName", "/spec/accessModes", "/spec/volumeName", "/spec/volumeMode"]),
+    (
+        "",
+        "PersistentVolumeClaim",
+        &[
+            "/spec/storageClassName",
+            "/spec/accessModes",
+            "/spec/volumeName",
+            "/spec/volumeMode",
+        ],
+    ),
     ("rbac.authorization.k8s.io", "RoleBinding", &["/roleRef"]),
-    ("rbac.authorization.k8s.io", "ClusterRoleBinding", &["/roleRef"]),
+    (
+        "rbac.authorization.k8s.io",
+        "ClusterRoleBinding",
+        &["/roleRef"],
+    ),
 ];
 
 /// The immutable field that changes between `before` and `after`, if any.
@@ -265,18 +301,27 @@ pub fn immutable_change(object: &ObjectRef, before: &Value, after: &Value) -> Op
         .flat_map(|(_, _, fields)| fields.iter().copied())
         .collect();
     // ConfigMaps and Secrets marked immutable cannot change their data.
-    if object.group.is_empty() && matches!(object.kind.as_str(), "ConfigMap" | "Secret") && before.get("immutable") == Some(&Value::Bool(true)) {
+    if object.group.is_empty()
+        && matches!(object.kind.as_str(), "ConfigMap" | "Secret")
+        && before.get("immutable") == Some(&Value::Bool(true))
+    {
         fields.extend(["/data", "/binaryData", "/stringData"]);
     }
     fields
         .into_iter()
-        .find(|field| before.pointer(field).is_some() && before.pointer(field) != after.pointer(field))
+        .find(|field| {
+            before.pointer(field).is_some() && before.pointer(field) != after.pointer(field)
+        })
         .map(str::to_owned)
 }
 
 fn is_ours(object: &Value, workspace: &str) -> bool {
     let labels = object.pointer("/metadata/labels");
-    let label = |key: &str| labels.and_then(|labels| labels.get(key)).and_then(Value::as_str);
+    let label = |key: &str| {
+        labels
+            .and_then(|labels| labels.get(key))
+            .and_then(Value::as_str)
+    };
     label(MANAGED_BY_LABEL) == Some(MANAGED_BY_VALUE) && label(WORKSPACE_LABEL) == Some(workspace)
 }
 
@@ -320,16 +365,29 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
             (Some(_), Some(ObservedCluster::Failed(_))) => continue,
             (Some(_), Some(ObservedCluster::Unreachable(_))) => ClusterMode::Unreachable,
             (Some(_), None) if inputs.unreachable.contains_key(cluster) => ClusterMode::Unreachable,
-            (Some(declared), None) if inputs.refreshed && declared.access == crate::model::Access::Offline => ClusterMode::Offline,
+            (Some(declared), None)
+                if inputs.refreshed && declared.access == crate::model::Access::Offline =>
+            {
+                ClusterMode::Offline
+            }
             (Some(_), None) => ClusterMode::FromState,
         };
         plan.clusters.insert(cluster.clone(), mode);
-        let desired = if inputs.destroy { &empty } else { inputs.desired.clusters.get(cluster).unwrap_or(&empty) };
+        let desired = if inputs.destroy {
+            &empty
+        } else {
+            inputs.desired.clusters.get(cluster).unwrap_or(&empty)
+        };
         let observed = match inputs.observed.clusters.get(cluster) {
-            Some(ObservedCluster::Listed { comparison, objects }) => Some((*comparison, objects)),
+            Some(ObservedCluster::Listed {
+                comparison,
+                objects,
+            }) => Some((*comparison, objects)),
             _ => None,
         };
-        plan_cluster(inputs, cluster, mode, desired, observed, &previous, &mut plan);
+        plan_cluster(
+            inputs, cluster, mode, desired, observed, &previous, &mut plan,
+        );
     }
     sort_changes(&mut plan.changes);
     plan
@@ -350,7 +408,10 @@ pub fn sort_changes(changes: &mut [Change]) {
     });
 }
 
-fn binding_views(inputs: Inputs<'_>, previous: &BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>>) -> Vec<BindingView> {
+fn binding_views(
+    inputs: Inputs<'_>,
+    previous: &BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>>,
+) -> Vec<BindingView> {
     if inputs.destroy {
         return Vec::new();
     }
@@ -363,14 +424,23 @@ fn binding_views(inputs: Inputs<'_>, previous: &BTreeMap<ObjectRef, BTreeMap<Clu
             api_version: binding.api_version.clone(),
             policy: binding.policy().cloned(),
             auto_namespace: binding.source == BindingSource::NamespaceAutoPropagation,
-            clusters: binding.targets.iter().map(|target| (target.cluster.clone(), target.replicas)).collect(),
+            clusters: binding
+                .targets
+                .iter()
+                .map(|target| (target.cluster.clone(), target.replicas))
+                .collect(),
             previous: if inputs.state.shards.is_empty() {
                 None
             } else {
                 Some(
                     previous
                         .get(&binding.object)
-                        .map(|clusters| clusters.iter().map(|(cluster, replicas)| (cluster.clone(), *replicas)).collect())
+                        .map(|clusters| {
+                            clusters
+                                .iter()
+                                .map(|(cluster, replicas)| (cluster.clone(), *replicas))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 )
             },
@@ -385,15 +455,22 @@ fn placement_reason(
     replicas: Option<u32>,
     has_state: bool,
 ) -> Option<String> {
-    let before = previous.get(object).and_then(|clusters| clusters.get(cluster));
+    let before = previous
+        .get(object)
+        .and_then(|clusters| clusters.get(cluster));
     match (before, replicas) {
         (None, _) if has_state => Some("placement: newly placed on this cluster".to_owned()),
-        (Some(Some(before)), Some(after)) if *before != after => Some(format!("placement: replicas {before} → {after}")),
+        (Some(Some(before)), Some(after)) if *before != after => {
+            Some(format!("placement: replicas {before} → {after}"))
+        }
         _ => None,
     }
 }
 
-#[expect(clippy::too_many_lines, reason = "one decision table per object, kept in one place")]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one decision table per object, kept in one place"
+)]
 fn plan_cluster(
     inputs: Inputs<'_>,
     cluster: &ClusterName,
@@ -409,12 +486,18 @@ fn plan_cluster(
     let mut placements = BTreeMap::new();
     if !inputs.destroy {
         for binding in &inputs.placement.bindings {
-            if let Some(target) = binding.targets.iter().find(|target| &target.cluster == cluster) {
+            if let Some(target) = binding
+                .targets
+                .iter()
+                .find(|target| &target.cluster == cluster)
+            {
                 placements.insert(binding.object.clone(), target.replicas);
             }
         }
     }
-    if shard.map(|shard| &shard.placements) != Some(&placements) && !(shard.is_none() && placements.is_empty()) {
+    if shard.map(|shard| &shard.placements) != Some(&placements)
+        && !(shard.is_none() && placements.is_empty())
+    {
         plan.state_outdated = true;
     }
     plan.placements.insert(cluster.clone(), placements.clone());
@@ -424,7 +507,9 @@ fn plan_cluster(
             plan.orphans.push(Orphan {
                 cluster: cluster.clone(),
                 object: object.clone(),
-                reason: format!("cluster `{cluster}` is no longer declared; its objects are left as they are"),
+                reason: format!(
+                    "cluster `{cluster}` is no longer declared; its objects are left as they are"
+                ),
             });
         }
         plan.state_outdated = true;
@@ -447,16 +532,30 @@ fn plan_cluster(
             implicit: wanted.implicit,
             prune: wanted.prune,
         };
-        let placement_reason = placement_reason(previous, object, cluster, placements.get(object).copied().flatten(), shard.is_some())
-            .filter(|_| !wanted.implicit);
+        let placement_reason = placement_reason(
+            previous,
+            object,
+            cluster,
+            placements.get(object).copied().flatten(),
+            shard.is_some(),
+        )
+        .filter(|_| !wanted.implicit);
         match live {
             Some(None) => {
                 change.action = Action::Create;
                 if record.is_some() {
                     change.drift = true;
-                    change.reasons.push("drift: deleted outside mcctl".to_owned());
+                    change
+                        .reasons
+                        .push("drift: deleted outside mcctl".to_owned());
                 } else {
-                    change.reasons.push(placement_reason.unwrap_or_else(|| if wanted.implicit { "namespace needed by objects on this cluster".to_owned() } else { "new object".to_owned() }));
+                    change.reasons.push(placement_reason.unwrap_or_else(|| {
+                        if wanted.implicit {
+                            "namespace needed by objects on this cluster".to_owned()
+                        } else {
+                            "new object".to_owned()
+                        }
+                    }));
                 }
             }
             Some(Some(live)) => {
@@ -464,7 +563,9 @@ fn plan_cluster(
                 if *live != wanted.manifest {
                     change.action = match immutable_change(object, live, &wanted.manifest) {
                         Some(field) => {
-                            change.reasons.push(format!("`{field}` cannot change in place"));
+                            change
+                                .reasons
+                                .push(format!("`{field}` cannot change in place"));
                             Action::Replace
                         }
                         None => Action::Update,
@@ -474,13 +575,22 @@ fn plan_cluster(
                         Some(record) => {
                             change.drift = record.digest != live_digest;
                             if record.digest != wanted.digest {
-                                change.reasons.push(placement_reason.clone().unwrap_or_else(|| "config changed".to_owned()));
+                                change.reasons.push(
+                                    placement_reason
+                                        .clone()
+                                        .unwrap_or_else(|| "config changed".to_owned()),
+                                );
                             }
                             if change.drift {
-                                change.reasons.push("drift: changed outside mcctl since the last apply".to_owned());
+                                change.reasons.push(
+                                    "drift: changed outside mcctl since the last apply".to_owned(),
+                                );
                             }
                         }
-                        None => change.reasons.push("exists on the cluster but not in the state: mcctl takes it over".to_owned()),
+                        None => change.reasons.push(
+                            "exists on the cluster but not in the state: mcctl takes it over"
+                                .to_owned(),
+                        ),
                     }
                 } else if record_outdated(record, wanted) {
                     plan.state_outdated = true;
@@ -491,19 +601,31 @@ fn plan_cluster(
                 match record {
                     None => {
                         change.action = Action::Create;
-                        change.reasons.push(placement_reason.unwrap_or_else(|| if wanted.implicit { "namespace needed by objects on this cluster".to_owned() } else { "new object".to_owned() }));
+                        change.reasons.push(placement_reason.unwrap_or_else(|| {
+                            if wanted.implicit {
+                                "namespace needed by objects on this cluster".to_owned()
+                            } else {
+                                "new object".to_owned()
+                            }
+                        }));
                     }
                     Some(record) => {
                         change.before = record.manifest.clone();
                         if record.digest != wanted.digest {
-                            change.action = match record.manifest.as_ref().and_then(|before| immutable_change(object, before, &wanted.manifest)) {
+                            change.action = match record.manifest.as_ref().and_then(|before| {
+                                immutable_change(object, before, &wanted.manifest)
+                            }) {
                                 Some(field) => {
-                                    change.reasons.push(format!("`{field}` cannot change in place"));
+                                    change
+                                        .reasons
+                                        .push(format!("`{field}` cannot change in place"));
                                     Action::Replace
                                 }
                                 None => Action::Update,
                             };
-                            change.reasons.push(placement_reason.unwrap_or_else(|| "config changed".to_owned()));
+                            change.reasons.push(
+                                placement_reason.unwrap_or_else(|| "config changed".to_owned()),
+                            );
                         } else if record_outdated(Some(record), wanted) {
                             plan.state_outdated = true;
                         }
@@ -577,7 +699,12 @@ fn plan_cluster(
 
 /// Whether the state's record of an unchanged object needs rewriting.
 fn record_outdated(record: Option<&ObjectRecord>, wanted: &DesiredObject) -> bool {
-    record.is_none_or(|record| record.digest != wanted.digest || record.wave != wanted.wave || record.implicit != wanted.implicit || record.prune != wanted.prune)
+    record.is_none_or(|record| {
+        record.digest != wanted.digest
+            || record.wave != wanted.wave
+            || record.implicit != wanted.implicit
+            || record.prune != wanted.prune
+    })
 }
 
 #[cfg(test)]

@@ -49,10 +49,21 @@ fn fixture(yaml: &str) -> Fixture {
     let graph = crate::graph::build(&model, &mut diagnostics);
     let statuses = BTreeMap::new();
     let previous = BTreeMap::new();
-    let placement = schedule(&model, ScheduleInputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+    let placement = schedule(
+        &model,
+        ScheduleInputs {
+            statuses: &statuses,
+            previous: &previous,
+        },
+        &mut diagnostics,
+    );
     let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
     let desired = render(&model, &instances, &graph);
-    Fixture { model, placement, desired }
+    Fixture {
+        model,
+        placement,
+        desired,
+    }
 }
 
 fn eu() -> ClusterName {
@@ -67,35 +78,60 @@ fn object(text: &str) -> ObjectRef {
 fn applied_state(fixture: &Fixture) -> State {
     let mut shard = Shard::new("lineage", "shop");
     for (object, desired) in &fixture.desired.clusters[&eu()].objects {
-        shard.objects.insert(object.clone(), ObjectRecord {
-            api_version: desired.api_version.clone(),
-            digest: desired.digest.clone(),
-            wave: desired.wave,
-            implicit: desired.implicit,
-            prune: desired.prune,
-            uid: None,
-            resource_version: None,
-            generation: None,
-            manifest: Some(desired.manifest.clone()),
-        });
+        shard.objects.insert(
+            object.clone(),
+            ObjectRecord {
+                api_version: desired.api_version.clone(),
+                digest: desired.digest.clone(),
+                wave: desired.wave,
+                implicit: desired.implicit,
+                prune: desired.prune,
+                uid: None,
+                resource_version: None,
+                generation: None,
+                manifest: Some(desired.manifest.clone()),
+            },
+        );
     }
     for binding in &fixture.placement.bindings {
         for target in &binding.targets {
-            shard.placements.insert(binding.object.clone(), target.replicas);
+            shard
+                .placements
+                .insert(binding.object.clone(), target.replicas);
         }
     }
-    State { lineage: Some("lineage".into()), shards: BTreeMap::from([(eu(), shard)]) }
+    State {
+        lineage: Some("lineage".into()),
+        shards: BTreeMap::from([(eu(), shard)]),
+    }
 }
 
 fn live_of(fixture: &Fixture) -> BTreeMap<ObjectRef, Value> {
-    fixture.desired.clusters[&eu()].objects.iter().map(|(object, desired)| (object.clone(), desired.manifest.clone())).collect()
+    fixture.desired.clusters[&eu()]
+        .objects
+        .iter()
+        .map(|(object, desired)| (object.clone(), desired.manifest.clone()))
+        .collect()
 }
 
 fn observed(objects: BTreeMap<ObjectRef, Value>) -> ObservedState {
-    ObservedState { clusters: BTreeMap::from([(eu(), ObservedCluster::Listed { comparison: Comparison::Exact, objects })]) }
+    ObservedState {
+        clusters: BTreeMap::from([(
+            eu(),
+            ObservedCluster::Listed {
+                comparison: Comparison::Exact,
+                objects,
+            },
+        )]),
+    }
 }
 
-fn run(fixture: &Fixture, state: &State, observed: &ObservedState, refreshed: bool) -> (Plan, Diagnostics) {
+fn run(
+    fixture: &Fixture,
+    state: &State,
+    observed: &ObservedState,
+    refreshed: bool,
+) -> (Plan, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
     let unreachable = BTreeMap::new();
     let statuses = BTreeMap::new();
@@ -118,14 +154,29 @@ fn run(fixture: &Fixture, state: &State, observed: &ObservedState, refreshed: bo
 }
 
 fn actions(plan: &Plan) -> Vec<String> {
-    plan.changes.iter().filter(|change| change.action != Action::NoOp).map(|change| format!("{} {}", change.action, change.object)).collect()
+    plan.changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp)
+        .map(|change| format!("{} {}", change.action, change.object))
+        .collect()
 }
 
 #[test]
 fn a_first_plan_creates_everything() {
     let fixture = fixture(WORKSPACE);
-    let (plan, _) = run(&fixture, &State::default(), &observed(BTreeMap::new()), true);
-    assert_eq!(actions(&plan), ["create core/ConfigMap/default/web", "create apps/Deployment/default/web"]);
+    let (plan, _) = run(
+        &fixture,
+        &State::default(),
+        &observed(BTreeMap::new()),
+        true,
+    );
+    assert_eq!(
+        actions(&plan),
+        [
+            "create core/ConfigMap/default/web",
+            "create apps/Deployment/default/web"
+        ]
+    );
     assert_eq!(plan.summary().create, 2);
     assert!(plan.bindings[0].previous.is_none());
 }
@@ -147,9 +198,16 @@ fn live_edits_are_drift() {
     let mut live = live_of(&fixture);
     live.get_mut(&object("core/ConfigMap/default/web")).unwrap()["data"]["a"] = json!("edited");
     let (plan, _) = run(&fixture, &state, &observed(live), true);
-    let change = plan.changes.iter().find(|change| change.action == Action::Update).unwrap();
+    let change = plan
+        .changes
+        .iter()
+        .find(|change| change.action == Action::Update)
+        .unwrap();
     assert!(change.drift);
-    assert_eq!(change.reasons, ["drift: changed outside mcctl since the last apply"]);
+    assert_eq!(
+        change.reasons,
+        ["drift: changed outside mcctl since the last apply"]
+    );
     assert!(plan.has_drift());
 }
 
@@ -174,15 +232,28 @@ fn removed_templates_are_deleted_when_the_labels_confirm() {
     let foreign = object("core/ConfigMap/default/foreign");
     let foreign_manifest = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "foreign", "namespace": "default"}});
     for (object, manifest) in [(&old, &old_manifest), (&foreign, &foreign_manifest)] {
-        state.shards.get_mut(&eu()).unwrap().objects.insert(object.clone(), ObjectRecord {
-            api_version: "v1".into(), digest: digest(manifest), wave: 0, implicit: false, prune: false,
-            uid: None, resource_version: None, generation: None, manifest: Some(manifest.clone()),
-        });
+        state.shards.get_mut(&eu()).unwrap().objects.insert(
+            object.clone(),
+            ObjectRecord {
+                api_version: "v1".into(),
+                digest: digest(manifest),
+                wave: 0,
+                implicit: false,
+                prune: false,
+                uid: None,
+                resource_version: None,
+                generation: None,
+                manifest: Some(manifest.clone()),
+            },
+        );
         live.insert(object.clone(), manifest.clone());
     }
     let (plan, _) = run(&fixture, &state, &observed(live), true);
     assert_eq!(actions(&plan), ["delete core/ConfigMap/default/old"]);
-    assert_eq!(plan.changes.last().unwrap().reasons, ["not declared anymore"]);
+    assert_eq!(
+        plan.changes.last().unwrap().reasons,
+        ["not declared anymore"]
+    );
     assert_eq!(plan.orphans.len(), 1);
     assert_eq!(plan.orphans[0].object, foreign);
 }
@@ -197,10 +268,20 @@ fn protected_kinds_are_orphaned_and_gone_objects_forgotten() {
     let gone = object("core/ConfigMap/default/gone");
     let shard = state.shards.get_mut(&eu()).unwrap();
     for object in [&namespace, &gone] {
-        shard.objects.insert(object.clone(), ObjectRecord {
-            api_version: "v1".into(), digest: digest(&manifest), wave: 0, implicit: false, prune: false,
-            uid: None, resource_version: None, generation: None, manifest: None,
-        });
+        shard.objects.insert(
+            object.clone(),
+            ObjectRecord {
+                api_version: "v1".into(),
+                digest: digest(&manifest),
+                wave: 0,
+                implicit: false,
+                prune: false,
+                uid: None,
+                resource_version: None,
+                generation: None,
+                manifest: None,
+            },
+        );
     }
     live.insert(namespace.clone(), manifest);
     let (plan, _) = run(&fixture, &state, &observed(live), true);
@@ -220,8 +301,18 @@ fn without_refresh_the_state_is_the_reference() {
     let changed = fixture_with_replicas(3);
     let (plan, _) = run(&changed, &state, &ObservedState::default(), false);
     assert_eq!(actions(&plan), ["update apps/Deployment/default/web"]);
-    assert_eq!(plan.changes.iter().find(|change| change.action == Action::Update).unwrap().reasons, ["placement: replicas 2 → 3"]);
-    assert_eq!(plan.bindings[0].previous.as_deref(), Some(&[(eu(), Some(2))][..]));
+    assert_eq!(
+        plan.changes
+            .iter()
+            .find(|change| change.action == Action::Update)
+            .unwrap()
+            .reasons,
+        ["placement: replicas 2 → 3"]
+    );
+    assert_eq!(
+        plan.bindings[0].previous.as_deref(),
+        Some(&[(eu(), Some(2))][..])
+    );
 }
 
 fn fixture_with_replicas(replicas: u32) -> Fixture {
@@ -233,9 +324,14 @@ fn immutable_fields_force_a_replace() {
     let fixture = fixture(WORKSPACE);
     let state = applied_state(&fixture);
     let mut live = live_of(&fixture);
-    live.get_mut(&object("apps/Deployment/default/web")).unwrap()["spec"]["selector"] = json!({"matchLabels": {"app": "old"}});
+    live.get_mut(&object("apps/Deployment/default/web"))
+        .unwrap()["spec"]["selector"] = json!({"matchLabels": {"app": "old"}});
     let (plan, _) = run(&fixture, &state, &observed(live), true);
-    let change = plan.changes.iter().find(|change| change.action != Action::NoOp).unwrap();
+    let change = plan
+        .changes
+        .iter()
+        .find(|change| change.action != Action::NoOp)
+        .unwrap();
     assert_eq!(change.action, Action::Replace);
     assert_eq!(change.reasons[0], "`/spec/selector` cannot change in place");
 }
@@ -246,13 +342,26 @@ fn deletes_come_last_in_reverse_order() {
     let mut state = applied_state(&fixture);
     let labels = json!({"app.kubernetes.io/managed-by": "mcctl", "mcctl.io/workspace": "shop"});
     let mut live = BTreeMap::new();
-    for (text, wave) in [("core/ConfigMap/default/a", 0), ("apps/Deployment/default/b", 1)] {
+    for (text, wave) in [
+        ("core/ConfigMap/default/a", 0),
+        ("apps/Deployment/default/b", 1),
+    ] {
         let object = object(text);
         let manifest = json!({"apiVersion": "v1", "kind": object.kind, "metadata": {"name": object.name, "namespace": "default", "labels": labels}});
-        state.shards.get_mut(&eu()).unwrap().objects.insert(object.clone(), ObjectRecord {
-            api_version: "v1".into(), digest: digest(&manifest), wave, implicit: false, prune: false,
-            uid: None, resource_version: None, generation: None, manifest: None,
-        });
+        state.shards.get_mut(&eu()).unwrap().objects.insert(
+            object.clone(),
+            ObjectRecord {
+                api_version: "v1".into(),
+                digest: digest(&manifest),
+                wave,
+                implicit: false,
+                prune: false,
+                uid: None,
+                resource_version: None,
+                generation: None,
+                manifest: None,
+            },
+        );
         live.insert(object, manifest);
     }
     let (plan, _) = run(&fixture, &state, &observed(live), true);
@@ -272,8 +381,18 @@ fn secret_values_never_reach_the_plan_json() {
     let fixture = fixture(&format!(
         "{WORKSPACE}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: token}}\ndata: {{password: aHVudGVyMg==}}\n---\napiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {{name: secrets}}\nspec:\n  resourceSelectors: [{{apiVersion: v1, kind: Secret}}]\n"
     ));
-    let (plan, diagnostics) = run(&fixture, &State::default(), &observed(BTreeMap::new()), true);
-    let json = json::render(Some(&plan), &diagnostics, &crate::diag::Sources::default(), json::JsonOptions::default());
+    let (plan, diagnostics) = run(
+        &fixture,
+        &State::default(),
+        &observed(BTreeMap::new()),
+        true,
+    );
+    let json = json::render(
+        Some(&plan),
+        &diagnostics,
+        &crate::diag::Sources::default(),
+        json::JsonOptions::default(),
+    );
     let text = json.to_string();
     assert!(!text.contains("aHVudGVyMg=="));
     assert!(text.contains("(sensitive)"));

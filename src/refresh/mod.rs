@@ -41,7 +41,10 @@ pub enum ObservedCluster {
 }
 
 /// Discovers every cluster, in parallel.
-pub async fn discover(clients: &Clients, parallelism: usize) -> BTreeMap<ClusterName, Result<Discovery, String>> {
+pub async fn discover(
+    clients: &Clients,
+    parallelism: usize,
+) -> BTreeMap<ClusterName, Result<Discovery, String>> {
     run_all(clients, parallelism, |client| async move {
         client.discover().await.map_err(|error| error.to_string())
     })
@@ -71,18 +74,27 @@ pub async fn observe(
                             }
                         }
                     }
-                    Err(crate::cluster::Error::Unreachable { reason, .. }) => return ObservedCluster::Unreachable(reason),
+                    Err(crate::cluster::Error::Unreachable { reason, .. }) => {
+                        return ObservedCluster::Unreachable(reason);
+                    }
                     Err(error) => return ObservedCluster::Failed(error.to_string()),
                 }
             }
-            ObservedCluster::Listed { comparison: client.comparison(), objects }
+            ObservedCluster::Listed {
+                comparison: client.comparison(),
+                objects,
+            }
         }
     })
     .await;
     ObservedState { clusters: results }
 }
 
-async fn run_all<T, F, Fut>(clients: &Clients, parallelism: usize, task: F) -> BTreeMap<ClusterName, T>
+async fn run_all<T, F, Fut>(
+    clients: &Clients,
+    parallelism: usize,
+    task: F,
+) -> BTreeMap<ClusterName, T>
 where
     T: Send + 'static,
     F: Fn(Arc<Client>) -> Fut,
@@ -112,8 +124,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::fake::FakeCluster;
     use crate::cluster::ApplyMode;
+    use crate::cluster::fake::FakeCluster;
     use serde_json::json;
 
     #[tokio::test]
@@ -125,16 +137,33 @@ mod tests {
         a.apply(&theirs, ApplyMode::Commit).await.unwrap();
         let b = FakeCluster::new("b");
         b.set_unreachable(true);
-        let clients: Clients = [(ClusterName::new("a"), Arc::new(Client::Fake(a))), (ClusterName::new("b"), Arc::new(Client::Fake(b)))].into();
-        let kind = KindRef { api_version: "v1".into(), kind: "ConfigMap".into() };
-        let kinds = [(ClusterName::new("a"), BTreeSet::from([kind.clone()])), (ClusterName::new("b"), BTreeSet::from([kind]))].into();
+        let clients: Clients = [
+            (ClusterName::new("a"), Arc::new(Client::Fake(a))),
+            (ClusterName::new("b"), Arc::new(Client::Fake(b))),
+        ]
+        .into();
+        let kind = KindRef {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+        };
+        let kinds = [
+            (ClusterName::new("a"), BTreeSet::from([kind.clone()])),
+            (ClusterName::new("b"), BTreeSet::from([kind])),
+        ]
+        .into();
         let labels = [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
         let observed = observe(&clients, &kinds, &labels, 4).await;
         match &observed.clusters[&ClusterName::new("a")] {
-            ObservedCluster::Listed { objects, .. } => assert_eq!(objects.keys().map(ToString::to_string).collect::<Vec<_>>(), ["core/ConfigMap/default/x"]),
+            ObservedCluster::Listed { objects, .. } => assert_eq!(
+                objects.keys().map(ToString::to_string).collect::<Vec<_>>(),
+                ["core/ConfigMap/default/x"]
+            ),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(observed.clusters[&ClusterName::new("b")], ObservedCluster::Unreachable(_)));
+        assert!(matches!(
+            observed.clusters[&ClusterName::new("b")],
+            ObservedCluster::Unreachable(_)
+        ));
         let discovered = discover(&clients, 1).await;
         assert!(discovered[&ClusterName::new("a")].is_ok());
         assert!(discovered[&ClusterName::new("b")].is_err());

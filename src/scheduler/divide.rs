@@ -95,7 +95,11 @@ mod tests {
     fn divide(seats: u64, weights: &[(&str, u64)], uid: Option<&str>) -> Vec<(String, u64)> {
         let parties = weights
             .iter()
-            .map(|(name, votes)| Party { name: (*name).to_owned(), votes: *votes, seats: 0 })
+            .map(|(name, votes)| Party {
+                name: (*name).to_owned(),
+                votes: *votes,
+                seats: 0,
+            })
             .collect();
         webster(seats, parties, TieBreak::from_uid(uid))
             .into_iter()

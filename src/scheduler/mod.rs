@@ -10,6 +10,8 @@ pub mod filter;
 
 use std::collections::BTreeMap;
 
+use self::divide::{Party, TieBreak, webster};
+use self::filter::FilterInput;
 use crate::addr::{ClusterName, ObjectRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::policy::best_match;
@@ -17,8 +19,6 @@ use crate::model::{
     ClusterStatus, Model, Placement as PolicyPlacement, PolicyId, PolicyKind, PropagationPolicy,
     ReplicaScheduling, Template,
 };
-use self::divide::{Party, TieBreak, webster};
-use self::filter::FilterInput;
 
 /// Where every template goes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -160,9 +160,13 @@ fn report(binding: &Binding, template: &Template, diagnostics: &mut Diagnostics)
         .verdicts
         .iter()
         .map(|verdict| match &verdict.verdict {
-            Verdict::Rejected { filter, reason } => format!("{}: {reason} ({filter})", verdict.cluster),
+            Verdict::Rejected { filter, reason } => {
+                format!("{}: {reason} ({filter})", verdict.cluster)
+            }
             Verdict::NoReplicas { reason } => format!("{}: {reason}", verdict.cluster),
-            Verdict::Selected { .. } | Verdict::NotPropagated => format!("{}: selected", verdict.cluster),
+            Verdict::Selected { .. } | Verdict::NotPropagated => {
+                format!("{}: selected", verdict.cluster)
+            }
         })
         .collect();
     let help = if reasons.is_empty() {
@@ -181,7 +185,12 @@ fn report(binding: &Binding, template: &Template, diagnostics: &mut Diagnostics)
     );
 }
 
-fn schedule_one(model: &Model, template: &Template, inputs: Inputs<'_>, default_status: &ClusterStatus) -> Binding {
+fn schedule_one(
+    model: &Model,
+    template: &Template,
+    inputs: Inputs<'_>,
+    default_status: &ClusterStatus,
+) -> Binding {
     let mut binding = Binding {
         object: template.object.clone(),
         api_version: template.api_version.clone(),
@@ -194,18 +203,31 @@ fn schedule_one(model: &Model, template: &Template, inputs: Inputs<'_>, default_
         let auto_namespace = template.object.group.is_empty()
             && template.object.kind == "Namespace"
             && !is_reserved_namespace(&template.object.name)
-            && template.labels.get("namespace.karmada.io/skip-auto-propagation").map(String::as_str) != Some("true");
+            && template
+                .labels
+                .get("namespace.karmada.io/skip-auto-propagation")
+                .map(String::as_str)
+                != Some("true");
         if auto_namespace {
             binding.source = BindingSource::NamespaceAutoPropagation;
             for cluster in &model.clusters {
-                binding.targets.push(Target { cluster: cluster.name.clone(), replicas: None });
-                binding.verdicts.push(ClusterVerdict { cluster: cluster.name.clone(), verdict: Verdict::Selected { replicas: None } });
+                binding.targets.push(Target {
+                    cluster: cluster.name.clone(),
+                    replicas: None,
+                });
+                binding.verdicts.push(ClusterVerdict {
+                    cluster: cluster.name.clone(),
+                    verdict: Verdict::Selected { replicas: None },
+                });
             }
         } else {
             binding.verdicts = model
                 .clusters
                 .iter()
-                .map(|cluster| ClusterVerdict { cluster: cluster.name.clone(), verdict: Verdict::NotPropagated })
+                .map(|cluster| ClusterVerdict {
+                    cluster: cluster.name.clone(),
+                    verdict: Verdict::NotPropagated,
+                })
                 .collect();
         }
         return binding;
@@ -223,9 +245,12 @@ fn schedule_one(model: &Model, template: &Template, inputs: Inputs<'_>, default_
             status: inputs.statuses.get(&cluster.name).unwrap_or(default_status),
             already_placed: previous.is_some_and(|previous| previous.contains_key(&cluster.name)),
         };
-        let rejection = filter::filters()
-            .into_iter()
-            .find_map(|plugin| plugin.filter(&input).err().map(|reason| (plugin.name(), reason)));
+        let rejection = filter::filters().into_iter().find_map(|plugin| {
+            plugin
+                .filter(&input)
+                .err()
+                .map(|reason| (plugin.name(), reason))
+        });
         match rejection {
             Some((filter, reason)) => {
                 verdicts.insert(cluster.name.clone(), Verdict::Rejected { filter, reason });
@@ -238,7 +263,10 @@ fn schedule_one(model: &Model, template: &Template, inputs: Inputs<'_>, default_
     for (cluster, assignment) in assignments {
         let verdict = match assignment {
             Assignment::Replicas(replicas) => {
-                binding.targets.push(Target { cluster: cluster.clone(), replicas });
+                binding.targets.push(Target {
+                    cluster: cluster.clone(),
+                    replicas,
+                });
                 Verdict::Selected { replicas }
             }
             Assignment::Nothing(reason) => Verdict::NoReplicas { reason },
@@ -263,7 +291,9 @@ pub fn choose_policy<'a>(model: &'a Model, template: &Template) -> Option<&'a Pr
             .propagation_policies
             .iter()
             .filter(|policy| policy.id.kind == kind)
-            .filter_map(|policy| best_match(&policy.selectors, template).map(|strength| (policy, strength)))
+            .filter_map(|policy| {
+                best_match(&policy.selectors, template).map(|strength| (policy, strength))
+            })
             .min_by(|(a, a_strength), (b, b_strength)| {
                 b.priority
                     .cmp(&a.priority)
@@ -282,12 +312,25 @@ enum Assignment {
 
 /// Assigns replicas over the feasible clusters (sorted by name). Returns the per-cluster
 /// assignment and whether replicas were divided.
-fn assign(model: &Model, template: &Template, placement: &PolicyPlacement, feasible: &[ClusterName]) -> (Vec<(ClusterName, Assignment)>, bool) {
-    let workload = template.workload.filter(|workload| workload.replicas > 0 || workload.has_requirements);
+fn assign(
+    model: &Model,
+    template: &Template,
+    placement: &PolicyPlacement,
+    feasible: &[ClusterName],
+) -> (Vec<(ClusterName, Assignment)>, bool) {
+    let workload = template
+        .workload
+        .filter(|workload| workload.replicas > 0 || workload.has_requirements);
     let Some(workload) = workload else {
         // Not a workload, or 0 replicas and no resource requests: every cluster, no counts.
         let replicas = template.workload.map(|_| 0);
-        return (feasible.iter().map(|cluster| (cluster.clone(), Assignment::Replicas(replicas))).collect(), false);
+        return (
+            feasible
+                .iter()
+                .map(|cluster| (cluster.clone(), Assignment::Replicas(replicas)))
+                .collect(),
+            false,
+        );
     };
     let zero = || "0 replicas to place (Karmada drops clusters that get none)".to_owned();
     match &placement.replicas {
@@ -295,7 +338,11 @@ fn assign(model: &Model, template: &Template, placement: &PolicyPlacement, feasi
             let result = feasible
                 .iter()
                 .map(|cluster| {
-                    let assignment = if workload.replicas == 0 { Assignment::Nothing(zero()) } else { Assignment::Replicas(Some(workload.replicas)) };
+                    let assignment = if workload.replicas == 0 {
+                        Assignment::Nothing(zero())
+                    } else {
+                        Assignment::Replicas(Some(workload.replicas))
+                    };
                     (cluster.clone(), assignment)
                 })
                 .collect();
@@ -305,7 +352,9 @@ fn assign(model: &Model, template: &Template, placement: &PolicyPlacement, feasi
             let mut parties: Vec<Party> = Vec::new();
             let mut unweighted = Vec::new();
             for cluster_name in feasible {
-                let Some(cluster) = model.cluster(cluster_name.as_str()) else { continue };
+                let Some(cluster) = model.cluster(cluster_name.as_str()) else {
+                    continue;
+                };
                 let weight = if weights.is_empty() {
                     Some(1)
                 } else {
@@ -316,13 +365,24 @@ fn assign(model: &Model, template: &Template, placement: &PolicyPlacement, feasi
                         .max()
                 };
                 match weight {
-                    Some(votes) => parties.push(Party { name: cluster_name.to_string(), votes, seats: 0 }),
+                    Some(votes) => parties.push(Party {
+                        name: cluster_name.to_string(),
+                        votes,
+                        seats: 0,
+                    }),
                     None => unweighted.push(cluster_name.clone()),
                 }
             }
             // A weight list that matches no feasible cluster weighs them all equally.
             if parties.is_empty() {
-                parties = unweighted.drain(..).map(|name| Party { name: name.to_string(), votes: 1, seats: 0 }).collect();
+                parties = unweighted
+                    .drain(..)
+                    .map(|name| Party {
+                        name: name.to_string(),
+                        votes: 1,
+                        seats: 0,
+                    })
+                    .collect();
             }
             let tie_break = TieBreak::from_uid(template.uid.as_deref());
             let divided = webster(u64::from(workload.replicas), parties, tie_break);
@@ -330,19 +390,28 @@ fn assign(model: &Model, template: &Template, placement: &PolicyPlacement, feasi
                 .into_iter()
                 .map(|party| {
                     let assignment = if party.seats == 0 {
-                        Assignment::Nothing(format!("weight {} gave it 0 of {} replicas", party.votes, workload.replicas))
+                        Assignment::Nothing(format!(
+                            "weight {} gave it 0 of {} replicas",
+                            party.votes, workload.replicas
+                        ))
                     } else {
                         Assignment::Replicas(Some(u32::try_from(party.seats).unwrap_or(u32::MAX)))
                     };
                     (ClusterName::new(party.name), assignment)
                 })
                 .collect();
-            result.extend(unweighted.into_iter().map(|cluster| (cluster, Assignment::Nothing("matches no entry of the static weight list".to_owned()))));
+            result.extend(unweighted.into_iter().map(|cluster| {
+                (
+                    cluster,
+                    Assignment::Nothing("matches no entry of the static weight list".to_owned()),
+                )
+            }));
             (result, true)
         }
     }
 }
 
 #[cfg(test)]
+mod karmada_cases;
+#[cfg(test)]
 mod tests;
-#[cfg(test)] mod karmada_cases;

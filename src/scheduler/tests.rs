@@ -14,7 +14,14 @@ fn placement_of(yaml: &str) -> (Placement, Diagnostics) {
         .collect();
     let previous = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
-    let placement = schedule(&model, Inputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+    let placement = schedule(
+        &model,
+        Inputs {
+            statuses: &statuses,
+            previous: &previous,
+        },
+        &mut diagnostics,
+    );
     (placement, diagnostics)
 }
 
@@ -57,7 +64,9 @@ metadata: {name: web}
 #[test]
 fn templates_without_a_policy_are_not_propagated() {
     let (placement, diagnostics) = placement_of(CLUSTERS);
-    let binding = placement.binding(&"core/ConfigMap/default/web".parse().unwrap()).unwrap();
+    let binding = placement
+        .binding(&"core/ConfigMap/default/web".parse().unwrap())
+        .unwrap();
     assert_eq!(binding.source, BindingSource::NoPolicy);
     assert!(binding.targets.is_empty());
     assert!(diagnostics.is_empty());
@@ -85,10 +94,15 @@ spec:
         targets(&placement, "core/ConfigMap/default/web"),
         [("eu-1".into(), None), ("eu-2".into(), None)]
     );
-    let binding = placement.binding(&"apps/Deployment/default/web".parse().unwrap()).unwrap();
+    let binding = placement
+        .binding(&"apps/Deployment/default/web".parse().unwrap())
+        .unwrap();
     assert_eq!(
         binding.verdicts[2].verdict,
-        Verdict::Rejected { filter: "ClusterAffinity", reason: "labels do not match `env=prod`".into() }
+        Verdict::Rejected {
+            filter: "ClusterAffinity",
+            reason: "labels do not match `env=prod`".into()
+        }
     );
 }
 
@@ -116,7 +130,11 @@ spec:
     let (placement, _) = placement_of(&yaml);
     assert_eq!(
         targets(&placement, "apps/Deployment/default/web"),
-        [("eu-1".into(), Some(4)), ("eu-2".into(), Some(2)), ("us-1".into(), Some(2))]
+        [
+            ("eu-1".into(), Some(4)),
+            ("eu-2".into(), Some(2)),
+            ("us-1".into(), Some(2))
+        ]
     );
 }
 
@@ -138,7 +156,10 @@ spec:
 "
     );
     let (placement, _) = placement_of(&yaml);
-    assert_eq!(targets(&placement, "apps/Deployment/default/web"), [("eu-1".into(), Some(8))]);
+    assert_eq!(
+        targets(&placement, "apps/Deployment/default/web"),
+        [("eu-1".into(), Some(8))]
+    );
 }
 
 #[test]
@@ -157,7 +178,11 @@ spec:
     let (placement, _) = placement_of(&yaml);
     assert_eq!(
         targets(&placement, "apps/Deployment/default/web"),
-        [("eu-1".into(), Some(3)), ("eu-2".into(), Some(3)), ("us-1".into(), Some(2))]
+        [
+            ("eu-1".into(), Some(3)),
+            ("eu-2".into(), Some(3)),
+            ("us-1".into(), Some(2))
+        ]
     );
 }
 
@@ -196,7 +221,9 @@ spec:
   resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
 ";
     let (placement, diagnostics) = placement_of(yaml);
-    let binding = placement.binding(&"apps/Deployment/default/web".parse().unwrap()).unwrap();
+    let binding = placement
+        .binding(&"apps/Deployment/default/web".parse().unwrap())
+        .unwrap();
     let reasons: Vec<String> = binding
         .verdicts
         .iter()
@@ -215,7 +242,13 @@ spec:
     );
     let warning = diagnostics.iter().next().unwrap();
     assert_eq!(warning.code, "mcctl::schedule::no_fit");
-    assert!(warning.help.as_deref().unwrap().starts_with("a: has untolerated taint"));
+    assert!(
+        warning
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("a: has untolerated taint")
+    );
 }
 
 #[test]
@@ -241,7 +274,10 @@ spec:
     clusterTolerations: [{key: gpu, operator: Exists, effect: NoSchedule}]
 ";
     let (placement, _) = placement_of(yaml);
-    assert_eq!(targets(&placement, "core/ConfigMap/default/c"), [("a".into(), None)]);
+    assert_eq!(
+        targets(&placement, "core/ConfigMap/default/c"),
+        [("a".into(), None)]
+    );
 }
 
 /// Policy choice, after Karmada's `getHighestPriorityPropagationPolicy` tests in
@@ -297,7 +333,9 @@ spec:
 
 #[test]
 fn namespaces_without_a_policy_go_everywhere() {
-    let yaml = format!("{CLUSTERS}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: shop}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: kube-extra}}\n");
+    let yaml = format!(
+        "{CLUSTERS}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: shop}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: kube-extra}}\n"
+    );
     let (placement, _) = placement_of(&yaml);
     assert_eq!(targets(&placement, "core/Namespace/_/shop").len(), 3);
     assert!(targets(&placement, "core/Namespace/_/kube-extra").is_empty());
@@ -326,8 +364,18 @@ spec:
     );
     let statuses = BTreeMap::new();
     let object: ObjectRef = "core/ConfigMap/default/c".parse().unwrap();
-    let previous = BTreeMap::from([(object.clone(), BTreeMap::from([(ClusterName::new("a"), None)]))]);
+    let previous = BTreeMap::from([(
+        object.clone(),
+        BTreeMap::from([(ClusterName::new("a"), None)]),
+    )]);
     let mut diagnostics = Diagnostics::new();
-    let placement = schedule(&model, Inputs { statuses: &statuses, previous: &previous }, &mut diagnostics);
+    let placement = schedule(
+        &model,
+        Inputs {
+            statuses: &statuses,
+            previous: &previous,
+        },
+        &mut diagnostics,
+    );
     assert_eq!(placement.binding(&object).unwrap().targets.len(), 1);
 }

@@ -56,14 +56,29 @@ impl LocalBackend {
         }
         let mut shards = BTreeMap::new();
         let clusters_dir = self.clusters_dir();
-        let entries = match fs::read_dir(&clusters_dir) {
-            Ok(entries) => entries.collect::<Result<Vec<_>, _>>().map_err(|source| Error::ReadStateFile { path: clusters_dir.clone(), source })?,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(source) => return Err(Error::ReadStateFile { path: clusters_dir, source }),
-        };
+        let entries =
+            match fs::read_dir(&clusters_dir) {
+                Ok(entries) => entries.collect::<Result<Vec<_>, _>>().map_err(|source| {
+                    Error::ReadStateFile {
+                        path: clusters_dir.clone(),
+                        source,
+                    }
+                })?,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(source) => {
+                    return Err(Error::ReadStateFile {
+                        path: clusters_dir,
+                        source,
+                    });
+                }
+            };
         for entry in entries {
             let path = entry.path();
-            let Some(name) = path.file_name().and_then(|name| name.to_str()).and_then(|name| name.strip_suffix(".json")) else {
+            let Some(name) = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.strip_suffix(".json"))
+            else {
                 continue;
             };
             let Some(shard) = read_json::<Shard>(&path)? else {
@@ -72,7 +87,11 @@ impl LocalBackend {
             check_version(&path, shard.version)?;
             if let Some(workspace) = &workspace {
                 if shard.lineage != workspace.lineage {
-                    return Err(Error::LineageMismatch { path, expected: workspace.lineage.clone(), found: shard.lineage });
+                    return Err(Error::LineageMismatch {
+                        path,
+                        expected: workspace.lineage.clone(),
+                        found: shard.lineage,
+                    });
                 }
             }
             shards.insert(ClusterName::new(name), shard);
@@ -89,7 +108,13 @@ impl LocalBackend {
             return Ok(lineage.clone());
         }
         let lineage = uuid::Uuid::new_v4().to_string();
-        write_json(&self.workspace_path(), &WorkspaceFile { version: STATE_VERSION, lineage: lineage.clone() })?;
+        write_json(
+            &self.workspace_path(),
+            &WorkspaceFile {
+                version: STATE_VERSION,
+                lineage: lineage.clone(),
+            },
+        )?;
         state.lineage = Some(lineage.clone());
         Ok(lineage)
     }
@@ -105,7 +130,8 @@ impl LocalBackend {
     pub fn remove_shard(&self, cluster: &ClusterName) -> Result<(), Error> {
         let path = self.shard_path(cluster);
         match fs::remove_file(&path) {
-            Ok(()) => sync_dir(&self.clusters_dir()).map_err(|source| Error::WriteStateFile { path, source }),
+            Ok(()) => sync_dir(&self.clusters_dir())
+                .map_err(|source| Error::WriteStateFile { path, source }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(source) => Err(Error::WriteStateFile { path, source }),
         }
@@ -114,7 +140,10 @@ impl LocalBackend {
 
 fn check_version(path: &Path, version: u32) -> Result<(), Error> {
     if version > STATE_VERSION {
-        return Err(Error::VersionTooNew { path: path.to_path_buf(), version });
+        return Err(Error::VersionTooNew {
+            path: path.to_path_buf(),
+            version,
+        });
     }
     Ok(())
 }
@@ -123,11 +152,19 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, Error> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(Error::ReadStateFile { path: path.to_path_buf(), source }),
+        Err(source) => {
+            return Err(Error::ReadStateFile {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     };
     serde_json::from_str(&text)
         .map(Some)
-        .map_err(|source| Error::ParseStateFile { path: path.to_path_buf(), source })
+        .map_err(|source| Error::ParseStateFile {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Pretty JSON with sorted keys and a final newline, so diffs of the state read well in git.
@@ -142,14 +179,18 @@ pub fn to_canonical_json<T: Serialize>(value: &T) -> String {
 
 /// Writes a file atomically: temp file in the same folder, fsync, rename, fsync the folder.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
-    let error = |source| Error::WriteStateFile { path: path.to_path_buf(), source };
+    let error = |source| Error::WriteStateFile {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(error)?;
     let mut file = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempfile_in(dir)
         .map_err(error)?;
-    file.write_all(to_canonical_json(value).as_bytes()).map_err(error)?;
+    file.write_all(to_canonical_json(value).as_bytes())
+        .map_err(error)?;
     file.as_file().sync_all().map_err(error)?;
     file.persist(path).map_err(|persist| error(persist.error))?;
     sync_dir(dir).map_err(error)
@@ -188,7 +229,10 @@ mod tests {
         assert_eq!(read.lineage.as_deref(), Some(lineage.as_str()));
         assert_eq!(read.shards[&cluster].serial, 2);
         // No temporary files are left behind.
-        let names: Vec<_> = fs::read_dir(dir.path().join("mcctl.state/clusters")).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path().join("mcctl.state/clusters"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
         assert_eq!(names, ["eu-1.json"]);
     }
 
@@ -197,9 +241,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path().to_path_buf());
         let mut shard = Shard::new("l", "shop");
-        backend.write_shard(&ClusterName::new("a"), &mut shard).unwrap();
+        backend
+            .write_shard(&ClusterName::new("a"), &mut shard)
+            .unwrap();
         let text = fs::read_to_string(backend.shard_path(&ClusterName::new("a"))).unwrap();
-        let keys: Vec<&str> = text.lines().filter_map(|line| line.trim().strip_prefix('"')?.split('"').next()).collect();
+        let keys: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix('"')?.split('"').next())
+            .collect();
         let mut sorted = keys.clone();
         sorted.sort_unstable();
         assert_eq!(keys, sorted);
@@ -216,7 +265,9 @@ mod tests {
         fs::write(backend.shard_path(&ClusterName::new("a")), "{not json").unwrap();
         assert!(matches!(backend.read(), Err(Error::ParseStateFile { .. })));
         let mut foreign = Shard::new("other-lineage", "shop");
-        backend.write_shard(&ClusterName::new("a"), &mut foreign).unwrap();
+        backend
+            .write_shard(&ClusterName::new("a"), &mut foreign)
+            .unwrap();
         assert!(matches!(backend.read(), Err(Error::LineageMismatch { .. })));
     }
 
@@ -224,7 +275,14 @@ mod tests {
     fn newer_versions_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let backend = LocalBackend::new(dir.path().to_path_buf());
-        fs::write(dir.path().join("workspace.json"), r#"{"version": 99, "lineage": "x"}"#).unwrap();
-        assert!(matches!(backend.read(), Err(Error::VersionTooNew { version: 99, .. })));
+        fs::write(
+            dir.path().join("workspace.json"),
+            r#"{"version": 99, "lineage": "x"}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            backend.read(),
+            Err(Error::VersionTooNew { version: 99, .. })
+        ));
     }
 }

@@ -69,15 +69,25 @@ fn read_info(file: &mut File) -> Option<LockInfo> {
 
 /// Locks the shards of `clusters` (in name order) under the state folder `dir`, waiting up to
 /// `timeout` for each.
-pub fn acquire(dir: &Path, clusters: &[ClusterName], info: &LockInfo, timeout: Duration) -> Result<Locks, Error> {
+pub fn acquire(
+    dir: &Path,
+    clusters: &[ClusterName],
+    info: &LockInfo,
+    timeout: Duration,
+) -> Result<Locks, Error> {
     let mut sorted: Vec<&ClusterName> = clusters.iter().collect();
     sorted.sort();
     sorted.dedup();
-    let mut locks = Locks { files: Vec::with_capacity(sorted.len()) };
+    let mut locks = Locks {
+        files: Vec::with_capacity(sorted.len()),
+    };
     let deadline = Instant::now() + timeout;
     for cluster in sorted {
         let path = lock_path(dir, cluster);
-        let io_error = |source| Error::LockFile { path: path.clone(), source };
+        let io_error = |source| Error::LockFile {
+            path: path.clone(),
+            source,
+        };
         fs::create_dir_all(path.parent().unwrap_or(dir)).map_err(io_error)?;
         let mut file = OpenOptions::new()
             .read(true)
@@ -94,7 +104,10 @@ pub fn acquire(dir: &Path, clusters: &[ClusterName], info: &LockInfo, timeout: D
                         let holder = read_info(&mut file);
                         return Err(Error::LockHeld {
                             cluster: cluster.clone(),
-                            holder: holder.as_ref().map_or_else(|| "another mcctl process".to_owned(), ToString::to_string),
+                            holder: holder.as_ref().map_or_else(
+                                || "another mcctl process".to_owned(),
+                                ToString::to_string,
+                            ),
                             id: holder.map(|holder| holder.id),
                         });
                     }
@@ -133,21 +146,38 @@ pub fn force_unlock(dir: &Path, id: &str) -> Result<Unlocked, Error> {
     let mut matching = Vec::new();
     for entry in entries {
         let path = entry.path();
-        let Some(cluster) = path.file_name().and_then(|name| name.to_str()).and_then(|name| name.strip_suffix(".lock")) else {
+        let Some(cluster) = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.strip_suffix(".lock"))
+        else {
             continue;
         };
-        let io_error = |source| Error::LockFile { path: path.clone(), source };
-        let mut file = OpenOptions::new().read(true).write(true).open(&path).map_err(io_error)?;
+        let io_error = |source| Error::LockFile {
+            path: path.clone(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_error)?;
         if read_info(&mut file).is_some_and(|info| info.id == id) {
             matching.push((ClusterName::new(cluster), path.clone(), file));
         }
     }
     if matching.is_empty() {
-        return Err(Error::LockNotFound { id: id.to_owned(), dir: locks_dir });
+        return Err(Error::LockNotFound {
+            id: id.to_owned(),
+            dir: locks_dir,
+        });
     }
     matching.sort_by(|a, b| a.0.cmp(&b.0));
     for (cluster, path, mut file) in matching {
-        let io_error = |source| Error::LockFile { path: path.clone(), source };
+        let io_error = |source| Error::LockFile {
+            path: path.clone(),
+            source,
+        };
         match file.try_lock() {
             Ok(()) => {
                 file.set_len(0).map_err(io_error)?;
@@ -156,7 +186,11 @@ pub fn force_unlock(dir: &Path, id: &str) -> Result<Unlocked, Error> {
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 let pid = read_info(&mut file).map_or(0, |info| info.pid);
-                return Err(Error::LockStillHeld { id: id.to_owned(), cluster, pid });
+                return Err(Error::LockStillHeld {
+                    id: id.to_owned(),
+                    cluster,
+                    pid,
+                });
             }
             Err(std::fs::TryLockError::Error(source)) => return Err(io_error(source)),
         }
@@ -169,7 +203,13 @@ mod tests {
     use super::*;
 
     fn info(id: &str) -> LockInfo {
-        LockInfo { id: id.into(), who: "ana@ci".into(), pid: 42, operation: "apply".into(), created: "2026-11-25T10:00:00Z".into() }
+        LockInfo {
+            id: id.into(),
+            who: "ana@ci".into(),
+            pid: 42,
+            operation: "apply".into(),
+            created: "2026-11-25T10:00:00Z".into(),
+        }
     }
 
     #[test]
@@ -179,9 +219,16 @@ mod tests {
         let held = acquire(dir.path(), &clusters, &info("first"), Duration::ZERO).unwrap();
         let error = acquire(dir.path(), &clusters, &info("second"), Duration::ZERO).unwrap_err();
         match error {
-            Error::LockHeld { cluster, holder, id } => {
+            Error::LockHeld {
+                cluster,
+                holder,
+                id,
+            } => {
                 assert_eq!(cluster.as_str(), "eu-1");
-                assert!(holder.contains("ana@ci") && holder.contains("pid 42"), "{holder}");
+                assert!(
+                    holder.contains("ana@ci") && holder.contains("pid 42"),
+                    "{holder}"
+                );
                 assert_eq!(id.as_deref(), Some("first"));
             }
             other => panic!("{other:?}"),
@@ -196,7 +243,15 @@ mod tests {
         let clusters = [ClusterName::new("a")];
         let _held = acquire(dir.path(), &clusters, &info("first"), Duration::ZERO).unwrap();
         let started = Instant::now();
-        assert!(acquire(dir.path(), &clusters, &info("second"), Duration::from_millis(300)).is_err());
+        assert!(
+            acquire(
+                dir.path(),
+                &clusters,
+                &info("second"),
+                Duration::from_millis(300)
+            )
+            .is_err()
+        );
         assert!(started.elapsed() >= Duration::from_millis(300));
     }
 
@@ -205,15 +260,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let clusters = [ClusterName::new("a"), ClusterName::new("b")];
         let held = acquire(dir.path(), &clusters, &info("run-1"), Duration::ZERO).unwrap();
-        assert!(matches!(force_unlock(dir.path(), "run-1"), Err(Error::LockStillHeld { pid: 42, .. })));
+        assert!(matches!(
+            force_unlock(dir.path(), "run-1"),
+            Err(Error::LockStillHeld { pid: 42, .. })
+        ));
         drop(held);
         // A killed process leaves its info behind without the OS lock.
         for cluster in &clusters {
-            fs::write(lock_path(dir.path(), cluster), serde_json::to_string(&info("run-1")).unwrap()).unwrap();
+            fs::write(
+                lock_path(dir.path(), cluster),
+                serde_json::to_string(&info("run-1")).unwrap(),
+            )
+            .unwrap();
         }
         let unlocked = force_unlock(dir.path(), "run-1").unwrap();
         assert_eq!(unlocked.clusters, clusters);
-        assert_eq!(fs::read_to_string(lock_path(dir.path(), &clusters[0])).unwrap(), "");
-        assert!(matches!(force_unlock(dir.path(), "nope"), Err(Error::LockNotFound { .. })));
+        assert_eq!(
+            fs::read_to_string(lock_path(dir.path(), &clusters[0])).unwrap(),
+            ""
+        );
+        assert!(matches!(
+            force_unlock(dir.path(), "nope"),
+            Err(Error::LockNotFound { .. })
+        ));
     }
 }

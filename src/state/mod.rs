@@ -42,7 +42,9 @@ pub enum Error {
         source: serde_json::Error,
     },
     /// A state file was written by a newer mcctl.
-    #[error("state file `{path}` has format version {version}; this mcctl reads version {STATE_VERSION}")]
+    #[error(
+        "state file `{path}` has format version {version}; this mcctl reads version {STATE_VERSION}"
+    )]
     VersionTooNew {
         /// The file.
         path: PathBuf,
@@ -207,7 +209,8 @@ impl State {
     /// Where each template was placed, across shards.
     #[must_use]
     pub fn placements(&self) -> BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>> {
-        let mut placements: BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>> = BTreeMap::new();
+        let mut placements: BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>> =
+            BTreeMap::new();
         for (cluster, shard) in &self.shards {
             for (object, replicas) in &shard.placements {
                 placements
@@ -243,14 +246,20 @@ pub fn redact_secret(manifest: &Value, lineage: &str) -> Value {
     for field in ["data", "stringData"] {
         if let Some(Value::Object(values)) = redacted.get_mut(field) {
             for (key, value) in values.iter_mut() {
-                let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
                 let mut hasher = Sha256::new();
                 hasher.update(lineage.as_bytes());
                 hasher.update([0]);
                 hasher.update(key.as_bytes());
                 hasher.update([0]);
                 hasher.update(text.as_bytes());
-                let hex: String = hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect();
+                let hex: String = hasher
+                    .finalize()
+                    .iter()
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect();
                 *value = Value::String(format!("sha256:{hex}"));
             }
         }
@@ -268,16 +277,29 @@ mod tests {
         let redacted = redact_secret(&secret, "lineage-a");
         let text = redacted.to_string();
         assert!(!text.contains("aHVudGVyMg=="));
-        assert!(redacted["data"]["password"].as_str().unwrap().starts_with("sha256:"));
+        assert!(
+            redacted["data"]["password"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
         // The same value under another lineage or key gives another digest.
-        assert_ne!(redact_secret(&secret, "lineage-b")["data"]["password"], redacted["data"]["password"]);
-        assert_ne!(redacted["stringData"]["token"], redacted["data"]["password"]);
+        assert_ne!(
+            redact_secret(&secret, "lineage-b")["data"]["password"],
+            redacted["data"]["password"]
+        );
+        assert_ne!(
+            redacted["stringData"]["token"],
+            redacted["data"]["password"]
+        );
     }
 
     #[test]
     fn shards_serialize_with_object_addresses_as_keys() {
         let mut shard = Shard::new("l", "shop");
-        shard.placements.insert("apps/Deployment/default/web".parse().unwrap(), Some(3));
+        shard
+            .placements
+            .insert("apps/Deployment/default/web".parse().unwrap(), Some(3));
         let json = serde_json::to_value(&shard).unwrap();
         assert_eq!(json["placements"]["apps/Deployment/default/web"], 3);
         let back: Shard = serde_json::from_value(json).unwrap();

@@ -42,11 +42,15 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|source| source as &dyn miette::SourceCode)
+        self.source
+            .as_ref()
+            .map(|source| source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -61,7 +65,11 @@ impl miette::Diagnostic for Report {
         if self.related.is_empty() {
             None
         } else {
-            Some(Box::new(self.related.iter().map(|report| report as &dyn miette::Diagnostic)))
+            Some(Box::new(
+                self.related
+                    .iter()
+                    .map(|report| report as &dyn miette::Diagnostic),
+            ))
         }
     }
 }
@@ -87,7 +95,10 @@ fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
     let mut related = Vec::new();
     for label in &diagnostic.labels {
         let length = label.span.bytes.end.saturating_sub(label.span.bytes.start);
-        let span = LabeledSpan::new_with_span(Some(label.message.clone()), SourceSpan::from((label.span.bytes.start, length)));
+        let span = LabeledSpan::new_with_span(
+            Some(label.message.clone()),
+            SourceSpan::from((label.span.bytes.start, length)),
+        );
         if Some(label.span.file) == primary {
             labels.push(span);
         } else {
@@ -116,8 +127,14 @@ fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
 /// Renders every diagnostic, errors and warnings alike, separated by blank lines.
 #[must_use]
 pub fn render(diagnostics: &Diagnostics, sources: &Sources, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
         let report = report(diagnostic, sources);

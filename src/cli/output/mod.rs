@@ -1,7 +1,11 @@
 //! All terminal output: stdout for data (plans, JSON), stderr for diagnostics and progress.
 //! Colors follow `--no-color`, `NO_COLOR` and whether the stream is a terminal.
 
-#![expect(clippy::print_stdout, clippy::print_stderr, reason = "this module is where mcctl prints")]
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "this module is where mcctl prints"
+)]
 
 pub mod diagnostics;
 pub mod plan;
@@ -20,9 +24,14 @@ impl Printer {
     /// A printer; `no_color` forces plain text.
     #[must_use]
     pub fn new(no_color: bool) -> Self {
-        let choice = if no_color { ColorChoice::Never } else { ColorChoice::Auto };
+        let choice = if no_color {
+            ColorChoice::Never
+        } else {
+            ColorChoice::Auto
+        };
         choice.write_global();
-        let color = !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
+        let color =
+            !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
         Self { color }
     }
 

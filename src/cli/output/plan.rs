@@ -44,7 +44,13 @@ fn placement_changed(binding: &BindingView) -> bool {
 }
 
 fn write_placement(out: &mut String, plan: &Plan) {
-    let changed: Vec<&BindingView> = plan.bindings.iter().filter(|binding| (binding.policy.is_some() || binding.auto_namespace) && placement_changed(binding)).collect();
+    let changed: Vec<&BindingView> = plan
+        .bindings
+        .iter()
+        .filter(|binding| {
+            (binding.policy.is_some() || binding.auto_namespace) && placement_changed(binding)
+        })
+        .collect();
     if !changed.is_empty() {
         let _ = writeln!(out, "{}", paint(BOLD, "Placement:"));
         for binding in changed {
@@ -52,31 +58,57 @@ fn write_placement(out: &mut String, plan: &Plan) {
                 Some(policy) => policy.to_string(),
                 None => "namespace propagation".to_owned(),
             };
-            let _ = writeln!(out, "  {}  {}", binding.object, paint(DIM, &format!("({by})")));
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                binding.object,
+                paint(DIM, &format!("({by})"))
+            );
             if binding.clusters.is_empty() {
-                let _ = writeln!(out, "      {}", paint(YELLOW, "no cluster fits (see the warning above)"));
+                let _ = writeln!(
+                    out,
+                    "      {}",
+                    paint(YELLOW, "no cluster fits (see the warning above)")
+                );
             }
             let previous = binding.previous.clone().unwrap_or_default();
             for (cluster, count) in &binding.clusters {
                 let before = previous.iter().find(|(name, _)| name == cluster);
                 let note = match (before, binding.previous.is_some()) {
                     (None, true) => paint(GREEN, "  (new)"),
-                    (Some((_, before)), _) if before != count => paint(YELLOW, &format!("  (was {})", replicas(*before))),
+                    (Some((_, before)), _) if before != count => {
+                        paint(YELLOW, &format!("  (was {})", replicas(*before)))
+                    }
                     _ => String::new(),
                 };
                 let _ = writeln!(out, "      {cluster:<12} {}{note}", replicas(*count));
             }
             for (cluster, count) in &previous {
                 if !binding.clusters.iter().any(|(name, _)| name == cluster) {
-                    let _ = writeln!(out, "      {cluster:<12} {}", paint(RED, &format!("removed (was {})", replicas(*count))));
+                    let _ = writeln!(
+                        out,
+                        "      {cluster:<12} {}",
+                        paint(RED, &format!("removed (was {})", replicas(*count)))
+                    );
                 }
             }
         }
         out.push('\n');
     }
-    let unplaced: Vec<&BindingView> = plan.bindings.iter().filter(|binding| binding.policy.is_none() && !binding.auto_namespace).collect();
+    let unplaced: Vec<&BindingView> = plan
+        .bindings
+        .iter()
+        .filter(|binding| binding.policy.is_none() && !binding.auto_namespace)
+        .collect();
     if !unplaced.is_empty() {
-        let _ = writeln!(out, "{}", paint(BOLD, "Not propagated (no PropagationPolicy or ClusterPropagationPolicy selects them):"));
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                BOLD,
+                "Not propagated (no PropagationPolicy or ClusterPropagationPolicy selects them):"
+            )
+        );
         for binding in unplaced {
             let _ = writeln!(out, "  {}", binding.object);
         }
@@ -109,9 +141,21 @@ fn write_change(out: &mut String, change: &Change) {
     if change.implicit && reasons.is_empty() {
         reasons = "implicit namespace".to_owned();
     }
-    let _ = writeln!(out, "  {} {} {}", paint(style, change.action.symbol()), paint(BOLD, &change.object.to_string()), paint(DIM, &format!("{} ({reasons})", verb(change.action))));
-    let before = change.before.as_ref().map(|value| yaml(&redact(&change.object, value)));
-    let after = change.after.as_ref().map(|value| yaml(&redact(&change.object, value)));
+    let _ = writeln!(
+        out,
+        "  {} {} {}",
+        paint(style, change.action.symbol()),
+        paint(BOLD, &change.object.to_string()),
+        paint(DIM, &format!("{} ({reasons})", verb(change.action)))
+    );
+    let before = change
+        .before
+        .as_ref()
+        .map(|value| yaml(&redact(&change.object, value)));
+    let after = change
+        .after
+        .as_ref()
+        .map(|value| yaml(&redact(&change.object, value)));
     match change.action {
         Action::Create => {
             for line in after.unwrap_or_default().lines() {
@@ -162,21 +206,43 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
     let mut out = String::new();
     write_placement(&mut out, plan);
     if !plan.has_changes() {
-        let _ = writeln!(out, "{}", paint(GREEN, "No changes. The clusters match the configuration."));
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(GREEN, "No changes. The clusters match the configuration.")
+        );
         return out;
     }
     if plan.has_drift() {
-        let _ = writeln!(out, "{}", paint(YELLOW, "Note: objects changed outside mcctl; applying this plan restores them (marked \"drift\")."));
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                YELLOW,
+                "Note: objects changed outside mcctl; applying this plan restores them (marked \"drift\")."
+            )
+        );
         out.push('\n');
     }
     let _ = writeln!(out, "mcctl will perform the following actions:");
-    let mut clusters: Vec<&crate::addr::ClusterName> = plan.changes.iter().map(|change| &change.cluster).collect();
+    let mut clusters: Vec<&crate::addr::ClusterName> =
+        plan.changes.iter().map(|change| &change.cluster).collect();
     clusters.extend(plan.orphans.iter().map(|orphan| &orphan.cluster));
     clusters.sort();
     clusters.dedup();
     for cluster in clusters {
-        let changes: Vec<&Change> = plan.changes.iter().filter(|change| &change.cluster == cluster && (view.show_no_op || change.action != Action::NoOp)).collect();
-        let orphans: Vec<_> = plan.orphans.iter().filter(|orphan| &orphan.cluster == cluster).collect();
+        let changes: Vec<&Change> = plan
+            .changes
+            .iter()
+            .filter(|change| {
+                &change.cluster == cluster && (view.show_no_op || change.action != Action::NoOp)
+            })
+            .collect();
+        let orphans: Vec<_> = plan
+            .orphans
+            .iter()
+            .filter(|orphan| &orphan.cluster == cluster)
+            .collect();
         if changes.is_empty() && orphans.is_empty() {
             continue;
         }
@@ -185,14 +251,21 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
         for change in changes {
             let this_wave = (change.action != Action::Delete).then_some(change.wave);
             if this_wave != wave {
-                let heading = this_wave.map_or_else(|| "deletions".to_owned(), |wave| format!("wave {wave}"));
+                let heading =
+                    this_wave.map_or_else(|| "deletions".to_owned(), |wave| format!("wave {wave}"));
                 let _ = writeln!(out, "  {}", paint(DIM, &format!("# {heading}")));
                 wave = this_wave;
             }
             write_change(&mut out, change);
         }
         for orphan in orphans {
-            let _ = writeln!(out, "  {} {} {}", paint(YELLOW, "!"), paint(BOLD, &orphan.object.to_string()), paint(DIM, &format!("will be left in place ({})", orphan.reason)));
+            let _ = writeln!(
+                out,
+                "  {} {} {}",
+                paint(YELLOW, "!"),
+                paint(BOLD, &orphan.object.to_string()),
+                paint(DIM, &format!("will be left in place ({})", orphan.reason))
+            );
         }
     }
     out.push('\n');
