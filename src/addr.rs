@@ -176,7 +176,8 @@ impl ClusterName {
 
 impl fmt::Display for ClusterName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        // `pad` honours width and alignment, for tables.
+        f.pad(&self.0)
     }
 }
 
