@@ -70,7 +70,7 @@ impl ObjectRef {
     }
 }
 
-/// The group part of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
+/// The group part of an `apiVersion` (`apps/v1` → `apps`; empty for `v1`).
 #[must_use]
 pub fn group_of(api_version: &str) -> &str {
     api_version

@@ -390,11 +390,14 @@ pub async fn apply(
         state_manifests: run.model.settings.state_manifests,
         allow_unreachable: options.allow_unreachable,
     };
+    let inputs = apply::Inputs {
+        model: &run.model,
+        plan: &run.plan,
+        desired: &run.desired,
+        clients: &run.clients,
+    };
     let report = apply::apply(
-        &run.model,
-        &run.plan,
-        &run.desired,
-        &run.clients,
+        inputs,
         &mut run.state,
         &run.backend,
         &apply_options,

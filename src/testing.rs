@@ -57,16 +57,6 @@ impl TemplateEditor<'_> {
         annotations["mcctl.io/depends-on"] = Value::String(entry);
         self
     }
-
-    /// Sets a field by JSON pointer, creating objects on the way.
-    pub(crate) fn set(&mut self, pointer: &str, value: Value) -> &mut Self {
-        let mut target = &mut *self.manifest;
-        for segment in pointer.split('/').skip(1) {
-            target = &mut target[segment];
-        }
-        *target = value;
-        self
-    }
 }
 
 impl ModelBuilder {
@@ -74,21 +64,6 @@ impl ModelBuilder {
         Self {
             documents: Vec::new(),
         }
-    }
-
-    /// Adds a Pull cluster with the given labels.
-    pub(crate) fn cluster(mut self, name: &str, labels: &[(&str, &str)]) -> Self {
-        let labels: serde_json::Map<String, Value> = labels
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), Value::String((*value).to_owned())))
-            .collect();
-        self.documents.push(json!({
-            "apiVersion": "cluster.karmada.io/v1alpha1",
-            "kind": "Cluster",
-            "metadata": {"name": name, "labels": labels, "annotations": {"mcctl.io/directory": format!("out/{name}")}},
-            "spec": {"syncMode": "Pull"}
-        }));
-        self
     }
 
     /// Adds a template in namespace `default` (or cluster-scoped, by kind).
@@ -105,13 +80,6 @@ impl ModelBuilder {
             manifest: &mut manifest,
         });
         self.documents.push(manifest);
-        self
-    }
-
-    /// Adds any YAML document.
-    pub(crate) fn document(mut self, yaml: &str) -> Self {
-        let value: Value = serde_saphyr::from_str(yaml).expect("test YAML");
-        self.documents.push(value);
         self
     }
 

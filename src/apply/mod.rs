@@ -150,17 +150,33 @@ struct ClusterOutcome {
     failure: Option<Failure>,
 }
 
-/// Applies the plan. `desired` supplies the manifests; `state` is updated and written.
+/// What apply works from.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The model (workspace name, clusters for batching).
+    pub model: &'a Model,
+    /// The plan to carry out.
+    pub plan: &'a Plan,
+    /// The manifests to apply.
+    pub desired: &'a DesiredState,
+    /// Clients of the clusters to change.
+    pub clients: &'a Clients,
+}
+
+/// Applies the plan; `state` is updated and written through `backend` as batches finish.
 pub async fn apply(
-    model: &Model,
-    plan: &Plan,
-    desired: &DesiredState,
-    clients: &Clients,
+    inputs: Inputs<'_>,
     state: &mut State,
     backend: &LocalBackend,
     options: &Options,
     observer: Arc<dyn Observer>,
 ) -> Result<Report, Error> {
+    let Inputs {
+        model,
+        plan,
+        desired,
+        clients,
+    } = inputs;
     let lineage = backend.ensure_lineage(state)?;
     let mut report = Report::default();
     let applicable: BTreeSet<ClusterName> = plan
@@ -484,10 +500,10 @@ async fn apply_cluster(
     };
     let mut to_watch = Vec::new();
     for (mut change, manifest) in changes.into_iter().zip(manifests) {
-        if let Some(manifest) = manifest {
-            if change.action != Action::Delete {
-                change.after = Some(manifest);
-            }
+        if let Some(manifest) = manifest
+            && change.action != Action::Delete
+        {
+            change.after = Some(manifest);
         }
         let result = match change.action {
             Action::NoOp => Ok(None),

@@ -137,10 +137,12 @@ async fn applies_wave_by_wave_and_batch_by_batch_then_writes_state() {
     );
     let recorder = Arc::new(Recorder::default());
     let report = apply(
-        &setup.model,
-        &setup.plan,
-        &setup.desired,
-        &setup.clients,
+        Inputs {
+            model: &setup.model,
+            plan: &setup.plan,
+            desired: &setup.desired,
+            clients: &setup.clients,
+        },
         &mut state,
         &backend,
         &options(&setup.model),
@@ -197,10 +199,12 @@ async fn a_failure_stops_the_rollout_and_the_state_keeps_what_happened() {
     a.fail_on("apps/Deployment/default/web".parse().unwrap());
     let setup = setup(WORKSPACE, &state, vec![a, FakeCluster::new("b")]);
     let report = apply(
-        &setup.model,
-        &setup.plan,
-        &setup.desired,
-        &setup.clients,
+        Inputs {
+            model: &setup.model,
+            plan: &setup.plan,
+            desired: &setup.desired,
+            clients: &setup.clients,
+        },
         &mut state,
         &backend,
         &options(&setup.model),
@@ -238,10 +242,12 @@ async fn a_rerun_after_a_failure_continues() {
     a.fail_on("apps/Deployment/default/web".parse().unwrap());
     let setup = setup(WORKSPACE, &state, vec![a, FakeCluster::new("b")]);
     apply(
-        &setup.model,
-        &setup.plan,
-        &setup.desired,
-        &setup.clients,
+        Inputs {
+            model: &setup.model,
+            plan: &setup.plan,
+            desired: &setup.desired,
+            clients: &setup.clients,
+        },
         &mut state,
         &backend,
         &options(&setup.model),

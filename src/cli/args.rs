@@ -131,7 +131,7 @@ pub struct DestroyArgs {
     #[arg(long)]
     pub auto_approve: bool,
 
-    /// Also delete protected kinds (Namespace, PersistentVolumeClaim, CustomResourceDefinition).
+    /// Also delete protected kinds (Namespace, `PersistentVolumeClaim`, `CustomResourceDefinition`).
     #[arg(long)]
     pub include_protected: bool,
 

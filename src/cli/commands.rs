@@ -1,5 +1,6 @@
 //! One function per command: build the request, call the pipeline, render the outcome.
 
+use std::fmt::Write as _;
 use std::io::BufRead;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -42,10 +43,7 @@ fn warnings(context: &Context, run: &PlanRun) {
 }
 
 /// `mcctl validate`.
-pub(crate) fn validate(
-    context: &Context,
-    args: &ValidateArgs,
-) -> Result<ExitCode, pipeline::Error> {
+pub(crate) fn validate(context: &Context, args: &ValidateArgs) -> ExitCode {
     let validated = pipeline::validate(&context.root);
     let valid = !validated.diagnostics.has_errors();
     if args.json {
@@ -80,7 +78,7 @@ pub(crate) fn validate(
         }
     }
     if valid {
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     } else {
         if !args.json {
             let errors = validated.diagnostics.error_count();
@@ -89,7 +87,7 @@ pub(crate) fn validate(
                 if errors == 1 { "" } else { "s" }
             ));
         }
-        Ok(ExitCode::FAILURE)
+        ExitCode::FAILURE
     }
 }
 
@@ -268,7 +266,7 @@ fn print_report(printer: Printer, report: &Report, what: &str) {
         count(Action::Delete) + replaced
     );
     if report.orphaned > 0 {
-        line.push_str(&format!(", {} left in place", report.orphaned));
+        let _ = write!(line, ", {} left in place", report.orphaned);
     }
     if !report.skipped.is_empty() {
         let names: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();

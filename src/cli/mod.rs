@@ -44,7 +44,7 @@ pub fn run() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Validate(args) => commands::validate(&context, &args),
+            Command::Validate(args) => Ok(commands::validate(&context, &args)),
             Command::Plan(args) => commands::plan(&context, &args).await,
             Command::Apply(args) => commands::apply(&context, &args).await,
             Command::Destroy(args) => commands::destroy(&context, &args).await,

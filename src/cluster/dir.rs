@@ -1,4 +1,4 @@
-//! The directory backend (Pull): one YAML file per object, for a GitOps agent to sync.
+//! The directory backend (Pull): one YAML file per object, for a `GitOps` agent to sync.
 //!
 //! Layout: `<dir>/<namespace or _cluster>/<kind-lowercase>.<group or core>.<name>.yaml`.
 //! Reading the directory back is the refresh, so hand edits show up as drift. Writes are atomic.
@@ -180,10 +180,10 @@ impl ClusterClient for DirCluster {
             }
         }
         // Drop the namespace folder once it is empty, so the tree mirrors what is declared.
-        if let Some(parent) = path.parent() {
-            if fs::read_dir(parent).is_ok_and(|mut entries| entries.next().is_none()) {
-                let _ = fs::remove_dir(parent);
-            }
+        if let Some(parent) = path.parent()
+            && fs::read_dir(parent).is_ok_and(|mut entries| entries.next().is_none())
+        {
+            let _ = fs::remove_dir(parent);
         }
         Ok(())
     }
@@ -233,7 +233,7 @@ mod tests {
         };
         assert_eq!(
             cluster.list(&kind, &labels()).await.unwrap(),
-            [deployment.clone()]
+            std::slice::from_ref(&deployment)
         );
         let object: ObjectRef = "apps/Deployment/default/web".parse().unwrap();
         cluster.delete(&object, "apps/v1").await.unwrap();

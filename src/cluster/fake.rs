@@ -1,7 +1,7 @@
 //! An in-memory cluster for tests, with failures that can be switched on per object.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::Value;
 
@@ -32,22 +32,35 @@ impl FakeCluster {
 
     /// Makes applying `object` fail.
     pub fn fail_on(&self, object: ObjectRef) {
-        self.failing.lock().expect("lock").insert(object);
+        self.failing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(object);
     }
 
     /// Makes every call fail as unreachable.
     pub fn set_unreachable(&self, unreachable: bool) {
-        *self.unreachable.lock().expect("lock") = unreachable;
+        *self
+            .unreachable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = unreachable;
     }
 
     /// A copy of the stored objects.
     #[must_use]
     pub fn objects(&self) -> BTreeMap<ObjectRef, Value> {
-        self.objects.lock().expect("lock").clone()
+        self.objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn check_reachable(&self) -> Result<(), Error> {
-        if *self.unreachable.lock().expect("lock") {
+        if *self
+            .unreachable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
             return Err(Error::Unreachable {
                 cluster: self.name.clone(),
                 reason: "switched off by the test".into(),
@@ -80,7 +93,7 @@ impl ClusterClient for FakeCluster {
         Ok(self
             .objects
             .lock()
-            .expect("lock")
+            .unwrap_or_else(PoisonError::into_inner)
             .values()
             .filter(|object| {
                 object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str())
@@ -95,21 +108,26 @@ impl ClusterClient for FakeCluster {
         let Some((object, _)) = object_ref_of(manifest) else {
             return Err(Error::Rejected {
                 cluster: self.name.clone(),
-                object: "core/Unknown/_/unknown".parse().expect("address"),
+                object: Box::new(ObjectRef::new("v1", "Unknown", None, "unknown")),
                 message: "no identity".into(),
             });
         };
-        if self.failing.lock().expect("lock").contains(&object) {
+        if self
+            .failing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&object)
+        {
             return Err(Error::Rejected {
                 cluster: self.name.clone(),
-                object,
+                object: Box::new(object),
                 message: "rejected by the test".into(),
             });
         }
         if mode == ApplyMode::Commit {
             self.objects
                 .lock()
-                .expect("lock")
+                .unwrap_or_else(PoisonError::into_inner)
                 .insert(object, manifest.clone());
         }
         Ok(manifest.clone())
@@ -117,7 +135,10 @@ impl ClusterClient for FakeCluster {
 
     async fn delete(&self, object: &ObjectRef, _api_version: &str) -> Result<(), Error> {
         self.check_reachable()?;
-        self.objects.lock().expect("lock").remove(object);
+        self.objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(object);
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Clusters: the [`ClusterClient`] trait and its backends (DESIGN.md §7).
 //!
-//! [`dir`] writes rendered manifests to a directory a GitOps agent syncs (Pull); [`fake`] keeps
+//! [`dir`] writes rendered manifests to a directory a `GitOps` agent syncs (Pull); [`fake`] keeps
 //! objects in memory for tests. [`Client`] dispatches to a backend without boxing futures.
 
 pub mod dir;
@@ -51,7 +51,7 @@ pub enum Error {
         /// The cluster.
         cluster: ClusterName,
         /// The object.
-        object: ObjectRef,
+        object: Box<ObjectRef>,
         /// Why.
         message: String,
     },
@@ -99,7 +99,7 @@ pub enum Health {
     Progressing(String),
     /// Will not become ready.
     Failed(String),
-    /// The backend cannot observe health (a GitOps agent applies the object later).
+    /// The backend cannot observe health (a `GitOps` agent applies the object later).
     NotObservable,
 }
 

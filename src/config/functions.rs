@@ -3,6 +3,11 @@
 //! hcl-rs takes plain function pointers, so the workspace directory that `file()` resolves
 //! against is set per thread with [`with_base_dir`] around the evaluation of one workspace.
 
+#![expect(
+    clippy::needless_pass_by_value,
+    reason = "hcl-rs calls functions with owned arguments"
+)]
+
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! HCL files: blocks read into [`Document`]s shaped like Karmada's YAML objects.
 //!
-//! A block's label is `metadata.name`, snake_case names become camelCase, repeated blocks become
+//! A block's label is `metadata.name`, `snake_case` names become camelCase, repeated blocks become
 //! lists (`resource_selector` → `resourceSelectors`) and overriders move under `overriders`, so
 //! HCL and YAML decode through the same types (DESIGN.md §3). Spans come from hcl-edit.
 
@@ -154,7 +154,7 @@ pub fn parse(file_id: FileId, file: &SourceFile, diagnostics: &mut Diagnostics) 
         diagnostics,
     };
     let mut blocks = Vec::new();
-    for structure in body.iter() {
+    for structure in &body {
         if let Some(attribute) = structure.as_attribute() {
             let span = converter.span(attribute.span());
             converter.diagnostics.push(
@@ -168,10 +168,10 @@ pub fn parse(file_id: FileId, file: &SourceFile, diagnostics: &mut Diagnostics) 
                 .with_label(span, "not inside a block")
                 .with_help("top-level attributes are not allowed; put it inside a block"),
             );
-        } else if let Some(block) = structure.as_block() {
-            if let Some(block) = converter.top_level(block) {
-                blocks.push(block);
-            }
+        } else if let Some(block) = structure.as_block()
+            && let Some(block) = converter.top_level(block)
+        {
+            blocks.push(block);
         }
     }
     blocks
@@ -251,54 +251,51 @@ impl Converter<'_> {
         let mut spans = SpanIndex::new(self.file, root);
         let mut depends_on = Vec::new();
 
-        let value = match kind.karmada_kind() {
-            Some(karmada_kind) => {
-                let mut metadata = Map::new();
-                metadata.insert(
-                    "name".into(),
-                    Value::String(name.clone().unwrap_or_default()),
-                );
-                let mut spec_body = Vec::new();
-                for structure in block.body.iter() {
-                    match structure.as_attribute() {
-                        Some(attribute)
-                            if attribute.key.as_str() == "namespace" && kind.namespaced() =>
-                        {
-                            let value = self.evaluate(attribute, "/metadata/namespace", &mut spans);
-                            metadata.insert("namespace".into(), value);
-                        }
-                        _ => spec_body.push(structure),
+        let value = if let Some(karmada_kind) = kind.karmada_kind() {
+            let mut metadata = Map::new();
+            metadata.insert(
+                "name".into(),
+                Value::String(name.clone().unwrap_or_default()),
+            );
+            let mut spec_body = Vec::new();
+            for structure in &block.body {
+                match structure.as_attribute() {
+                    Some(attribute)
+                        if attribute.key.as_str() == "namespace" && kind.namespaced() =>
+                    {
+                        let value = self.evaluate(attribute, "/metadata/namespace", &mut spans);
+                        metadata.insert("namespace".into(), value);
                     }
+                    _ => spec_body.push(structure),
                 }
-                spans.insert_value("/metadata/name".into(), header.bytes.clone());
-                let spec = self.body(spec_body.into_iter(), "/spec", &mut spans, Context::Spec);
-                let mut object = Map::new();
-                object.insert(
-                    "apiVersion".into(),
-                    Value::String(crate::config::karmada::POLICY_API_VERSION.into()),
-                );
-                object.insert("kind".into(), Value::String(karmada_kind.into()));
-                object.insert("metadata".into(), Value::Object(metadata));
-                object.insert("spec".into(), Value::Object(spec));
-                Value::Object(object)
             }
-            None => {
-                let mut structures = Vec::new();
-                for structure in block.body.iter() {
-                    match structure.as_attribute() {
-                        Some(attribute)
-                            if kind == BlockKind::Template
-                                && attribute.key.as_str() == "depends_on" =>
-                        {
-                            depends_on = self.references(&attribute.value);
-                        }
-                        _ => structures.push(structure),
+            spans.insert_value("/metadata/name".into(), header.bytes.clone());
+            let spec = self.body(spec_body.into_iter(), "/spec", &mut spans, Context::Spec);
+            let mut object = Map::new();
+            object.insert(
+                "apiVersion".into(),
+                Value::String(crate::config::karmada::POLICY_API_VERSION.into()),
+            );
+            object.insert("kind".into(), Value::String(karmada_kind.into()));
+            object.insert("metadata".into(), Value::Object(metadata));
+            object.insert("spec".into(), Value::Object(spec));
+            Value::Object(object)
+        } else {
+            let mut structures = Vec::new();
+            for structure in &block.body {
+                match structure.as_attribute() {
+                    Some(attribute)
+                        if kind == BlockKind::Template
+                            && attribute.key.as_str() == "depends_on" =>
+                    {
+                        depends_on = self.references(&attribute.value);
                     }
+                    _ => structures.push(structure),
                 }
-                Value::Object(self.body(structures.into_iter(), "", &mut spans, Context::Plain))
             }
+            Value::Object(self.body(structures.into_iter(), "", &mut spans, Context::Plain))
         };
-        (self.diagnostics.error_count() == errors_before).then(|| HclBlock {
+        (self.diagnostics.error_count() == errors_before).then_some(HclBlock {
             kind,
             name,
             document: Document {
@@ -477,7 +474,7 @@ impl Converter<'_> {
             return Vec::new();
         };
         let mut references = Vec::new();
-        for element in array.iter() {
+        for element in array {
             let span = self.span(element.span());
             match element {
                 Expression::String(text) => {

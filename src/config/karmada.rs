@@ -45,7 +45,7 @@ pub struct ObjectMeta {
     pub self_link: Option<Value>,
 }
 
-/// A PropagationPolicy or ClusterPropagationPolicy.
+/// A `PropagationPolicy` or `ClusterPropagationPolicy`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PropagationPolicy {
@@ -71,7 +71,7 @@ pub struct PropagationSpec {
     pub resource_selectors: Vec<ResourceSelector>,
     /// Deprecated alias of `propagateDeps`.
     pub association: Option<bool>,
-    /// Propagate referenced ConfigMaps, Secrets, ServiceAccounts and PVCs.
+    /// Propagate referenced `ConfigMaps`, Secrets, `ServiceAccounts` and PVCs.
     pub propagate_deps: Option<bool>,
     /// Where the templates go.
     #[serde(default)]
@@ -219,7 +219,7 @@ pub struct Toleration {
     /// Effect; empty matches every effect.
     #[serde(default)]
     pub effect: String,
-    /// How long a NoExecute taint is tolerated.
+    /// How long a `NoExecute` taint is tolerated.
     pub toleration_seconds: Option<i64>,
 }
 
@@ -270,7 +270,7 @@ pub struct StaticClusterWeight {
     pub weight: i64,
 }
 
-/// An OverridePolicy or ClusterOverridePolicy.
+/// An `OverridePolicy` or `ClusterOverridePolicy`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OverridePolicy {

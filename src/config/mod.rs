@@ -100,9 +100,9 @@ pub struct Config {
     pub clusters: Vec<ClusterDecl>,
     /// Resource templates.
     pub templates: Vec<TemplateDecl>,
-    /// PropagationPolicies and ClusterPropagationPolicies.
+    /// `PropagationPolicies` and `ClusterPropagationPolicies`.
     pub propagation_policies: Vec<Declared<karmada::PropagationPolicy>>,
-    /// OverridePolicies and ClusterOverridePolicies.
+    /// `OverridePolicies` and `ClusterOverridePolicies`.
     pub override_policies: Vec<Declared<karmada::OverridePolicy>>,
 }
 
@@ -185,7 +185,7 @@ pub fn load_texts(
     });
     let excluded = excluded_dirs(&config);
     for block in template_blocks {
-        add_template_block(&mut config, block, &excluded, diagnostics);
+        add_template_block(&mut config, &block, &excluded, diagnostics);
     }
     config
 }
@@ -418,7 +418,7 @@ fn normalize(path: &Path) -> PathBuf {
 
 fn add_template_block(
     config: &mut Config,
-    block: HclBlock,
+    block: &HclBlock,
     excluded: &[PathBuf],
     diagnostics: &mut Diagnostics,
 ) {

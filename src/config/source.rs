@@ -5,6 +5,7 @@
 //! serde error's path back to the span it came from, so both languages report errors alike.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use serde::de::DeserializeOwned;
@@ -17,7 +18,7 @@ use crate::diag::{Diagnostic, FileId, Span};
 pub enum Dialect {
     /// Kubernetes YAML: camelCase fields.
     Yaml,
-    /// HCL: snake_case attributes and blocks.
+    /// HCL: `snake_case` attributes and blocks.
     Hcl,
 }
 
@@ -131,7 +132,7 @@ pub struct Document {
 impl Document {
     /// Decodes the document (or the part at `pointer`, "" for all) into a typed value.
     ///
-    /// Errors name the offending field with its span; HCL documents get snake_case names.
+    /// Errors name the offending field with its span; HCL documents get `snake_case` names.
     pub fn decode<T: DeserializeOwned>(&self, pointer: &str) -> Result<T, Box<Diagnostic>> {
         let value = if pointer.is_empty() {
             &self.value
@@ -180,7 +181,7 @@ impl Document {
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut pointer = String::new();
-    for segment in path.iter() {
+    for segment in path {
         match segment {
             Segment::Seq { index } => {
                 pointer.push('/');
@@ -203,11 +204,11 @@ fn display_pointer(pointer: &str, dialect: Dialect) -> String {
     let mut parts: Vec<String> = Vec::new();
     for segment in segments {
         let segment = segment.replace("~1", "/").replace("~0", "~");
-        if segment.chars().all(|c| c.is_ascii_digit()) {
-            if let Some(last) = parts.last_mut() {
-                last.push_str(&format!("[{segment}]"));
-                continue;
-            }
+        if segment.chars().all(|c| c.is_ascii_digit())
+            && let Some(last) = parts.last_mut()
+        {
+            let _ = write!(last, "[{segment}]");
+            continue;
         }
         match dialect {
             Dialect::Yaml => parts.push(segment),

@@ -136,7 +136,7 @@ pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Vec<Document>, Box<Di
     for node in nodes {
         let root = span_of(file, &node);
         let mut spans = SpanIndex::new(file_id, root.clone());
-        let value = convert(file, node, String::new(), &mut spans)?;
+        let value = convert(file, node, "", &mut spans)?;
         if value.is_null() {
             continue;
         }
@@ -152,11 +152,11 @@ pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Vec<Document>, Box<Di
 fn convert(
     file: &SourceFile,
     node: Spanned<Node>,
-    pointer: String,
+    pointer: &str,
     spans: &mut SpanIndex,
 ) -> Result<Value, Box<Diagnostic>> {
     let span = span_of(file, &node);
-    spans.insert_value(pointer.clone(), span.clone());
+    spans.insert_value(pointer.to_owned(), span.clone());
     Ok(match node.value {
         Node::Null => Value::Null,
         Node::Bool(value) => Value::Bool(value),
@@ -178,7 +178,7 @@ fn convert(
         Node::Sequence(items) => {
             let mut values = Vec::with_capacity(items.len());
             for (index, item) in items.into_iter().enumerate() {
-                values.push(convert(file, item, format!("{pointer}/{index}"), spans)?);
+                values.push(convert(file, item, &format!("{pointer}/{index}"), spans)?);
             }
             Value::Array(values)
         }
@@ -190,7 +190,7 @@ fn convert(
                     child.clone(),
                     span_of_location(file, &key.referenced, &key.value),
                 );
-                let value = convert(file, value, child, spans)?;
+                let value = convert(file, value, &child, spans)?;
                 map.insert(key.value, value);
             }
             Value::Object(map)

@@ -6,6 +6,7 @@
 //! object. Pure.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -68,12 +69,17 @@ impl DesiredObject {
 #[must_use]
 pub fn digest(value: &Value) -> String {
     // serde_json's map is ordered by key, so this is canonical.
-    let canonical = serde_json::to_vec(value).unwrap_or_default();
-    let hash = Sha256::digest(&canonical);
+    sha256(&serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// sha256 of some bytes, as `sha256:<hex>`.
+#[must_use]
+pub fn sha256(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
     let mut hex = String::with_capacity(71);
     hex.push_str("sha256:");
     for byte in hash {
-        hex.push_str(&format!("{byte:02x}"));
+        let _ = write!(hex, "{byte:02x}");
     }
     hex
 }

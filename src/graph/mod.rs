@@ -115,12 +115,9 @@ pub fn build(model: &Model, diagnostics: &mut Diagnostics) -> DependencyGraph {
             }
         }
     }
-    let order = match toposort(&graph, None) {
-        Ok(order) => order,
-        Err(_) => {
-            report_cycles(model, &graph, diagnostics);
-            return DependencyGraph::default();
-        }
+    let Ok(order) = toposort(&graph, None) else {
+        report_cycles(model, &graph, diagnostics);
+        return DependencyGraph::default();
     };
     // Levels from the kinds present, so that waves stay dense.
     let mut ranks: Vec<usize> = model

@@ -50,7 +50,7 @@ impl Cluster {
 /// How mcctl reaches a cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
-    /// Pull: rendered manifests in a directory (relative to the workspace) for a GitOps agent.
+    /// Pull: rendered manifests in a directory (relative to the workspace) for a `GitOps` agent.
     Directory(PathBuf),
     /// Push: the Kubernetes API through a kubeconfig.
     Kubeconfig {

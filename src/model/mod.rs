@@ -414,17 +414,18 @@ impl Builder<'_> {
                             Access::Offline
                         }
                     };
-                    if let Some(mode) = karmada.spec.sync_mode.as_deref() {
-                        if mode != "Push" && mode != "Pull" {
-                            self.diagnostics.push(
-                                Diagnostic::error(
-                                    "mcctl::model::sync_mode",
-                                    format!("unknown syncMode `{mode}`"),
-                                )
-                                .with_label(spans.value("/spec/syncMode"), "here")
-                                .with_help("use `Push` or `Pull`"),
-                            );
-                        }
+                    if let Some(mode) = karmada.spec.sync_mode.as_deref()
+                        && mode != "Push"
+                        && mode != "Pull"
+                    {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "mcctl::model::sync_mode",
+                                format!("unknown syncMode `{mode}`"),
+                            )
+                            .with_label(spans.value("/spec/syncMode"), "here")
+                            .with_help("use `Push` or `Pull`"),
+                        );
                     }
                     for (field, present) in [
                         (
@@ -538,15 +539,14 @@ impl Builder<'_> {
             let manifest = &decl.manifest;
             if manifest["kind"] == "CustomResourceDefinition"
                 && group_of(manifest["apiVersion"].as_str().unwrap_or("")) == "apiextensions.k8s.io"
-            {
-                if let (Some(group), Some(kind)) = (
+                && let (Some(group), Some(kind)) = (
                     manifest.pointer("/spec/group").and_then(Value::as_str),
                     manifest.pointer("/spec/names/kind").and_then(Value::as_str),
-                ) {
-                    let namespaced =
-                        manifest.pointer("/spec/scope").and_then(Value::as_str) != Some("Cluster");
-                    crds.insert((group.to_owned(), kind.to_owned()), namespaced);
-                }
+                )
+            {
+                let namespaced =
+                    manifest.pointer("/spec/scope").and_then(Value::as_str) != Some("Cluster");
+                crds.insert((group.to_owned(), kind.to_owned()), namespaced);
             }
         }
         let mut templates: Vec<(Template, &TemplateDecl)> = Vec::new();
@@ -605,7 +605,7 @@ impl Builder<'_> {
                             ),
                         },
                         Reference::Object(text) => {
-                            self.object_dependency(text, span, &known, template, &mut depends_on)
+                            self.object_dependency(text, span, &known, template, &mut depends_on);
                         }
                     }
                 }
@@ -811,7 +811,7 @@ impl Builder<'_> {
                 // A namespaced policy selects only in its own namespace (Karmada's webhook).
                 (Some(own), Some(other)) if *own != other => {
                     self.diagnostics.push(
-                        Diagnostic::error("mcctl::model::selector_namespace", format!("`{}` cannot select resources in namespace `{other}`", id))
+                        Diagnostic::error("mcctl::model::selector_namespace", format!("`{id}` cannot select resources in namespace `{other}`"))
                             .with_label(spans.value(&format!("{pointer}/namespace")), "other namespace")
                             .with_help(format!("a namespaced policy selects only in its own namespace `{own}`; remove `namespace` or use a cluster-scoped policy")),
                     );

@@ -182,7 +182,7 @@ pub struct Placement {
     pub replicas: ReplicaScheduling,
 }
 
-/// A PropagationPolicy or ClusterPropagationPolicy.
+/// A `PropagationPolicy` or `ClusterPropagationPolicy`.
 #[derive(Debug, Clone)]
 pub struct PropagationPolicy {
     /// Kind, namespace and name.
@@ -281,7 +281,7 @@ pub struct OverrideRule {
     pub pointer: String,
 }
 
-/// An OverridePolicy or ClusterOverridePolicy.
+/// An `OverridePolicy` or `ClusterOverridePolicy`.
 #[derive(Debug, Clone)]
 pub struct OverridePolicy {
     /// Kind, namespace and name.

@@ -334,10 +334,10 @@ impl ClusterAffinity {
         if self.exclude.iter().any(|name| name == cluster.name) {
             return Some("excluded by name".to_owned());
         }
-        if let Some(selector) = &self.label_selector {
-            if !selector.matches(cluster.labels) {
-                return Some(format!("labels do not match `{selector}`"));
-            }
+        if let Some(selector) = &self.label_selector
+            && !selector.matches(cluster.labels)
+        {
+            return Some(format!("labels do not match `{selector}`"));
         }
         for requirement in &self.field_selector {
             if !field_matches(requirement, cluster) {

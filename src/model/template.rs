@@ -48,7 +48,7 @@ pub struct Workload {
 /// Where a workload keeps its replica count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplicaField {
-    /// `spec.replicas` (Deployment, StatefulSet, ReplicaSet).
+    /// `spec.replicas` (Deployment, `StatefulSet`, `ReplicaSet`).
     Replicas,
     /// `spec.parallelism`, and `spec.completions` when divided (Job).
     JobParallelism,

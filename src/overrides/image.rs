@@ -65,10 +65,10 @@ impl Image {
     /// digest, a valid digest replaces both, anything else changes nothing.
     fn set_tag_or_digest(&mut self, value: &str) {
         if is_tag(value) {
-            self.tag = value.to_owned();
+            value.clone_into(&mut self.tag);
             self.digest.clear();
         } else if is_digest(value) {
-            self.digest = value.to_owned();
+            value.clone_into(&mut self.digest);
             self.tag.clear();
         }
     }
@@ -121,10 +121,12 @@ pub fn override_image(reference: &str, overrider: &ImageOverrider) -> String {
     let value = overrider.value.as_str();
     match (overrider.component, overrider.operator) {
         (ImageComponent::Registry, PatchOperator::Add) => image.host.push_str(value),
-        (ImageComponent::Registry, PatchOperator::Replace) => image.host = value.to_owned(),
+        (ImageComponent::Registry, PatchOperator::Replace) => value.clone_into(&mut image.host),
         (ImageComponent::Registry, PatchOperator::Remove) => image.host.clear(),
         (ImageComponent::Repository, PatchOperator::Add) => image.repository.push_str(value),
-        (ImageComponent::Repository, PatchOperator::Replace) => image.repository = value.to_owned(),
+        (ImageComponent::Repository, PatchOperator::Replace) => {
+            value.clone_into(&mut image.repository);
+        }
         (ImageComponent::Repository, PatchOperator::Remove) => image.repository.clear(),
         (ImageComponent::Tag, PatchOperator::Add) => {
             let combined = format!("{}{value}", image.tag_or_digest());
@@ -155,29 +157,26 @@ fn containers_pointer(kind: &str) -> Option<&'static str> {
 /// Karmada knows is rewritten (init and ephemeral containers are not); other kinds are left as
 /// they are. With a predicate, the one image at its path is rewritten.
 pub fn apply(manifest: &mut Value, kind: &str, overrider: &ImageOverrider) -> Result<(), String> {
-    match &overrider.predicate {
-        Some(path) => {
-            let target = walk(manifest, path)
-                .ok_or_else(|| format!("image path `{path}` does not exist"))?;
-            let Value::String(reference) = target else {
-                return Err(format!("image path `{path}` is not a string"));
-            };
-            *reference = override_image(reference, overrider);
-            Ok(())
-        }
-        None => {
-            let Some(pointer) = containers_pointer(kind) else {
-                return Ok(());
-            };
-            if let Some(Value::Array(containers)) = manifest.pointer_mut(pointer) {
-                for container in containers {
-                    if let Some(Value::String(reference)) = container.get_mut("image") {
-                        *reference = override_image(reference, overrider);
-                    }
+    if let Some(path) = &overrider.predicate {
+        let target =
+            walk(manifest, path).ok_or_else(|| format!("image path `{path}` does not exist"))?;
+        let Value::String(reference) = target else {
+            return Err(format!("image path `{path}` is not a string"));
+        };
+        *reference = override_image(reference, overrider);
+        Ok(())
+    } else {
+        let Some(pointer) = containers_pointer(kind) else {
+            return Ok(());
+        };
+        if let Some(Value::Array(containers)) = manifest.pointer_mut(pointer) {
+            for container in containers {
+                if let Some(Value::String(reference)) = container.get_mut("image") {
+                    *reference = override_image(reference, overrider);
                 }
             }
-            Ok(())
         }
+        Ok(())
     }
 }
 

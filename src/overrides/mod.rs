@@ -2,7 +2,7 @@
 //! target cluster.
 //!
 //! Follows Karmada's `ensureWork`: copy the template, revise replicas to the cluster's share,
-//! then apply ClusterOverridePolicies and OverridePolicies in Karmada's order (KARMADA.md §3.4).
+//! then apply `ClusterOverridePolicies` and `OverridePolicies` in Karmada's order (KARMADA.md §3.4).
 //! A failing override is an error for that object on that cluster. Pure.
 
 pub mod image;

@@ -102,8 +102,8 @@ spec:
     assert_eq!(image("us-1"), "registry.example/web:1.0");
 }
 
-/// Ordering as in Karmada's `overridemanager_test.go`: ClusterOverridePolicies before
-/// OverridePolicies, and within each the least specific first, so the most specific wins.
+/// Ordering as in Karmada's `overridemanager_test.go`: `ClusterOverridePolicies` before
+/// `OverridePolicies`, and within each the least specific first, so the most specific wins.
 #[test]
 fn the_most_specific_policy_is_applied_last() {
     let yaml = format!(

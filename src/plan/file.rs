@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::desired::DesiredState;
@@ -57,9 +56,10 @@ pub fn input_digests(sources: &Sources) -> BTreeMap<String, String> {
     sources
         .iter()
         .map(|(_, file)| {
-            let hash = Sha256::digest(file.text.as_bytes());
-            let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
-            (file.path.display().to_string(), format!("sha256:{hex}"))
+            (
+                file.path.display().to_string(),
+                crate::desired::sha256(file.text.as_bytes()),
+            )
         })
         .collect()
 }

@@ -610,7 +610,7 @@ fn plan_cluster(
                         }));
                     }
                     Some(record) => {
-                        change.before = record.manifest.clone();
+                        change.before.clone_from(&record.manifest);
                         if record.digest != wanted.digest {
                             change.action = match record.manifest.as_ref().and_then(|before| {
                                 immutable_change(object, before, &wanted.manifest)

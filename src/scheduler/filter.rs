@@ -53,7 +53,7 @@ impl Filter for ApiEnablement {
     }
 }
 
-/// Rejects clusters with a NoSchedule or NoExecute taint the placement does not tolerate
+/// Rejects clusters with a `NoSchedule` or `NoExecute` taint the placement does not tolerate
 /// (unless already placed there: evicting is not the scheduler's job).
 pub struct TaintToleration;
 
@@ -91,14 +91,14 @@ pub fn effective_taints(cluster: &Cluster, status: &ClusterStatus) -> Vec<Taint>
         Some(Readiness::Unknown) => Some("cluster.karmada.io/unreachable"),
         Some(Readiness::Ready) | None => None,
     };
-    if let Some(key) = derived {
-        if !taints.iter().any(|taint| taint.key == key) {
-            taints.push(Taint {
-                key: key.to_owned(),
-                value: String::new(),
-                effect: TaintEffect::NoSchedule,
-            });
-        }
+    if let Some(key) = derived
+        && !taints.iter().any(|taint| taint.key == key)
+    {
+        taints.push(Taint {
+            key: key.to_owned(),
+            value: String::new(),
+            effect: TaintEffect::NoSchedule,
+        });
     }
     taints
 }

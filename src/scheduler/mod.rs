@@ -38,7 +38,7 @@ impl Placement {
     }
 }
 
-/// The scheduling result of one template (Karmada's ResourceBinding).
+/// The scheduling result of one template (Karmada's `ResourceBinding`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
     /// The template.
@@ -281,8 +281,8 @@ fn schedule_one(
     binding
 }
 
-/// The best propagation policy for a template: PropagationPolicies of its namespace first, then
-/// ClusterPropagationPolicies; within each, explicit priority, then how specifically a selector
+/// The best propagation policy for a template: `PropagationPolicies` of its namespace first, then
+/// `ClusterPropagationPolicies`; within each, explicit priority, then how specifically a selector
 /// matched, then the smaller name (KARMADA.md §3.2).
 #[must_use]
 pub fn choose_policy<'a>(model: &'a Model, template: &Template) -> Option<&'a PropagationPolicy> {

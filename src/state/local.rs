@@ -85,14 +85,14 @@ impl LocalBackend {
                 continue;
             };
             check_version(&path, shard.version)?;
-            if let Some(workspace) = &workspace {
-                if shard.lineage != workspace.lineage {
-                    return Err(Error::LineageMismatch {
-                        path,
-                        expected: workspace.lineage.clone(),
-                        found: shard.lineage,
-                    });
-                }
+            if let Some(workspace) = &workspace
+                && shard.lineage != workspace.lineage
+            {
+                return Err(Error::LineageMismatch {
+                    path,
+                    expected: workspace.lineage.clone(),
+                    found: shard.lineage,
+                });
             }
             shards.insert(ClusterName::new(name), shard);
         }

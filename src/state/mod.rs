@@ -12,7 +12,6 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::model::ClusterStatus;
@@ -249,18 +248,13 @@ pub fn redact_secret(manifest: &Value, lineage: &str) -> Value {
                 let text = value
                     .as_str()
                     .map_or_else(|| value.to_string(), str::to_owned);
-                let mut hasher = Sha256::new();
-                hasher.update(lineage.as_bytes());
-                hasher.update([0]);
-                hasher.update(key.as_bytes());
-                hasher.update([0]);
-                hasher.update(text.as_bytes());
-                let hex: String = hasher
-                    .finalize()
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect();
-                *value = Value::String(format!("sha256:{hex}"));
+                let mut keyed = Vec::with_capacity(lineage.len() + key.len() + text.len() + 2);
+                keyed.extend_from_slice(lineage.as_bytes());
+                keyed.push(0);
+                keyed.extend_from_slice(key.as_bytes());
+                keyed.push(0);
+                keyed.extend_from_slice(text.as_bytes());
+                *value = Value::String(crate::desired::sha256(&keyed));
             }
         }
     }

@@ -85,10 +85,10 @@ fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
         Severity::Warning => miette::Severity::Warning,
     };
     let mut message = diagnostic.message.clone();
-    if let Some(cluster) = &diagnostic.cluster {
-        if !message.contains(&format!("`{cluster}`")) {
-            message = format!("{message} (cluster `{cluster}`)");
-        }
+    if let Some(cluster) = &diagnostic.cluster
+        && !message.contains(&format!("`{cluster}`"))
+    {
+        message = format!("{message} (cluster `{cluster}`)");
     }
     let primary = diagnostic.primary_span().map(|span| span.file);
     let mut labels = Vec::new();

@@ -1,12 +1,5 @@
 //! All terminal output: stdout for data (plans, JSON), stderr for diagnostics and progress.
 //! Colors follow `--no-color`, `NO_COLOR` and whether the stream is a terminal.
-
-#![expect(
-    clippy::print_stdout,
-    clippy::print_stderr,
-    reason = "this module is where mcctl prints"
-)]
-
 pub mod diagnostics;
 pub mod plan;
 

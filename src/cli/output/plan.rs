@@ -139,7 +139,7 @@ fn write_change(out: &mut String, change: &Change) {
     let style = style_of(change.action);
     let mut reasons = change.reasons.join("; ");
     if change.implicit && reasons.is_empty() {
-        reasons = "implicit namespace".to_owned();
+        "implicit namespace".clone_into(&mut reasons);
     }
     let _ = writeln!(
         out,
