@@ -12,21 +12,21 @@
 //! Modules are listed in dependency order: a module only uses those above it (plus [`diag`] and
 //! [`addr`]). [`pipeline`] strings the stages together; `cli` is the only module that prints.
 
-pub mod addr;
-pub mod apply;
-pub mod cli;
-pub mod cluster;
-pub mod config;
-pub mod desired;
 pub mod diag;
-pub mod graph;
+pub mod addr;
+pub mod config;
 pub mod model;
-pub mod overrides;
-pub mod pipeline;
-pub mod plan;
-pub mod refresh;
+pub mod graph;
 pub mod scheduler;
+pub mod overrides;
+pub mod desired;
 pub mod state;
+pub mod cluster;
+pub mod refresh;
+pub mod plan;
+pub mod apply;
+pub mod pipeline;
+pub mod cli;
 
 #[cfg(test)]
 mod testing;

@@ -296,6 +296,17 @@ fn describe_serde_error(message: &str, dialect: Dialect) -> (String, Option<Stri
     (message.to_owned(), None, false)
 }
 
+/// A help line for a value that must be one of `allowed`: a suggestion when it looks like a
+/// typo, else the list.
+#[must_use]
+pub fn one_of(value: &str, allowed: &[&str]) -> String {
+    let candidates: Vec<String> = allowed.iter().map(|item| (*item).to_owned()).collect();
+    match closest(value, &candidates) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!("use one of `{}`", allowed.join("`, `")),
+    }
+}
+
 /// The candidate closest to `name`, if any is close enough to be a typo.
 #[must_use]
 pub fn closest<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {

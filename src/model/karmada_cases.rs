@@ -22,7 +22,7 @@ fn span() -> Span {
 /// Builds an affinity from its YAML form (`{}` is the empty affinity).
 fn build(yaml: &str) -> Result<ClusterAffinity, Box<Diagnostic>> {
     let raw: karmada::ClusterAffinity = serde_saphyr::from_str(yaml).expect("affinity YAML");
-    ClusterAffinity::build(&raw, &span())
+    ClusterAffinity::build(&raw, &|_| span())
 }
 
 /// Expected matches of one cluster: `(field key, operator, value, match)`.

@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::addr::{ClusterName, ObjectRef, group_of};
 use crate::config::hcl::Reference;
 use crate::config::karmada;
-use crate::config::source::SpanIndex;
+use crate::config::source::{SpanIndex, one_of};
 use crate::config::{ClusterDecl, ClusterSource, Config, Declared, TemplateDecl};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 
@@ -424,7 +424,7 @@ impl Builder<'_> {
                                 format!("unknown syncMode `{mode}`"),
                             )
                             .with_label(spans.value("/spec/syncMode"), "here")
-                            .with_help("use `Push` or `Pull`"),
+                            .with_help(one_of(mode, &["Push", "Pull"])),
                         );
                     }
                     for (field, present) in [
@@ -501,17 +501,27 @@ impl Builder<'_> {
                         spans.value(&format!("{taint_pointer}/{index}/effect")),
                         "here",
                     )
-                    .with_help("use `NoSchedule`, `PreferNoSchedule` or `NoExecute`"),
+                    .with_help(one_of(
+                        &taint.effect,
+                        &["NoSchedule", "PreferNoSchedule", "NoExecute"],
+                    )),
                 ),
             }
         }
-        let labels_span = spans.root();
+        let labels_pointer = match decl.source {
+            ClusterSource::Hcl(_) => "/labels",
+            ClusterSource::Karmada(_) => "/metadata/labels",
+        };
         for (key, value) in &labels {
+            let here = spans.value(&format!(
+                "{labels_pointer}/{}",
+                crate::config::source::pointer_segment(key)
+            ));
             let selector = karmada::LabelSelector {
                 match_labels: BTreeMap::from([(key.clone(), value.clone())]),
                 match_expressions: Vec::new(),
             };
-            if let Err(diagnostic) = LabelSelector::build(&selector, &labels_span) {
+            if let Err(diagnostic) = LabelSelector::build(&selector, &|_| here.clone()) {
                 self.diagnostics.push(
                     diagnostic
                         .with_help("cluster labels follow Kubernetes label syntax")
@@ -821,10 +831,9 @@ impl Builder<'_> {
                 (None, namespace) => namespace,
             };
             let label_selector = match &selector.label_selector {
-                Some(raw) => match LabelSelector::build(
-                    raw,
-                    &spans.value(&format!("{pointer}/labelSelector")),
-                ) {
+                Some(raw) => match LabelSelector::build(raw, &|rest| {
+                    spans.value(&format!("{pointer}/labelSelector{rest}"))
+                }) {
                     Ok(selector) => Some(selector),
                     Err(diagnostic) => {
                         self.diagnostics.push(*diagnostic);
@@ -927,7 +936,7 @@ impl Builder<'_> {
                 }
             }
         }
-        match ClusterAffinity::build(raw, &spans.value(pointer)) {
+        match ClusterAffinity::build(raw, &|rest| spans.value(&format!("{pointer}{rest}"))) {
             Ok(affinity) => Some(affinity),
             Err(diagnostic) => {
                 self.diagnostics.push(*diagnostic);
@@ -1020,7 +1029,7 @@ impl Builder<'_> {
                             format!("toleration operator `{other}` is not allowed"),
                         )
                         .with_label(spans.value(&format!("{pointer}/operator")), "here")
-                        .with_help("use `Equal` or `Exists`"),
+                        .with_help(one_of(other, &["Equal", "Exists"])),
                     );
                     continue;
                 }
@@ -1056,7 +1065,10 @@ impl Builder<'_> {
                         format!("unknown taint effect `{}`", toleration.effect),
                     )
                     .with_label(spans.value(&format!("{pointer}/effect")), "here")
-                    .with_help("use `NoSchedule`, `PreferNoSchedule` or `NoExecute`"),
+                    .with_help(one_of(
+                        &toleration.effect,
+                        &["NoSchedule", "PreferNoSchedule", "NoExecute"],
+                    )),
                 );
                 None
             };
@@ -1151,7 +1163,7 @@ impl Builder<'_> {
                         spans.value(&format!("{pointer}/replicaSchedulingType")),
                         "here",
                     )
-                    .with_help("use `Duplicated` or `Divided`"),
+                    .with_help(one_of(other, &["Duplicated", "Divided"])),
                 );
                 return None;
             }
@@ -1180,7 +1192,7 @@ impl Builder<'_> {
                         spans.value(&format!("{pointer}/replicaDivisionPreference")),
                         "here",
                     )
-                    .with_help("use `Weighted` or `Aggregated`"),
+                    .with_help(one_of(other, &["Weighted", "Aggregated"])),
                 );
                 return None;
             }
@@ -1356,7 +1368,7 @@ impl Builder<'_> {
                                 format!("unknown image component `{other}`"),
                             )
                             .with_label(spans.value(&format!("{at}/component")), "here")
-                            .with_help("use `Registry`, `Repository` or `Tag`"),
+                            .with_help(one_of(other, &["Registry", "Repository", "Tag"])),
                         );
                         None
                     }
@@ -1448,7 +1460,7 @@ impl Builder<'_> {
                     format!("unknown operator `{text}`"),
                 )
                 .with_label(spans.value(pointer), "here")
-                .with_help("use `add`, `remove` or `replace`"),
+                .with_help(one_of(text, &["add", "remove", "replace"])),
             );
         }
         operator

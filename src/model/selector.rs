@@ -61,9 +61,16 @@ pub struct LabelSelector {
     pub requirements: Vec<Requirement>,
 }
 
+/// Finds the span of a part of a selector from its JSON pointer relative to the selector
+/// (`""` for the selector itself, `/matchExpressions/0/operator` for a part).
+pub type Locate<'a> = &'a dyn Fn(&str) -> Span;
+
 impl LabelSelector {
-    /// Checks and converts a selector; `at` is the span blamed for a bad requirement.
-    pub fn build(selector: &karmada::LabelSelector, at: &Span) -> Result<Self, Box<Diagnostic>> {
+    /// Checks and converts a selector; `at` locates its parts for error labels.
+    pub fn build(
+        selector: &karmada::LabelSelector,
+        at: Locate<'_>,
+    ) -> Result<Self, Box<Diagnostic>> {
         let mut requirements: Vec<Requirement> = selector
             .match_labels
             .iter()
@@ -74,12 +81,17 @@ impl LabelSelector {
             })
             .collect();
         for (key, value) in &selector.match_labels {
-            check_label_key(key, at)?;
-            check_label_value(value, at)?;
+            let here = at(&format!(
+                "/matchLabels/{}",
+                crate::config::source::pointer_segment(key)
+            ));
+            check_label_key(key, &here)?;
+            check_label_value(value, &here)?;
         }
-        for expression in &selector.match_expressions {
-            check_label_key(&expression.key, at)?;
-            let operator = parse_operator(&expression.operator, at)?;
+        for (index, expression) in selector.match_expressions.iter().enumerate() {
+            let part = |field: &str| at(&format!("/matchExpressions/{index}{field}"));
+            check_label_key(&expression.key, &part("/key"))?;
+            let operator = parse_operator(&expression.operator, &part("/operator"))?;
             let values: BTreeSet<String> = expression.values.iter().cloned().collect();
             match operator {
                 Operator::In | Operator::NotIn if values.is_empty() => {
@@ -91,7 +103,7 @@ impl LabelSelector {
                                 expression.key
                             ),
                         )
-                        .with_label(at.clone(), "in this selector")
+                        .with_label(part(""), "this requirement")
                         .with_help("add `values`, or use `Exists`"),
                     ));
                 }
@@ -101,14 +113,14 @@ impl LabelSelector {
                             "mcctl::model::selector",
                             format!("`{operator}` on `{}` takes no values", expression.key),
                         )
-                        .with_label(at.clone(), "in this selector")
+                        .with_label(part("/values"), "these values")
                         .with_help("remove `values`, or use `In`"),
                     ));
                 }
                 _ => {}
             }
             for value in &values {
-                check_label_value(value, at)?;
+                check_label_value(value, &part("/values"))?;
             }
             requirements.push(Requirement {
                 key: expression.key.clone(),
@@ -161,8 +173,11 @@ fn parse_operator(operator: &str, at: &Span) -> Result<Operator, Box<Diagnostic>
                 "mcctl::model::selector",
                 format!("unknown selector operator `{other}`"),
             )
-            .with_label(at.clone(), "in this selector")
-            .with_help("use `In`, `NotIn`, `Exists` or `DoesNotExist`"),
+            .with_label(at.clone(), "unknown operator")
+            .with_help(crate::config::source::one_of(
+                other,
+                &["In", "NotIn", "Exists", "DoesNotExist"],
+            )),
         )),
     }
 }
@@ -190,7 +205,7 @@ fn check_label_key(key: &str, at: &Span) -> Result<(), Box<Diagnostic>> {
     }
     Err(Box::new(
         Diagnostic::error("mcctl::model::selector", format!("invalid label key `{key}`"))
-            .with_label(at.clone(), "in this selector")
+            .with_label(at.clone(), "invalid key")
             .with_help("a label key is an optional DNS prefix and `/`, then up to 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit"),
     ))
 }
@@ -201,7 +216,7 @@ fn check_label_value(value: &str, at: &Span) -> Result<(), Box<Diagnostic>> {
     }
     Err(Box::new(
         Diagnostic::error("mcctl::model::selector", format!("invalid label value `{value}`"))
-            .with_label(at.clone(), "in this selector")
+            .with_label(at.clone(), "invalid value")
             .with_help("a label value is up to 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit"),
     ))
 }
@@ -272,19 +287,26 @@ pub struct ClusterAffinity {
 }
 
 impl ClusterAffinity {
-    /// Checks and converts an affinity; `at` is blamed for problems.
-    pub fn build(affinity: &karmada::ClusterAffinity, at: &Span) -> Result<Self, Box<Diagnostic>> {
+    /// Checks and converts an affinity; `at` locates its parts for error labels.
+    pub fn build(
+        affinity: &karmada::ClusterAffinity,
+        at: Locate<'_>,
+    ) -> Result<Self, Box<Diagnostic>> {
         let label_selector = affinity
             .label_selector
             .as_ref()
-            .map(|selector| LabelSelector::build(selector, at))
+            .map(|selector| {
+                LabelSelector::build(selector, &|rest| at(&format!("/labelSelector{rest}")))
+            })
             .transpose()?;
         let mut field_selector = Vec::new();
-        for expression in affinity
+        for (index, expression) in affinity
             .field_selector
             .iter()
             .flat_map(|selector| &selector.match_expressions)
+            .enumerate()
         {
+            let part = |field: &str| at(&format!("/fieldSelector/matchExpressions/{index}{field}"));
             let field = match expression.key.as_str() {
                 "provider" => ClusterField::Provider,
                 "region" => ClusterField::Region,
@@ -295,7 +317,7 @@ impl ClusterAffinity {
                             "mcctl::model::field_selector",
                             format!("field selector key `{other}` is not supported"),
                         )
-                        .with_label(at.clone(), "in this field selector")
+                        .with_label(part("/key"), "not a cluster field")
                         .with_help("use `provider`, `region` or `zone` (cluster labels go in `labelSelector`)"),
                     ));
                 }
@@ -309,8 +331,8 @@ impl ClusterAffinity {
                             "mcctl::model::field_selector",
                             format!("field selector operator `{other}` is not supported"),
                         )
-                        .with_label(at.clone(), "in this field selector")
-                        .with_help("use `In` or `NotIn`"),
+                        .with_label(part("/operator"), "not allowed here")
+                        .with_help("a field selector takes `In` or `NotIn`"),
                     ));
                 }
             };
@@ -416,7 +438,7 @@ mod tests {
 
     fn selector(yaml: &str) -> Result<LabelSelector, Box<Diagnostic>> {
         let raw: karmada::LabelSelector = serde_saphyr::from_str(yaml).unwrap();
-        LabelSelector::build(&raw, &span())
+        LabelSelector::build(&raw, &|_| span())
     }
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -468,7 +490,7 @@ mod tests {
 
     fn affinity(yaml: &str) -> ClusterAffinity {
         let raw: karmada::ClusterAffinity = serde_saphyr::from_str(yaml).unwrap();
-        ClusterAffinity::build(&raw, &span()).unwrap()
+        ClusterAffinity::build(&raw, &|_| span()).unwrap()
     }
 
     #[test]
@@ -510,7 +532,7 @@ mod tests {
             "fieldSelector:\n  matchExpressions: [{key: env, operator: In, values: [x]}]\n",
         )
         .unwrap();
-        assert!(ClusterAffinity::build(&raw, &span()).is_err());
+        assert!(ClusterAffinity::build(&raw, &|_| span()).is_err());
     }
 }
 

@@ -1,1 +1,21 @@
-//! CLI tests.
+//! The CLI tests: one binary, one module per area. Each test runs `mcctl` on a temp copy of a
+//! fixture workspace whose clusters are directories inside the temp dir.
+
+mod support;
+
+/// Plan, apply, plan again; exit codes; the plan text and JSON.
+mod plan_apply;
+/// Hand edits under `out/` show as drift and apply restores them.
+mod drift;
+/// Removing templates or clusters: deletes, orphans, destroy.
+mod prune;
+/// State locks and force-unlock.
+mod locks;
+/// Saved plans: `plan --out`, `apply FILE`, stale plans.
+mod saved_plans;
+/// Errors in the workspace: file:line:col, every error at once.
+mod errors;
+/// Every folder under `examples/` plans and applies.
+mod examples;
+/// Modules only use the modules listed above them in `lib.rs`.
+mod architecture;

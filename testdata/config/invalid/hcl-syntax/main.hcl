@@ -1,0 +1,4 @@
+cluster "eu-1" {
+  directory = "out/eu-1"
+  region    =
+}

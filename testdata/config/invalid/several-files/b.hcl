@@ -1,0 +1,3 @@
+clustr "eu-1" {
+  directory = "out/eu-1"
+}

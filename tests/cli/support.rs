@@ -1,0 +1,204 @@
+//! The test context: a temp copy of a fixture workspace, and the `mcctl` binary run in it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A workspace copied into a temp dir.
+pub struct TestContext {
+    _dir: tempfile::TempDir,
+    /// The workspace root inside the temp dir.
+    pub root: PathBuf,
+}
+
+/// What a run printed and returned.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    /// Panics with the output unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// stdout parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}", self.stdout))
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        // Never copy what a local run of the example left behind.
+        if name == "out" || name == "mcctl.state" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+impl TestContext {
+    /// A copy of `testdata/config/<case>` or of any folder given relative to the repository.
+    pub fn new(case: &str) -> Self {
+        let source = if case.contains('/') {
+            repo().join(case)
+        } else {
+            repo().join("testdata/config").join(case)
+        };
+        assert!(source.is_dir(), "no fixture at {}", source.display());
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join(source.file_name().unwrap());
+        copy_dir(&source, &root);
+        Self { _dir: dir, root }
+    }
+
+    /// An empty workspace with the given files.
+    pub fn with_files(files: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("workspace");
+        std::fs::create_dir_all(&root).unwrap();
+        let context = Self { _dir: dir, root };
+        for (path, text) in files {
+            context.write(path, text);
+        }
+        context
+    }
+
+    /// A command for `mcctl -C <root> <args>`, without color.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mcctl"));
+        command
+            .current_dir(&self.root)
+            .arg("-C")
+            .arg(&self.root)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `mcctl -C <root> <args>`.
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        self.run_with_input(args, None)
+    }
+
+    /// Runs `mcctl -C <root> <args>` with `input` on stdin.
+    pub fn run_with_input(&self, args: &[&str], input: Option<&str>) -> Outcome {
+        let mut command = self.command(args);
+        if input.is_some() {
+            command.stdin(Stdio::piped());
+        }
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        if let Some(input) = input {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(input.as_bytes()).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        Outcome {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
+    /// A path inside the workspace.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// Reads a file of the workspace.
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative))
+            .unwrap_or_else(|error| panic!("cannot read {relative}: {error}"))
+    }
+
+    /// Writes a file of the workspace.
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Removes a file of the workspace.
+    pub fn remove(&self, relative: &str) {
+        std::fs::remove_file(self.path(relative)).unwrap();
+    }
+
+    /// Filters for insta: the temp dir and anything random.
+    pub fn filters(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                regex_escape(&self.root.display().to_string()),
+                "[WORKSPACE]".to_owned(),
+            ),
+            (
+                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}".to_owned(),
+                "[UUID]".to_owned(),
+            ),
+            (
+                r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ".to_owned(),
+                "[TIME]".to_owned(),
+            ),
+            (r"pid \d+".to_owned(), "pid [PID]".to_owned()),
+            (
+                r"`[^`@]+@[^`]+` \(pid".to_owned(),
+                "`[WHO]` (pid".to_owned(),
+            ),
+        ]
+    }
+}
+
+fn regex_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// Asserts a snapshot with the context's filters applied.
+#[macro_export]
+macro_rules! snapshot {
+    ($context:expr, $value:expr, @$inline:literal) => {{
+        let filters: Vec<(String, String)> = $context.filters();
+        let filters: Vec<(&str, &str)> = filters.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        insta::with_settings!({filters => filters}, {
+            insta::assert_snapshot!($value, @$inline);
+        });
+    }};
+    ($context:expr, $name:expr, $value:expr) => {{
+        let filters: Vec<(String, String)> = $context.filters();
+        let filters: Vec<(&str, &str)> = filters.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        insta::with_settings!({filters => filters}, {
+            insta::assert_snapshot!($name, $value);
+        });
+    }};
+}
