@@ -1,6 +1,11 @@
 //! The CLI tests: one binary, one module per area. Each test runs `mcctl` on a temp copy of a
 //! fixture workspace whose clusters are directories inside the temp dir.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly on broken fixtures"
+)]
+
 mod support;
 
 /// Plan, apply, plan again; exit codes; the plan text and JSON.
@@ -13,7 +18,7 @@ mod prune;
 mod locks;
 /// Saved plans: `plan --out`, `apply FILE`, stale plans.
 mod saved_plans;
-/// Errors in the workspace: file:line:col, every error at once.
+/// Errors in the workspace: `file:line:col`, every error at once.
 mod errors;
 /// Every folder under `examples/` plans and applies.
 mod examples;

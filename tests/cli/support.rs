@@ -4,29 +4,29 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The repository root.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A workspace copied into a temp dir.
-pub struct TestContext {
+pub(crate) struct TestContext {
     _dir: tempfile::TempDir,
     /// The workspace root inside the temp dir.
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
 }
 
 /// What a run printed and returned.
 #[derive(Debug)]
-pub struct Outcome {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Outcome {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Outcome {
     /// Panics with the output unless the exit code is `code`.
     #[track_caller]
-    pub fn expect_code(&self, code: i32) -> &Self {
+    pub(crate) fn expect_code(&self, code: i32) -> &Self {
         assert_eq!(
             self.code, code,
             "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
@@ -36,7 +36,7 @@ impl Outcome {
     }
 
     /// stdout parsed as JSON.
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}", self.stdout))
     }
@@ -62,7 +62,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 impl TestContext {
     /// A copy of `testdata/config/<case>` or of any folder given relative to the repository.
-    pub fn new(case: &str) -> Self {
+    pub(crate) fn new(case: &str) -> Self {
         let source = if case.contains('/') {
             repo().join(case)
         } else {
@@ -76,7 +76,7 @@ impl TestContext {
     }
 
     /// An empty workspace with the given files.
-    pub fn with_files(files: &[(&str, &str)]) -> Self {
+    pub(crate) fn with_files(files: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("workspace");
         std::fs::create_dir_all(&root).unwrap();
@@ -88,7 +88,7 @@ impl TestContext {
     }
 
     /// A command for `mcctl -C <root> <args>`, without color.
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mcctl"));
         command
             .current_dir(&self.root)
@@ -101,12 +101,12 @@ impl TestContext {
     }
 
     /// Runs `mcctl -C <root> <args>`.
-    pub fn run(&self, args: &[&str]) -> Outcome {
+    pub(crate) fn run(&self, args: &[&str]) -> Outcome {
         self.run_with_input(args, None)
     }
 
     /// Runs `mcctl -C <root> <args>` with `input` on stdin.
-    pub fn run_with_input(&self, args: &[&str], input: Option<&str>) -> Outcome {
+    pub(crate) fn run_with_input(&self, args: &[&str], input: Option<&str>) -> Outcome {
         let mut command = self.command(args);
         if input.is_some() {
             command.stdin(Stdio::piped());
@@ -127,30 +127,30 @@ impl TestContext {
     }
 
     /// A path inside the workspace.
-    pub fn path(&self, relative: &str) -> PathBuf {
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
 
     /// Reads a file of the workspace.
-    pub fn read(&self, relative: &str) -> String {
+    pub(crate) fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path(relative))
             .unwrap_or_else(|error| panic!("cannot read {relative}: {error}"))
     }
 
     /// Writes a file of the workspace.
-    pub fn write(&self, relative: &str, text: &str) {
+    pub(crate) fn write(&self, relative: &str, text: &str) {
         let path = self.path(relative);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
     /// Removes a file of the workspace.
-    pub fn remove(&self, relative: &str) {
+    pub(crate) fn remove(&self, relative: &str) {
         std::fs::remove_file(self.path(relative)).unwrap();
     }
 
     /// Filters for insta: the temp dir and anything random.
-    pub fn filters(&self) -> Vec<(String, String)> {
+    pub(crate) fn filters(&self) -> Vec<(String, String)> {
         vec![
             (
                 regex_escape(&self.root.display().to_string()),
