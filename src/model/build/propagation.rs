@@ -1,0 +1,448 @@
+//! Propagation policies: selectors, placement, replica scheduling, with Karmada's defaults.
+
+use std::collections::BTreeSet;
+
+use super::{Builder, not_acted_on, not_supported_yet};
+use crate::config::Declared;
+use crate::config::karmada;
+use crate::config::source::{SpanIndex, one_of};
+use crate::diag::Diagnostic;
+use crate::model::selector::{ClusterAffinity, LabelSelector};
+use crate::model::{
+    Placement, PolicyId, PolicyKind, PropagationPolicy, ReplicaScheduling, ResourceSelector,
+    StaticWeight, TaintEffect, Toleration,
+};
+
+impl Builder<'_> {
+    pub(in crate::model) fn resource_selectors(
+        &mut self,
+        raw: &[karmada::ResourceSelector],
+        id: &PolicyId,
+        spans: &SpanIndex,
+    ) -> Option<Vec<ResourceSelector>> {
+        let mut selectors = Vec::new();
+        let errors = self.diagnostics.error_count();
+        for (index, selector) in raw.iter().enumerate() {
+            let pointer = format!("/spec/resourceSelectors/{index}");
+            let namespace = selector
+                .namespace
+                .clone()
+                .filter(|namespace| !namespace.is_empty());
+            let namespace = match (&id.namespace, namespace) {
+                // A namespaced policy selects only in its own namespace (Karmada's webhook).
+                (Some(own), Some(other)) if *own != other => {
+                    self.diagnostics.push(
+                        Diagnostic::error("mcctl::model::selector_namespace", format!("`{id}` cannot select resources in namespace `{other}`"))
+                            .with_label(spans.value(&format!("{pointer}/namespace")), "other namespace")
+                            .with_help(format!("a namespaced policy selects only in its own namespace `{own}`; remove `namespace` or use a cluster-scoped policy")),
+                    );
+                    None
+                }
+                (Some(own), _) => Some(own.clone()),
+                (None, namespace) => namespace,
+            };
+            let label_selector = match &selector.label_selector {
+                Some(raw) => match LabelSelector::build(raw, &|rest| {
+                    spans.value(&format!("{pointer}/labelSelector{rest}"))
+                }) {
+                    Ok(selector) => Some(selector),
+                    Err(diagnostic) => {
+                        self.diagnostics.push(*diagnostic);
+                        None
+                    }
+                },
+                None => None,
+            };
+            selectors.push(ResourceSelector {
+                api_version: selector.api_version.clone(),
+                kind: selector.kind.clone(),
+                namespace,
+                name: selector.name.clone().filter(|name| !name.is_empty()),
+                label_selector,
+            });
+        }
+        (self.diagnostics.error_count() == errors).then_some(selectors)
+    }
+
+    pub(in crate::model) fn policy_id(
+        &mut self,
+        kind: &str,
+        metadata: &karmada::ObjectMeta,
+        spans: &SpanIndex,
+    ) -> Option<PolicyId> {
+        let kind = match kind {
+            "PropagationPolicy" => PolicyKind::PropagationPolicy,
+            "ClusterPropagationPolicy" => PolicyKind::ClusterPropagationPolicy,
+            "OverridePolicy" => PolicyKind::OverridePolicy,
+            _ => PolicyKind::ClusterOverridePolicy,
+        };
+        let Some(name) = metadata.name.clone().filter(|name| !name.is_empty()) else {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::model::policy_name",
+                    format!("this {} has no name", kind.as_str()),
+                )
+                .with_label(spans.root(), "here")
+                .with_help("set `metadata.name`"),
+            );
+            return None;
+        };
+        let namespace = if kind.is_namespaced() {
+            Some(
+                metadata
+                    .namespace
+                    .clone()
+                    .filter(|namespace| !namespace.is_empty())
+                    .unwrap_or_else(|| "default".to_owned()),
+            )
+        } else {
+            if metadata
+                .namespace
+                .as_deref()
+                .is_some_and(|namespace| !namespace.is_empty())
+            {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::policy_namespace",
+                        format!("a {} is cluster-scoped and has no namespace", kind.as_str()),
+                    )
+                    .with_label(spans.value("/metadata/namespace"), "here")
+                    .with_help("remove `metadata.namespace`"),
+                );
+                return None;
+            }
+            None
+        };
+        Some(PolicyId {
+            kind,
+            namespace,
+            name,
+        })
+    }
+
+    pub(in crate::model) fn affinity(
+        &mut self,
+        raw: &karmada::ClusterAffinity,
+        spans: &SpanIndex,
+        pointer: &str,
+        clusters: &BTreeSet<&str>,
+    ) -> Option<ClusterAffinity> {
+        for (list, names) in [
+            ("clusterNames", &raw.cluster_names),
+            ("exclude", &raw.exclude),
+        ] {
+            for (index, name) in names.iter().enumerate() {
+                if !clusters.contains(name.as_str()) {
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            "mcctl::model::unknown_cluster",
+                            format!("cluster `{name}` is not declared"),
+                        )
+                        .with_label(
+                            spans.value(&format!("{pointer}/{list}/{index}")),
+                            "unknown cluster",
+                        )
+                        .with_help("it matches nothing until a cluster of that name is declared"),
+                    );
+                }
+            }
+        }
+        match ClusterAffinity::build(raw, &|rest| spans.value(&format!("{pointer}{rest}"))) {
+            Ok(affinity) => Some(affinity),
+            Err(diagnostic) => {
+                self.diagnostics.push(*diagnostic);
+                None
+            }
+        }
+    }
+
+    pub(in crate::model) fn propagation_policies(
+        &mut self,
+        decls: &[Declared<karmada::PropagationPolicy>],
+        clusters: &BTreeSet<&str>,
+    ) -> Vec<PropagationPolicy> {
+        let mut policies: Vec<PropagationPolicy> = Vec::new();
+        for decl in decls {
+            let Some(policy) = self.propagation_policy(decl, clusters) else {
+                continue;
+            };
+            if let Some(first) = policies.iter().find(|other| other.id == policy.id) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::duplicate_policy",
+                        format!("`{}` is declared twice", policy.id),
+                    )
+                    .with_label(policy.spans.root(), "declared again here")
+                    .with_label(first.spans.root(), "first declared here")
+                    .with_help(
+                        "policy names are unique per kind and namespace; rename or remove one",
+                    ),
+                );
+                continue;
+            }
+            policies.push(policy);
+        }
+        policies.sort_by(|a, b| a.id.cmp(&b.id));
+        policies
+    }
+
+    fn propagation_policy(
+        &mut self,
+        decl: &Declared<karmada::PropagationPolicy>,
+        clusters: &BTreeSet<&str>,
+    ) -> Option<PropagationPolicy> {
+        let spans = &decl.spans;
+        let policy = &decl.value;
+        let spec = &policy.spec;
+        let errors = self.diagnostics.error_count();
+        let id = self.policy_id(&policy.kind, &policy.metadata, spans)?;
+        if spec.resource_selectors.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error("mcctl::model::no_selectors", format!("`{id}` selects nothing"))
+                    .with_label(spans.root(), "this policy")
+                    .with_help("add at least one resource selector (`resourceSelectors`, HCL `resource_selector`)"),
+            );
+        }
+        let selectors = self.resource_selectors(&spec.resource_selectors, &id, spans);
+        let placement = &spec.placement;
+        if placement.cluster_affinities.is_some() {
+            self.diagnostics.push(not_supported_yet(
+                "`clusterAffinities`",
+                spans.key("/spec/placement/clusterAffinities"),
+            ));
+        }
+        if !placement.spread_constraints.is_empty() {
+            self.diagnostics.push(not_supported_yet(
+                "`spreadConstraints`",
+                spans.key("/spec/placement/spreadConstraints"),
+            ));
+        }
+        if placement.workload_affinity.is_some() {
+            self.diagnostics.push(not_supported_yet(
+                "`workloadAffinity`",
+                spans.key("/spec/placement/workloadAffinity"),
+            ));
+        }
+        let affinity = match &placement.cluster_affinity {
+            Some(raw) => self.affinity(raw, spans, "/spec/placement/clusterAffinity", clusters),
+            None => Some(ClusterAffinity::default()),
+        };
+        let mut tolerations = Vec::new();
+        for (index, toleration) in placement.cluster_tolerations.iter().enumerate() {
+            let pointer = format!("/spec/placement/clusterTolerations/{index}");
+            let exists = match toleration.operator.as_deref().unwrap_or("Equal") {
+                "Equal" => false,
+                "Exists" => true,
+                other => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "mcctl::model::toleration",
+                            format!("toleration operator `{other}` is not allowed"),
+                        )
+                        .with_label(spans.value(&format!("{pointer}/operator")), "here")
+                        .with_help(one_of(other, &["Equal", "Exists"])),
+                    );
+                    continue;
+                }
+            };
+            if exists && !toleration.value.is_empty() {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::toleration",
+                        "a toleration with `Exists` takes no value",
+                    )
+                    .with_label(spans.value(&format!("{pointer}/value")), "here")
+                    .with_help("remove `value`, or use `Equal`"),
+                );
+            }
+            if toleration.key.is_empty() && !exists {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::toleration",
+                        "a toleration without a key must use `Exists`",
+                    )
+                    .with_label(spans.value(&pointer), "here")
+                    .with_help("set `key`, or `operator: Exists` to tolerate every taint"),
+                );
+            }
+            let effect = if toleration.effect.is_empty() {
+                None
+            } else if let Some(effect) = TaintEffect::parse(&toleration.effect) {
+                Some(effect)
+            } else {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::toleration",
+                        format!("unknown taint effect `{}`", toleration.effect),
+                    )
+                    .with_label(spans.value(&format!("{pointer}/effect")), "here")
+                    .with_help(one_of(
+                        &toleration.effect,
+                        &["NoSchedule", "PreferNoSchedule", "NoExecute"],
+                    )),
+                );
+                None
+            };
+            tolerations.push(Toleration {
+                key: toleration.key.clone(),
+                exists,
+                value: toleration.value.clone(),
+                effect,
+            });
+        }
+        let replicas =
+            self.replica_scheduling(placement.replica_scheduling.as_ref(), spans, clusters);
+        for (field, present) in [
+            ("spec.failover", spec.failover.is_some()),
+            ("spec.suspension", spec.suspension.is_some()),
+            ("spec.preemption", spec.preemption.is_some()),
+            (
+                "spec.dependentOverrides",
+                spec.dependent_overrides.is_some(),
+            ),
+            ("spec.schedulerName", spec.scheduler_name.is_some()),
+            (
+                "spec.conflictResolution",
+                spec.conflict_resolution.is_some(),
+            ),
+            (
+                "spec.activationPreference",
+                spec.activation_preference.is_some(),
+            ),
+            (
+                "spec.preserveResourcesOnDeletion",
+                spec.preserve_resources_on_deletion.is_some(),
+            ),
+            ("spec.schedulePriority", spec.schedule_priority.is_some()),
+        ] {
+            if present {
+                self.diagnostics.push(not_acted_on(
+                    field,
+                    spans.key(&format!("/{}", field.replace('.', "/"))),
+                ));
+            }
+        }
+        let propagate_deps = spec.propagate_deps.or(spec.association).unwrap_or(false);
+        if propagate_deps {
+            self.diagnostics.push(not_acted_on(
+                "spec.propagateDeps",
+                spans.key(if spec.propagate_deps.is_some() {
+                    "/spec/propagateDeps"
+                } else {
+                    "/spec/association"
+                }),
+            ));
+        }
+        if self.diagnostics.error_count() != errors {
+            return None;
+        }
+        Some(PropagationPolicy {
+            id,
+            priority: spec.priority.unwrap_or(0),
+            selectors: selectors?,
+            placement: Placement {
+                affinity: affinity?,
+                tolerations,
+                replicas: replicas?,
+            },
+            propagate_deps,
+            spans: spans.clone(),
+        })
+    }
+
+    fn replica_scheduling(
+        &mut self,
+        raw: Option<&karmada::ReplicaSchedulingStrategy>,
+        spans: &SpanIndex,
+        clusters: &BTreeSet<&str>,
+    ) -> Option<ReplicaScheduling> {
+        let Some(raw) = raw else {
+            return Some(ReplicaScheduling::Duplicated);
+        };
+        let pointer = "/spec/placement/replicaScheduling";
+        // Karmada's CRD defaults the type to Divided when the block is present.
+        match raw.replica_scheduling_type.as_deref().unwrap_or("Divided") {
+            "Duplicated" => return Some(ReplicaScheduling::Duplicated),
+            "Divided" => {}
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::replica_scheduling",
+                        format!("unknown replicaSchedulingType `{other}`"),
+                    )
+                    .with_label(
+                        spans.value(&format!("{pointer}/replicaSchedulingType")),
+                        "here",
+                    )
+                    .with_help(one_of(other, &["Duplicated", "Divided"])),
+                );
+                return None;
+            }
+        }
+        // Karmada's webhook defaults the preference to Weighted for Divided.
+        match raw
+            .replica_division_preference
+            .as_deref()
+            .unwrap_or("Weighted")
+        {
+            "Weighted" => {}
+            "Aggregated" => {
+                self.diagnostics.push(not_supported_yet(
+                    "`replicaDivisionPreference: Aggregated`",
+                    spans.value(&format!("{pointer}/replicaDivisionPreference")),
+                ));
+                return None;
+            }
+            other => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::replica_scheduling",
+                        format!("unknown replicaDivisionPreference `{other}`"),
+                    )
+                    .with_label(
+                        spans.value(&format!("{pointer}/replicaDivisionPreference")),
+                        "here",
+                    )
+                    .with_help(one_of(other, &["Weighted", "Aggregated"])),
+                );
+                return None;
+            }
+        }
+        let Some(preference) = &raw.weight_preference else {
+            return Some(ReplicaScheduling::StaticWeighted(Vec::new()));
+        };
+        if preference.dynamic_weight.is_some() {
+            self.diagnostics.push(not_supported_yet(
+                "`dynamicWeight`",
+                spans.key(&format!("{pointer}/weightPreference/dynamicWeight")),
+            ));
+            return None;
+        }
+        let mut weights = Vec::new();
+        for (index, entry) in preference.static_weight_list.iter().enumerate() {
+            let entry_pointer = format!("{pointer}/weightPreference/staticWeightList/{index}");
+            let Ok(weight) = u64::try_from(entry.weight)
+                .map_err(drop)
+                .and_then(|weight| if weight >= 1 { Ok(weight) } else { Err(()) })
+            else {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::static_weight",
+                        format!("weight `{}` must be at least 1", entry.weight),
+                    )
+                    .with_label(spans.value(&format!("{entry_pointer}/weight")), "here")
+                    .with_help("give the clusters a positive weight, or remove the entry"),
+                );
+                continue;
+            };
+            let target = self.affinity(
+                &entry.target_cluster,
+                spans,
+                &format!("{entry_pointer}/targetCluster"),
+                clusters,
+            )?;
+            weights.push(StaticWeight { target, weight });
+        }
+        Some(ReplicaScheduling::StaticWeighted(weights))
+    }
+}

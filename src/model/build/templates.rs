@@ -1,0 +1,276 @@
+//! Resource templates: identity, namespace defaulting, workloads, `depends_on`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::addr::{ObjectRef, group_of};
+use crate::config::TemplateDecl;
+use crate::config::hcl::Reference;
+use crate::diag::{Diagnostic, Span};
+use crate::model::template::{self, Template};
+
+use super::Builder;
+
+impl Builder<'_> {
+    pub(in crate::model) fn templates(&mut self, decls: &[TemplateDecl]) -> Vec<Template> {
+        // CRDs declared in the workspace tell the scope of their custom resources.
+        let mut crds = BTreeMap::new();
+        for decl in decls {
+            let manifest = &decl.manifest;
+            if manifest["kind"] == "CustomResourceDefinition"
+                && group_of(manifest["apiVersion"].as_str().unwrap_or("")) == "apiextensions.k8s.io"
+                && let (Some(group), Some(kind)) = (
+                    manifest.pointer("/spec/group").and_then(Value::as_str),
+                    manifest.pointer("/spec/names/kind").and_then(Value::as_str),
+                )
+            {
+                let namespaced =
+                    manifest.pointer("/spec/scope").and_then(Value::as_str) != Some("Cluster");
+                crds.insert((group.to_owned(), kind.to_owned()), namespaced);
+            }
+        }
+        let mut templates: Vec<(Template, &TemplateDecl)> = Vec::new();
+        let mut blocks: BTreeMap<String, Vec<ObjectRef>> = BTreeMap::new();
+        for decl in decls {
+            let Some(template) = self.template(decl, &crds) else {
+                continue;
+            };
+            if let Some((first, _)) = templates
+                .iter()
+                .find(|(other, _)| other.object == template.object)
+            {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::duplicate_template",
+                        format!("`{}` is declared twice", template.object),
+                    )
+                    .with_label(template.spans.root(), "declared again here")
+                    .with_label(first.spans.root(), "first declared here")
+                    .with_help("an object can be declared once per workspace; remove one")
+                    .with_resource(template.object.clone()),
+                );
+                continue;
+            }
+            if let Some(block) = &decl.block {
+                blocks
+                    .entry(block.name.clone())
+                    .or_default()
+                    .push(template.object.clone());
+            }
+            templates.push((template, decl));
+        }
+        templates.sort_by(|a, b| a.0.object.cmp(&b.0.object));
+        let known: BTreeSet<ObjectRef> = templates
+            .iter()
+            .map(|(template, _)| template.object.clone())
+            .collect();
+        // Resolve `depends_on` now that every template is known.
+        for (template, decl) in &mut templates {
+            let mut depends_on = Vec::new();
+            if let Some(block) = &decl.block {
+                for (reference, span) in &block.depends_on {
+                    match reference {
+                        Reference::Template(name) => match blocks.get(name) {
+                            Some(objects) => depends_on.extend(
+                                objects.iter().map(|object| (object.clone(), span.clone())),
+                            ),
+                            None => self.diagnostics.push(
+                                Diagnostic::error(
+                                    "mcctl::model::depends_on",
+                                    format!("`template.{name}` does not exist"),
+                                )
+                                .with_label(span.clone(), "unknown template")
+                                .with_help(format!("declare `template \"{name}\"` or fix the name"))
+                                .with_resource(template.object.clone()),
+                            ),
+                        },
+                        Reference::Object(text) => {
+                            self.object_dependency(text, span, &known, template, &mut depends_on);
+                        }
+                    }
+                }
+            }
+            if let Some(annotation) = template
+                .manifest
+                .pointer("/metadata/annotations/mcctl.io~1depends-on")
+                .and_then(Value::as_str)
+            {
+                let span = template
+                    .spans
+                    .value("/metadata/annotations/mcctl.io~1depends-on");
+                for text in annotation
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|text| !text.is_empty())
+                {
+                    self.object_dependency(text, &span, &known, template, &mut depends_on);
+                }
+            }
+            depends_on.retain(|(object, _)| object != &template.object);
+            template.depends_on = depends_on;
+        }
+        templates
+            .into_iter()
+            .map(|(template, _)| template)
+            .collect()
+    }
+
+    fn object_dependency(
+        &mut self,
+        text: &str,
+        span: &Span,
+        known: &BTreeSet<ObjectRef>,
+        template: &Template,
+        out: &mut Vec<(ObjectRef, Span)>,
+    ) {
+        match text.parse::<ObjectRef>() {
+            Ok(object) if known.contains(&object) => out.push((object, span.clone())),
+            Ok(object) => self.diagnostics.push(
+                Diagnostic::error("mcctl::model::depends_on", format!("`{object}` is not declared in this workspace"))
+                    .with_label(span.clone(), "unknown object")
+                    .with_help("depend on a template of this workspace, by its address `<group or core>/<Kind>/<namespace or _>/<name>`")
+                    .with_resource(template.object.clone()),
+            ),
+            Err(error) => self.diagnostics.push(
+                Diagnostic::error("mcctl::model::depends_on", error.to_string())
+                    .with_label(span.clone(), "here")
+                    .with_help("write an address such as `core/ConfigMap/default/web`")
+                    .with_resource(template.object.clone()),
+            ),
+        }
+    }
+
+    fn template(
+        &mut self,
+        decl: &TemplateDecl,
+        crds: &BTreeMap<(String, String), bool>,
+    ) -> Option<Template> {
+        let spans = &decl.spans;
+        let manifest = &decl.manifest;
+        let Some(object) = manifest.as_object() else {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::model::template",
+                    "a template must be a Kubernetes object",
+                )
+                .with_label(spans.root(), "this value")
+                .with_help("write a mapping with `apiVersion`, `kind` and `metadata.name`"),
+            );
+            return None;
+        };
+        let mut missing = Vec::new();
+        let api_version = object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .filter(|text| !text.is_empty());
+        let kind = object
+            .get("kind")
+            .and_then(Value::as_str)
+            .filter(|text| !text.is_empty());
+        let name = manifest
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .filter(|text| !text.is_empty());
+        if api_version.is_none() {
+            missing.push("apiVersion");
+        }
+        if kind.is_none() {
+            missing.push("kind");
+        }
+        if name.is_none() {
+            missing.push("metadata.name");
+        }
+        let (Some(api_version), Some(kind), Some(name)) = (api_version, kind, name) else {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::model::template",
+                    format!("this object has no `{}`", missing.join("`, `")),
+                )
+                .with_label(spans.root(), "this object")
+                .with_help(
+                    "every resource template needs `apiVersion`, `kind` and `metadata.name`",
+                ),
+            );
+            return None;
+        };
+        if manifest.pointer("/metadata/generateName").is_some() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::model::template",
+                    "`metadata.generateName` cannot be planned",
+                )
+                .with_label(spans.key("/metadata/generateName"), "here")
+                .with_help("give the object a fixed `metadata.name`"),
+            );
+            return None;
+        }
+        let group = group_of(api_version);
+        let written_namespace = manifest
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .filter(|text| !text.is_empty());
+        let namespace = match template::is_namespaced(group, kind, crds) {
+            Some(true) => Some(written_namespace.unwrap_or("default").to_owned()),
+            Some(false) => {
+                if written_namespace.is_some() {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "mcctl::model::template",
+                            format!("`{kind}` is cluster-scoped and cannot have a namespace"),
+                        )
+                        .with_label(spans.value("/metadata/namespace"), "here")
+                        .with_help("remove `metadata.namespace`"),
+                    );
+                    return None;
+                }
+                None
+            }
+            // Unknown offline (a custom resource whose CRD is not in the workspace): take the
+            // manifest's word for it.
+            None => written_namespace.map(str::to_owned),
+        };
+        let mut manifest = manifest.clone();
+        if let (Some(namespace), Some(metadata)) = (
+            &namespace,
+            manifest.get_mut("metadata").and_then(Value::as_object_mut),
+        ) {
+            metadata.insert("namespace".into(), Value::String(namespace.clone()));
+        }
+        let labels: BTreeMap<String, String> = manifest
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .map(|labels| {
+                labels
+                    .iter()
+                    .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let object = ObjectRef::new(api_version, kind, namespace, name);
+        let prune = decl
+            .block
+            .as_ref()
+            .and_then(|block| block.prune)
+            .unwrap_or(false)
+            || manifest
+                .pointer("/metadata/annotations/mcctl.io~1prune")
+                .and_then(Value::as_str)
+                == Some("true");
+        Some(Template {
+            api_version: api_version.to_owned(),
+            uid: manifest
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            workload: template::workload_of(group, kind, &manifest),
+            labels,
+            manifest,
+            depends_on: Vec::new(),
+            prune,
+            block: decl.block.as_ref().map(|block| block.name.clone()),
+            spans: spans.clone(),
+            object,
+        })
+    }
+}
