@@ -70,6 +70,102 @@ impl ObjectRef {
     }
 }
 
+/// Why an `apiVersion` is not valid: `version` or `group/version`, the group a DNS subdomain
+/// other than `core`.
+pub fn check_api_version(api_version: &str) -> Result<(), String> {
+    let (group, version) = match api_version.split_once('/') {
+        Some((group, version)) => (Some(group), version),
+        None => (None, api_version),
+    };
+    if let Some(group) = group {
+        if group == "core" {
+            return Err(
+                "the core group is written without a group: `v1`, not `core/v1`".to_owned(),
+            );
+        }
+        if !is_dns_subdomain(group) {
+            return Err(format!(
+                "`{group}` is not a valid API group (a DNS subdomain such as `apps` or `example.com`)"
+            ));
+        }
+    }
+    let version_ok = !version.is_empty()
+        && version.len() <= 63
+        && version.starts_with(|c: char| c.is_ascii_lowercase())
+        && version
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if version_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{version}` is not a valid API version (such as `v1` or `v1beta1`)"
+        ))
+    }
+}
+
+/// Why a kind is not valid: letters and digits, starting with a letter.
+pub fn check_kind(kind: &str) -> Result<(), String> {
+    if kind.len() <= 63
+        && kind.starts_with(|c: char| c.is_ascii_alphabetic())
+        && kind.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{kind}` is not a valid kind (letters and digits, such as `Deployment`)"
+        ))
+    }
+}
+
+/// Why an object name is not valid. Kubernetes accepts a path segment for some kinds (RBAC
+/// names may hold `:`), so this allows what any kind may hold and nothing that could escape a
+/// file name: no `/`, `%`, control characters, `.` or `..`.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 253 {
+        return Err("a name has 1 to 253 characters".to_owned());
+    }
+    if name == "."
+        || name == ".."
+        || name.contains(['/', '%', '\\'])
+        || name.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "`{name}` is not a valid object name (no `/`, `%`, and not `.` or `..`)"
+        ));
+    }
+    Ok(())
+}
+
+/// Why a namespace is not valid: a DNS label.
+pub fn check_namespace(namespace: &str) -> Result<(), String> {
+    if is_dns_label(namespace) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{namespace}` is not a valid namespace (up to 63 lowercase letters, digits or `-`)"
+        ))
+    }
+}
+
+/// A DNS-1123 label: lowercase letters, digits and `-`, at most 63, not starting or ending with `-`.
+#[must_use]
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// A DNS-1123 subdomain: dot-separated DNS labels, at most 253 characters.
+#[must_use]
+pub fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
 /// The group part of an `apiVersion` (`apps/v1` → `apps`; empty for `v1`).
 #[must_use]
 pub fn group_of(api_version: &str) -> &str {
@@ -126,6 +222,10 @@ impl FromStr for ObjectRef {
         if [group, kind, namespace, name]
             .iter()
             .any(|part| part.is_empty())
+            || check_kind(kind).is_err()
+            || check_name(name).is_err()
+            || (*namespace != "_" && check_namespace(namespace).is_err())
+            || (*group != "core" && !is_dns_subdomain(group))
         {
             return Err(error());
         }
@@ -253,6 +353,24 @@ mod tests {
             .collect();
         objects.sort();
         assert_eq!(objects[0].kind, "Deployment");
+    }
+
+    #[test]
+    fn identities_are_checked() {
+        assert!(check_api_version("apps/v1").is_ok());
+        assert!(check_api_version("v1").is_ok());
+        assert!(check_api_version("example.com/v1beta1").is_ok());
+        for bad in ["core/v1", "a/b/v1", "apps/", "V1", "Apps/v1"] {
+            assert!(check_api_version(bad).is_err(), "{bad}");
+        }
+        assert!(check_name("system:controller:web").is_ok());
+        for bad in ["", ".", "..", "a/b", "../../x", "a%2f"] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+        assert!(check_namespace("_").is_err());
+        assert!(check_kind("Deployment").is_ok());
+        assert!(check_kind("Deploy-ment").is_err());
+        assert!("core/ConfigMap/default/..".parse::<ObjectRef>().is_err());
     }
 
     #[test]

@@ -336,6 +336,19 @@ impl ClusterAffinity {
                     ));
                 }
             };
+            if expression.values.is_empty() {
+                return Err(Box::new(
+                    Diagnostic::error(
+                        "mcctl::model::field_selector",
+                        format!(
+                            "`{}` on `{}` needs at least one value",
+                            expression.operator, expression.key
+                        ),
+                    )
+                    .with_label(part(""), "this requirement")
+                    .with_help("add `values`; Karmada matches nothing with an empty list"),
+                ));
+            }
             field_selector.push(FieldRequirement {
                 field,
                 operator,
@@ -363,21 +376,25 @@ impl ClusterAffinity {
         }
         for requirement in &self.field_selector {
             if !field_matches(requirement, cluster) {
-                let field = match requirement.field {
-                    ClusterField::Provider => "provider",
-                    ClusterField::Region => "region",
-                    ClusterField::Zone => "zones",
-                };
                 let values: Vec<&str> = requirement.values.iter().map(String::as_str).collect();
-                return Some(format!(
-                    "{field} not {} [{}]",
-                    if requirement.operator == Operator::In {
-                        "in"
-                    } else {
-                        "outside"
-                    },
-                    values.join(", ")
-                ));
+                let (field, actual) = match requirement.field {
+                    ClusterField::Provider => {
+                        ("provider", cluster.provider.unwrap_or("").to_owned())
+                    }
+                    ClusterField::Region => ("region", cluster.region.unwrap_or("").to_owned()),
+                    ClusterField::Zone => ("zones", cluster.zones.join(", ")),
+                };
+                let actual = if actual.is_empty() {
+                    "unset".to_owned()
+                } else {
+                    format!("`{actual}`")
+                };
+                return Some(match requirement.operator {
+                    Operator::In => {
+                        format!("{field} {actual} is not one of [{}]", values.join(", "))
+                    }
+                    _ => format!("{field} {actual} is excluded by [{}]", values.join(", ")),
+                });
             }
         }
         if !self.cluster_names.is_empty()

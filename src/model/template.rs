@@ -168,17 +168,34 @@ pub fn workload_of(group: &str, kind: &str, manifest: &Value) -> Option<Workload
         ),
         _ => return None,
     };
-    let has_requirements = spec
-        .and_then(|spec| spec.pointer("/template/spec/containers"))
-        .and_then(Value::as_array)
-        .is_some_and(|containers| {
-            containers.iter().any(|container| {
-                container
-                    .pointer("/resources/requests")
-                    .and_then(Value::as_object)
-                    .is_some_and(|requests| !requests.is_empty())
+    let pod = spec.and_then(|spec| spec.pointer("/template/spec"));
+    let requests = |list: &str| {
+        pod.and_then(|pod| pod.get(list))
+            .and_then(Value::as_array)
+            .is_some_and(|containers| {
+                containers.iter().any(|container| {
+                    container
+                        .pointer("/resources/requests")
+                        .and_then(Value::as_object)
+                        .is_some_and(|requests| !requests.is_empty())
+                })
             })
-        });
+    };
+    // Karmada's replicaRequirements: resource requests, or a node claim (nodeSelector,
+    // tolerations, required node affinity).
+    let node_claim = pod.is_some_and(|pod| {
+        pod.get("nodeSelector")
+            .and_then(Value::as_object)
+            .is_some_and(|map| !map.is_empty())
+            || pod
+                .get("tolerations")
+                .and_then(Value::as_array)
+                .is_some_and(|list| !list.is_empty())
+            || pod
+                .pointer("/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution")
+                .is_some()
+    });
+    let has_requirements = requests("containers") || requests("initContainers") || node_claim;
     Some(Workload {
         replicas,
         has_requirements,
@@ -197,6 +214,16 @@ mod tests {
         assert_eq!(workload.replicas, 1);
         assert!(!workload.has_requirements);
         assert!(workload_of("", "ConfigMap", &json!({})).is_none());
+    }
+
+    #[test]
+    fn node_claims_count_as_requirements() {
+        let manifest = json!({"spec": {"replicas": 0, "template": {"spec": {"nodeSelector": {"gpu": "true"}}}}});
+        assert!(
+            workload_of("apps", "Deployment", &manifest)
+                .unwrap()
+                .has_requirements
+        );
     }
 
     #[test]

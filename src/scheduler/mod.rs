@@ -61,7 +61,9 @@ impl Binding {
     pub fn policy(&self) -> Option<&PolicyId> {
         match &self.source {
             BindingSource::Policy(id) => Some(id),
-            BindingSource::NamespaceAutoPropagation | BindingSource::NoPolicy => None,
+            BindingSource::NamespaceAutoPropagation
+            | BindingSource::NoPolicy
+            | BindingSource::ReservedNamespace => None,
         }
     }
 }
@@ -75,6 +77,9 @@ pub enum BindingSource {
     NamespaceAutoPropagation,
     /// No policy selects the template: it is not propagated.
     NoPolicy,
+    /// The template is in a namespace Karmada never propagates from (`kube-*`, `karmada-system`,
+    /// `karmada-cluster`, `karmada-es-*`).
+    ReservedNamespace,
 }
 
 /// One cluster a template goes to.
@@ -128,6 +133,14 @@ pub struct Inputs<'a> {
     pub previous: &'a BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>>,
 }
 
+/// Namespaces whose objects Karmada's detector never propagates (KARMADA.md §1.1).
+fn is_skipped_namespace(name: &str) -> bool {
+    name == "karmada-system"
+        || name == "karmada-cluster"
+        || name.starts_with("karmada-es-")
+        || name.starts_with("kube-")
+}
+
 /// Namespaces Karmada never propagates on its own.
 fn is_reserved_namespace(name: &str) -> bool {
     name == "default" || name.starts_with("kube-") || name.starts_with("karmada-")
@@ -150,6 +163,18 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
 }
 
 fn report(binding: &Binding, template: &Template, diagnostics: &mut Diagnostics) {
+    if binding.source == BindingSource::ReservedNamespace {
+        diagnostics.push(
+            Diagnostic::warning(
+                "mcctl::schedule::reserved_namespace",
+                format!("`{}` is in a namespace Karmada never propagates from", binding.object),
+            )
+            .with_label(template.spans.root(), "this template")
+            .with_help("move it to another namespace; objects in `kube-*`, `karmada-system`, `karmada-cluster` and `karmada-es-*` stay on the control plane")
+            .with_resource(binding.object.clone()),
+        );
+        return;
+    }
     let Some(policy) = binding.policy() else {
         return;
     };
@@ -199,6 +224,23 @@ fn schedule_one(
         verdicts: Vec::new(),
         divided: false,
     };
+    if template
+        .object
+        .namespace
+        .as_deref()
+        .is_some_and(is_skipped_namespace)
+    {
+        binding.source = BindingSource::ReservedNamespace;
+        binding.verdicts = model
+            .clusters
+            .iter()
+            .map(|cluster| ClusterVerdict {
+                cluster: cluster.name.clone(),
+                verdict: Verdict::NotPropagated,
+            })
+            .collect();
+        return binding;
+    }
     let Some(policy) = choose_policy(model, template) else {
         let auto_namespace = template.object.group.is_empty()
             && template.object.kind == "Namespace"

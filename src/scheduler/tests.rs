@@ -332,6 +332,24 @@ spec:
 }
 
 #[test]
+fn reserved_namespaces_are_never_propagated() {
+    let yaml = format!(
+        "{CLUSTERS}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x, namespace: kube-system}}\n---\napiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\nmetadata: {{name: all}}\nspec:\n  resourceSelectors: [{{apiVersion: v1, kind: ConfigMap}}]\n"
+    );
+    let (placement, diagnostics) = placement_of(&yaml);
+    let binding = placement
+        .binding(&"core/ConfigMap/kube-system/x".parse().unwrap())
+        .unwrap();
+    assert_eq!(binding.source, BindingSource::ReservedNamespace);
+    assert!(binding.targets.is_empty());
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.code == "mcctl::schedule::reserved_namespace")
+    );
+}
+
+#[test]
 fn namespaces_without_a_policy_go_everywhere() {
     let yaml = format!(
         "{CLUSTERS}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: shop}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: kube-extra}}\n"

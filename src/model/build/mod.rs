@@ -31,13 +31,4 @@ pub(super) fn not_acted_on(field: &str, span: Span) -> Diagnostic {
     .with_help("it has no effect on the plan")
 }
 
-/// A DNS-1123 label: what cluster names and the workspace label value must be.
-pub(super) fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
+pub(super) use crate::addr::is_dns_label;

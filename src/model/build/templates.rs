@@ -4,9 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::addr::{ObjectRef, group_of};
+use crate::addr::{
+    ObjectRef, check_api_version, check_kind, check_name, check_namespace, group_of,
+};
 use crate::config::TemplateDecl;
 use crate::config::hcl::Reference;
+use crate::config::source::SpanIndex;
 use crate::diag::{Diagnostic, Span};
 use crate::model::template::{self, Template};
 
@@ -205,6 +208,9 @@ impl Builder<'_> {
             );
             return None;
         }
+        if !self.identity_is_valid(manifest, spans) {
+            return None;
+        }
         let group = group_of(api_version);
         let written_namespace = manifest
             .pointer("/metadata/namespace")
@@ -231,6 +237,14 @@ impl Builder<'_> {
             None => written_namespace.map(str::to_owned),
         };
         let mut manifest = manifest.clone();
+        // `labels:` with nothing after it is null in YAML: treat it as no labels.
+        if let Some(metadata) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
+            for field in ["labels", "annotations"] {
+                if metadata.get(field).is_some_and(Value::is_null) {
+                    metadata.remove(field);
+                }
+            }
+        }
         if let (Some(namespace), Some(metadata)) = (
             &namespace,
             manifest.get_mut("metadata").and_then(Value::as_object_mut),
@@ -257,13 +271,17 @@ impl Builder<'_> {
                 .pointer("/metadata/annotations/mcctl.io~1prune")
                 .and_then(Value::as_str)
                 == Some("true");
+        let workload = template::workload_of(group, kind, &manifest);
+        if workload.is_some() && !self.replicas_are_valid(&object, &manifest, spans) {
+            return None;
+        }
         Some(Template {
             api_version: api_version.to_owned(),
             uid: manifest
                 .pointer("/metadata/uid")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            workload: template::workload_of(group, kind, &manifest),
+            workload,
             labels,
             manifest,
             depends_on: Vec::new(),
@@ -272,5 +290,112 @@ impl Builder<'_> {
             spans: spans.clone(),
             object,
         })
+    }
+
+    /// Checks `apiVersion`, `kind`, `metadata.name` and `metadata.namespace` (they name files and
+    /// state keys), and that labels, annotations and Secret data are maps of strings.
+    fn identity_is_valid(&mut self, manifest: &Value, spans: &SpanIndex) -> bool {
+        let errors = self.diagnostics.error_count();
+        let text = |pointer: &str| manifest.pointer(pointer).and_then(Value::as_str);
+        let checks: [(&str, fn(&str) -> Result<(), String>); 4] = [
+            ("/apiVersion", check_api_version),
+            ("/kind", check_kind),
+            ("/metadata/name", check_name),
+            ("/metadata/namespace", check_namespace),
+        ];
+        for (pointer, check) in checks {
+            if let Some(Err(message)) = text(pointer).filter(|value| !value.is_empty()).map(check) {
+                self.diagnostics.push(
+                    Diagnostic::error("mcctl::model::identity", message)
+                        .with_label(spans.value(pointer), "here")
+                        .with_help(
+                            "fix the value; it names the object on the clusters and in the state",
+                        ),
+                );
+            }
+        }
+        for pointer in ["/metadata/namespace", "/metadata/name"] {
+            if manifest
+                .pointer(pointer)
+                .is_some_and(|value| !value.is_string() && !value.is_null())
+            {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::identity",
+                        format!("`{}` must be a string", &pointer[1..].replace('/', ".")),
+                    )
+                    .with_label(spans.value(pointer), "not a string")
+                    .with_help("quote the value"),
+                );
+            }
+        }
+        let mut string_maps = vec!["/metadata/labels", "/metadata/annotations"];
+        if text("/kind") == Some("Secret") && text("/apiVersion") == Some("v1") {
+            string_maps.extend(["/data", "/stringData"]);
+        }
+        for pointer in string_maps {
+            match manifest.pointer(pointer) {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(map)) => {
+                    for (key, value) in map {
+                        if !value.is_string() {
+                            let child = format!(
+                                "{pointer}/{}",
+                                crate::config::source::pointer_segment(key)
+                            );
+                            self.diagnostics.push(
+                                Diagnostic::error(
+                                    "mcctl::model::string_map",
+                                    format!("`{key}` must have a string value"),
+                                )
+                                .with_label(spans.value(&child), "not a string")
+                                .with_help("quote the value: Kubernetes keeps these as strings"),
+                            );
+                        }
+                    }
+                }
+                Some(_) => self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::string_map",
+                        format!(
+                            "`{}` must be a map of strings",
+                            &pointer[1..].replace('/', ".")
+                        ),
+                    )
+                    .with_label(spans.value(pointer), "not a map")
+                    .with_help("write `key: value` pairs"),
+                ),
+            }
+        }
+        self.diagnostics.error_count() == errors
+    }
+
+    /// Replica counts must be whole numbers from 0 to 2147483647, as Kubernetes stores them.
+    fn replicas_are_valid(
+        &mut self,
+        object: &ObjectRef,
+        manifest: &Value,
+        spans: &SpanIndex,
+    ) -> bool {
+        let mut valid = true;
+        for field in ["replicas", "parallelism", "completions"] {
+            let pointer = format!("/spec/{field}");
+            let Some(value) = manifest.pointer(&pointer) else {
+                continue;
+            };
+            let ok = value
+                .as_u64()
+                .is_some_and(|count| count <= u64::from(i32::MAX.unsigned_abs()));
+            if !ok && !value.is_null() {
+                valid = false;
+                self.diagnostics.push(
+                    Diagnostic::error("mcctl::model::replicas", format!("`spec.{field}` must be a whole number from 0 to 2147483647, not `{value}`"))
+                        .with_label(spans.value(&pointer), "here")
+                        .with_help("write a count such as `3`")
+                        .with_resource(object.clone()),
+                );
+            }
+        }
+        valid
     }
 }
