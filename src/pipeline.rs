@@ -303,8 +303,9 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             state: &state,
             observed: &observed,
             unreachable: &unreachable,
-            statuses: &statuses,
-            refreshed: options.refresh,
+            // Only what the clusters said is recorded; declared status stays in the config.
+            statuses: &discovered,
+            connected: &clients.keys().cloned().collect(),
             destroy: options.destroy,
             include_protected: options.include_protected,
         },

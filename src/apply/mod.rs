@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::{ApplyMode, Client, ClusterClient, Health};
 use crate::desired::DesiredState;
-use crate::model::{BatchSelector, Model, Rollout};
+use crate::model::{BatchSelector, ClusterStatus, Model, Rollout};
 use crate::plan::{Action, Change, ClusterMode, Plan};
 use crate::refresh::Clients;
 use crate::state::local::LocalBackend;
@@ -276,7 +276,7 @@ pub async fn apply(
                 );
                 shard.workspace.clone_from(&model.workspace);
                 if let Some(status) = plan.statuses.get(&outcome.cluster) {
-                    shard.status = Some(status.clone());
+                    shard.status = (*status != ClusterStatus::default()).then(|| status.clone());
                 }
                 backend.write_shard(&outcome.cluster, shard)?;
                 written.insert(outcome.cluster.clone());
@@ -371,7 +371,7 @@ fn finish(
             backend.remove_shard(&cluster)?;
         } else if let Some(shard) = state.shards.get_mut(&cluster) {
             if let Some(status) = plan.statuses.get(&cluster) {
-                shard.status = Some(status.clone());
+                shard.status = (*status != ClusterStatus::default()).then(|| status.clone());
             }
             backend.write_shard(&cluster, shard)?;
             observer.event(Event::StateWritten {

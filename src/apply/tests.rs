@@ -103,7 +103,7 @@ fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
             observed: &observed,
             unreachable: &unreachable,
             statuses: &statuses,
-            refreshed: true,
+            connected: &clients.keys().cloned().collect(),
             destroy: false,
             include_protected: false,
         },

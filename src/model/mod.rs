@@ -111,6 +111,7 @@ pub fn build(config: &Config, diagnostics: &mut Diagnostics) -> Model {
         .map(|cluster| cluster.name.as_str())
         .collect();
     let (workspace, settings) = builder.settings(config, &cluster_names);
+    builder.check_directories(&clusters, &settings.state_path);
     let templates = builder.templates(&config.templates);
     let propagation_policies =
         builder.propagation_policies(&config.propagation_policies, &cluster_names);

@@ -56,7 +56,9 @@ pub fn apply(model: &Model, placement: &Placement, diagnostics: &mut Diagnostics
                 target.replicas,
                 completions.as_ref().map(|all| all[index]),
             );
-            match apply_policies(model, template, cluster, &mut manifest) {
+            let applied = apply_policies(model, template, cluster, &mut manifest)
+                .and_then(|()| keep_identity(template, cluster, &manifest));
+            match applied {
                 Ok(()) => items.push(Instance {
                     object: template.object.clone(),
                     cluster: cluster.name.clone(),
@@ -130,6 +132,42 @@ fn divided_completions(template: &Template, binding: &Binding) -> Option<Vec<u64
     Some(divided.into_iter().map(|party| party.seats).collect())
 }
 
+/// Overrides may change anything but what names the object: a renamed object would be applied
+/// under one name and tracked under another.
+fn keep_identity(
+    template: &Template,
+    cluster: &Cluster,
+    manifest: &Value,
+) -> Result<(), Box<Diagnostic>> {
+    let identity = |value: &Value| {
+        [
+            "/apiVersion",
+            "/kind",
+            "/metadata/name",
+            "/metadata/namespace",
+        ]
+        .map(|pointer| value.pointer(pointer).cloned())
+    };
+    let before = identity(&template.manifest);
+    let after = identity(manifest);
+    let fields = ["apiVersion", "kind", "metadata.name", "metadata.namespace"];
+    for ((field, before), after) in fields.iter().zip(&before).zip(&after) {
+        if before != after {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "mcctl::override::identity",
+                    format!("overrides change `{field}` of `{}` on cluster `{}`", template.object, cluster.name),
+                )
+                .with_label(template.spans.root(), "this template")
+                .with_help("overrides cannot rename an object or change its kind; declare a separate template instead")
+                .with_resource(template.object.clone())
+                .with_cluster(cluster.name.to_string()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The override policies that apply to a template, in application order: cluster-wide ones
 /// first, then those of its namespace; within each, least specific first, then by name, so the
 /// most specific policy is applied last and wins.
@@ -176,7 +214,6 @@ fn apply_policies(
                         format!("`{}` cannot override `{}` for cluster `{}`: {message}", policy.id, template.object, cluster.name),
                     )
                     .with_label(policy.spans.value(&rule.pointer), "this rule")
-                    .with_label(template.spans.root(), "this template")
                     .with_help("fix the path or operator so that it fits the object (`add` needs the parent to exist; `replace` and `remove` need the field)")
                     .with_resource(template.object.clone())
                     .with_cluster(cluster.name.to_string()),

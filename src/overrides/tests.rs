@@ -251,3 +251,31 @@ spec: {{parallelism: 4, completions: 10}}
         (5.into(), 5.into())
     );
 }
+
+#[test]
+fn overrides_cannot_rename_an_object() {
+    let yaml = format!(
+        "{BASE}---
+apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {{name: rename}}
+spec:
+  overrideRules:
+  - targetCluster: {{clusterNames: [eu-1]}}
+    overriders:
+      plaintext: [{{path: /metadata/name, operator: replace, value: renamed}}]
+"
+    );
+    let (instances, diagnostics) = render(&yaml);
+    let error = diagnostics.iter().next().unwrap();
+    assert_eq!(
+        error.message,
+        "overrides change `metadata.name` of `apps/Deployment/default/web` on cluster `eu-1`"
+    );
+    assert!(
+        instances
+            .items
+            .iter()
+            .all(|instance| instance.cluster.as_str() != "eu-1")
+    );
+}

@@ -245,8 +245,8 @@ pub struct Inputs<'a> {
     pub unreachable: &'a BTreeMap<ClusterName, String>,
     /// Status to record per cluster.
     pub statuses: &'a BTreeMap<ClusterName, ClusterStatus>,
-    /// Whether clusters were refreshed at all.
-    pub refreshed: bool,
+    /// The clusters mcctl has a client for.
+    pub connected: &'a BTreeSet<ClusterName>,
     /// Whether this plan destroys everything (`destroy`).
     pub destroy: bool,
     /// Delete protected kinds too.
@@ -365,11 +365,8 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
             (Some(_), Some(ObservedCluster::Failed(_))) => continue,
             (Some(_), Some(ObservedCluster::Unreachable(_))) => ClusterMode::Unreachable,
             (Some(_), None) if inputs.unreachable.contains_key(cluster) => ClusterMode::Unreachable,
-            (Some(declared), None)
-                if inputs.refreshed && declared.access == crate::model::Access::Offline =>
-            {
-                ClusterMode::Offline
-            }
+            // No client: declared offline, or reached in a way this build does not support.
+            (Some(_), None) if !inputs.connected.contains(cluster) => ClusterMode::Offline,
             (Some(_), None) => ClusterMode::FromState,
         };
         plan.clusters.insert(cluster.clone(), mode);

@@ -1,6 +1,6 @@
 //! Diff tests: a small model, a hand-made state and hand-made live objects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
@@ -126,12 +126,7 @@ fn observed(objects: BTreeMap<ObjectRef, Value>) -> ObservedState {
     }
 }
 
-fn run(
-    fixture: &Fixture,
-    state: &State,
-    observed: &ObservedState,
-    refreshed: bool,
-) -> (Plan, Diagnostics) {
+fn run(fixture: &Fixture, state: &State, observed: &ObservedState) -> (Plan, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
     let unreachable = BTreeMap::new();
     let statuses = BTreeMap::new();
@@ -144,7 +139,7 @@ fn run(
             observed,
             unreachable: &unreachable,
             statuses: &statuses,
-            refreshed,
+            connected: &BTreeSet::from([eu()]),
             destroy: false,
             include_protected: false,
         },
@@ -164,12 +159,7 @@ fn actions(plan: &Plan) -> Vec<String> {
 #[test]
 fn a_first_plan_creates_everything() {
     let fixture = fixture(WORKSPACE);
-    let (plan, _) = run(
-        &fixture,
-        &State::default(),
-        &observed(BTreeMap::new()),
-        true,
-    );
+    let (plan, _) = run(&fixture, &State::default(), &observed(BTreeMap::new()));
     assert_eq!(
         actions(&plan),
         [
@@ -185,7 +175,7 @@ fn a_first_plan_creates_everything() {
 fn an_applied_workspace_has_no_changes() {
     let fixture = fixture(WORKSPACE);
     let state = applied_state(&fixture);
-    let (plan, _) = run(&fixture, &state, &observed(live_of(&fixture)), true);
+    let (plan, _) = run(&fixture, &state, &observed(live_of(&fixture)));
     assert!(!plan.has_changes());
     assert!(!plan.state_outdated);
     assert_eq!(plan.summary().no_op, 2);
@@ -197,7 +187,7 @@ fn live_edits_are_drift() {
     let state = applied_state(&fixture);
     let mut live = live_of(&fixture);
     live.get_mut(&object("core/ConfigMap/default/web")).unwrap()["data"]["a"] = json!("edited");
-    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    let (plan, _) = run(&fixture, &state, &observed(live));
     let change = plan
         .changes
         .iter()
@@ -217,7 +207,7 @@ fn objects_deleted_by_hand_are_recreated_as_drift() {
     let state = applied_state(&fixture);
     let mut live = live_of(&fixture);
     live.remove(&object("core/ConfigMap/default/web"));
-    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    let (plan, _) = run(&fixture, &state, &observed(live));
     assert_eq!(actions(&plan), ["create core/ConfigMap/default/web"]);
     assert!(plan.changes[0].drift);
 }
@@ -248,7 +238,7 @@ fn removed_templates_are_deleted_when_the_labels_confirm() {
         );
         live.insert(object.clone(), manifest.clone());
     }
-    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    let (plan, _) = run(&fixture, &state, &observed(live));
     assert_eq!(actions(&plan), ["delete core/ConfigMap/default/old"]);
     assert_eq!(
         plan.changes.last().unwrap().reasons,
@@ -284,7 +274,7 @@ fn protected_kinds_are_orphaned_and_gone_objects_forgotten() {
         );
     }
     live.insert(namespace.clone(), manifest);
-    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    let (plan, _) = run(&fixture, &state, &observed(live));
     assert!(actions(&plan).is_empty());
     assert_eq!(plan.orphans[0].object, namespace);
     assert!(plan.orphans[0].reason.contains("protected kind"));
@@ -296,10 +286,10 @@ fn protected_kinds_are_orphaned_and_gone_objects_forgotten() {
 fn without_refresh_the_state_is_the_reference() {
     let fixture = fixture(WORKSPACE);
     let state = applied_state(&fixture);
-    let (plan, _) = run(&fixture, &state, &ObservedState::default(), false);
+    let (plan, _) = run(&fixture, &state, &ObservedState::default());
     assert!(!plan.has_changes());
     let changed = fixture_with_replicas(3);
-    let (plan, _) = run(&changed, &state, &ObservedState::default(), false);
+    let (plan, _) = run(&changed, &state, &ObservedState::default());
     assert_eq!(actions(&plan), ["update apps/Deployment/default/web"]);
     assert_eq!(
         plan.changes
@@ -326,7 +316,7 @@ fn immutable_fields_force_a_replace() {
     let mut live = live_of(&fixture);
     live.get_mut(&object("apps/Deployment/default/web"))
         .unwrap()["spec"]["selector"] = json!({"matchLabels": {"app": "old"}});
-    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    let (plan, _) = run(&fixture, &state, &observed(live));
     let change = plan
         .changes
         .iter()
@@ -364,7 +354,7 @@ fn deletes_come_last_in_reverse_order() {
         );
         live.insert(object, manifest);
     }
-    let (plan, _) = run(&fixture, &state, &observed(live), true);
+    let (plan, _) = run(&fixture, &state, &observed(live));
     assert_eq!(
         actions(&plan),
         [
@@ -381,12 +371,7 @@ fn secret_values_never_reach_the_plan_json() {
     let fixture = fixture(&format!(
         "{WORKSPACE}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: token}}\ndata: {{password: aHVudGVyMg==}}\n---\napiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {{name: secrets}}\nspec:\n  resourceSelectors: [{{apiVersion: v1, kind: Secret}}]\n"
     ));
-    let (plan, diagnostics) = run(
-        &fixture,
-        &State::default(),
-        &observed(BTreeMap::new()),
-        true,
-    );
+    let (plan, diagnostics) = run(&fixture, &State::default(), &observed(BTreeMap::new()));
     let json = json::render(
         Some(&plan),
         &diagnostics,

@@ -96,18 +96,40 @@ impl LocalBackend {
             }
             shards.insert(ClusterName::new(name), shard);
         }
-        Ok(State {
-            lineage: workspace.map(|workspace| workspace.lineage),
-            shards,
-        })
+        let lineage = match workspace {
+            Some(workspace) => Some(workspace.lineage),
+            // `workspace.json` was lost (not committed, a bad merge): the shards still agree on
+            // their lineage, so adopt it; `ensure_lineage` writes the file again.
+            None => {
+                let mut lineages = shards.iter().map(|(cluster, shard)| (cluster, &shard.lineage));
+                match lineages.next() {
+                    None => None,
+                    Some((first_cluster, first)) => {
+                        if let Some((cluster, other)) = lineages.find(|(_, lineage)| *lineage != first) {
+                            return Err(Error::LineageMismatch {
+                                path: self.shard_path(cluster),
+                                expected: format!("{first} (as in `{}`)", self.shard_path(first_cluster).display()),
+                                found: other.clone(),
+                            });
+                        }
+                        Some(first.clone())
+                    }
+                }
+            }
+        };
+        Ok(State { lineage, shards })
     }
 
     /// Writes `workspace.json` if it does not exist yet and returns the lineage.
     pub fn ensure_lineage(&self, state: &mut State) -> Result<String, Error> {
-        if let Some(lineage) = &state.lineage {
+        let exists = self.workspace_path().is_file();
+        if let (Some(lineage), true) = (&state.lineage, exists) {
             return Ok(lineage.clone());
         }
-        let lineage = uuid::Uuid::new_v4().to_string();
+        let lineage = state
+            .lineage
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         write_json(
             &self.workspace_path(),
             &WorkspaceFile {
@@ -268,6 +290,24 @@ mod tests {
         backend
             .write_shard(&ClusterName::new("a"), &mut foreign)
             .unwrap();
+        assert!(matches!(backend.read(), Err(Error::LineageMismatch { .. })));
+    }
+
+    #[test]
+    fn a_lost_workspace_file_is_rebuilt_from_the_shards() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().to_path_buf());
+        let mut state = State::default();
+        let lineage = backend.ensure_lineage(&mut state).unwrap();
+        backend.write_shard(&ClusterName::new("a"), &mut Shard::new(&lineage, "shop")).unwrap();
+        fs::remove_file(dir.path().join("workspace.json")).unwrap();
+        let mut read = backend.read().unwrap();
+        assert_eq!(read.lineage.as_deref(), Some(lineage.as_str()));
+        assert_eq!(backend.ensure_lineage(&mut read).unwrap(), lineage);
+        assert!(dir.path().join("workspace.json").is_file());
+        // Shards that disagree cannot be adopted.
+        fs::remove_file(dir.path().join("workspace.json")).unwrap();
+        backend.write_shard(&ClusterName::new("b"), &mut Shard::new("other", "shop")).unwrap();
         assert!(matches!(backend.read(), Err(Error::LineageMismatch { .. })));
     }
 

@@ -1,7 +1,7 @@
 //! Member clusters: names, access, taints, labels, declared status.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use super::{Builder, is_dns_label, not_acted_on};
 use crate::addr::ClusterName;
@@ -241,5 +241,64 @@ impl Builder<'_> {
             declared_status,
             span: spans.root(),
         })
+    }
+
+    /// Pull directories must be distinct, not nested in each other, not the workspace itself and
+    /// not the state folder: a directory is read back as what its cluster holds.
+    pub(in crate::model) fn check_directories(&mut self, clusters: &[Cluster], state_path: &Path) {
+        let normal = |path: &Path| -> PathBuf {
+            path.components()
+                .filter(|component| !matches!(component, Component::CurDir))
+                .collect()
+        };
+        let state = normal(state_path);
+        let directories: Vec<(&Cluster, PathBuf)> = clusters
+            .iter()
+            .filter_map(|cluster| match &cluster.access {
+                Access::Directory(directory) => Some((cluster, normal(directory))),
+                _ => None,
+            })
+            .collect();
+        for (index, (cluster, directory)) in directories.iter().enumerate() {
+            let problem = if directory.as_os_str().is_empty()
+                || directory.components().any(|component| {
+                    matches!(
+                        component,
+                        Component::ParentDir | Component::RootDir | Component::Prefix(_)
+                    )
+                }) {
+                Some("must be a folder inside the workspace (no `..`, not absolute, not the workspace itself)".to_owned())
+            } else if directory.starts_with(&state) || state.starts_with(directory) {
+                Some(format!("overlaps the state folder `{}`", state.display()))
+            } else {
+                directories[..index]
+                    .iter()
+                    .find_map(|(other, other_directory)| {
+                        (directory.starts_with(other_directory)
+                            || other_directory.starts_with(directory))
+                        .then(|| {
+                            format!(
+                                "overlaps the directory of cluster `{}` (`{}`)",
+                                other.name,
+                                other_directory.display()
+                            )
+                        })
+                    })
+            };
+            if let Some(problem) = problem {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::cluster_directory",
+                        format!(
+                            "the directory `{}` of cluster `{}` {problem}",
+                            directory.display(),
+                            cluster.name
+                        ),
+                    )
+                    .with_label(cluster.span.clone(), "this cluster")
+                    .with_help("give every Pull cluster its own folder, e.g. `out/<cluster>`"),
+                );
+            }
+        }
     }
 }
