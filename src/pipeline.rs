@@ -14,8 +14,8 @@ use crate::desired::{self, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WOR
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::graph::{self, DependencyGraph};
 use crate::model::{self, ClusterStatus, Model};
-use crate::plan::file::{SAVED_PLAN_VERSION, SavedPlan, input_digests, saved_changes, staleness};
-use crate::plan::{self, Action, Change, Plan};
+use crate::plan::file::{SAVED_PLAN_VERSION, SavedPlan, input_digests, replay, saved_changes, staleness};
+use crate::plan::{self, Action, Plan};
 use crate::refresh::{self, Clients, ObservedCluster, ObservedState};
 use crate::scheduler::{self, Placement};
 use crate::state::local::LocalBackend;
@@ -259,10 +259,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             .map(|(name, client)| (name.clone(), Arc::clone(client)))
             .collect();
         let kinds = kinds_per_cluster(&desired, &state);
-        let labels = BTreeMap::from([
-            (MANAGED_BY_LABEL.to_owned(), MANAGED_BY_VALUE.to_owned()),
-            (WORKSPACE_LABEL.to_owned(), model.workspace.clone()),
-        ]);
+        let labels = ownership_labels(&model.workspace);
         refresh::observe(&reachable, &kinds, &labels, parallelism).await
     } else {
         ObservedState::default()
@@ -323,6 +320,14 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         diagnostics,
         locks,
     })
+}
+
+/// The labels every object of the workspace carries.
+fn ownership_labels(workspace: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (MANAGED_BY_LABEL.to_owned(), MANAGED_BY_VALUE.to_owned()),
+        (WORKSPACE_LABEL.to_owned(), workspace.to_owned()),
+    ])
 }
 
 /// The kinds to list on each cluster: what it should hold and what the state says it holds.
@@ -389,7 +394,7 @@ pub async fn apply(
     let apply_options = apply::Options {
         rollout: run.model.settings.rollout.clone(),
         state_manifests: run.model.settings.state_manifests,
-        allow_unreachable: options.allow_unreachable,
+        owner: ownership_labels(&run.model.workspace),
     };
     let inputs = apply::Inputs {
         model: &run.model,
@@ -477,69 +482,12 @@ pub async fn plan_from_saved(
             reason,
         });
     }
-    let mut changes: Vec<Change> = run
-        .plan
-        .changes
-        .iter()
-        .filter(|change| change.action == Action::NoOp)
-        .cloned()
-        .collect();
-    for saved_change in &saved.changes {
-        let planned = run.plan.changes.iter().find(|change| {
-            change.cluster == saved_change.cluster && change.object == saved_change.object
-        });
-        let desired = run
-            .desired
-            .clusters
-            .get(&saved_change.cluster)
-            .and_then(|cluster| cluster.objects.get(&saved_change.object));
-        let record = run
-            .state
-            .object(&saved_change.cluster, &saved_change.object);
-        let action = match saved_change.action.as_str() {
-            "create" => Action::Create,
-            "update" => Action::Update,
-            "replace" => Action::Replace,
-            _ => Action::Delete,
-        };
-        changes.retain(|change| {
-            !(change.cluster == saved_change.cluster && change.object == saved_change.object)
-        });
-        let mut change = match (planned, desired, record) {
-            (Some(planned), _, _) => planned.clone(),
-            (None, Some(desired), _) => Change {
-                cluster: saved_change.cluster.clone(),
-                object: saved_change.object.clone(),
-                api_version: desired.api_version.clone(),
-                action,
-                drift: false,
-                reasons: vec!["from the saved plan".to_owned()],
-                before: None,
-                after: Some(desired.manifest.clone()),
-                wave: desired.wave,
-                implicit: desired.implicit,
-                prune: desired.prune,
-            },
-            (None, None, Some(record)) => Change {
-                cluster: saved_change.cluster.clone(),
-                object: saved_change.object.clone(),
-                api_version: record.api_version.clone(),
-                action,
-                drift: false,
-                reasons: vec!["from the saved plan".to_owned()],
-                before: record.manifest.clone(),
-                after: None,
-                wave: record.wave,
-                implicit: record.implicit,
-                prune: record.prune,
-            },
-            (None, None, None) => continue,
-        };
-        change.action = action;
-        changes.push(change);
-    }
-    plan::sort_changes(&mut changes);
-    run.plan.changes = changes;
+    run.plan.changes = replay(&saved, &run.plan, &run.desired, &run.state).map_err(|reason| {
+        Error::StalePlan {
+            path: path.to_path_buf(),
+            reason,
+        }
+    })?;
     Ok(run)
 }
 

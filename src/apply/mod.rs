@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::cluster::{ApplyMode, Client, ClusterClient, Health};
+use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health};
 use crate::desired::DesiredState;
 use crate::model::{BatchSelector, ClusterStatus, Model, Rollout};
 use crate::plan::{Action, Change, ClusterMode, Plan};
@@ -62,6 +62,15 @@ pub enum Event {
         /// What it reports.
         status: String,
     },
+    /// A delete was skipped because the object is not ours any more; the state forgets it.
+    LeftInPlace {
+        /// Cluster.
+        cluster: ClusterName,
+        /// Object.
+        object: ObjectRef,
+        /// Why.
+        reason: String,
+    },
     /// A shard was written.
     StateWritten {
         /// Cluster.
@@ -84,8 +93,8 @@ pub struct Options {
     pub rollout: Rollout,
     /// Keep applied manifests in the state.
     pub state_manifests: bool,
-    /// Skip clusters that cannot be reached instead of refusing.
-    pub allow_unreachable: bool,
+    /// The ownership labels: only objects that carry them are deleted.
+    pub owner: BTreeMap<String, String>,
 }
 
 /// What apply did.
@@ -147,6 +156,8 @@ pub fn batches(
 struct ClusterOutcome {
     cluster: ClusterName,
     applied: Vec<(Change, Option<Value>)>,
+    /// Deletes skipped because the live object is not ours any more.
+    left_in_place: Vec<ObjectRef>,
     failure: Option<Failure>,
 }
 
@@ -260,6 +271,9 @@ pub async fn apply(
                 });
             }
             let outcomes = run_batch(work, desired, clients, options, Arc::clone(&observer)).await;
+            // Every shard of the batch is written, even if one write fails, so that no cluster's
+            // finished work goes unrecorded because of another's.
+            let mut write_error = None;
             for outcome in outcomes {
                 let shard = state
                     .shards
@@ -274,19 +288,31 @@ pub async fn apply(
                     options.state_manifests,
                     &mut report,
                 );
+                for object in &outcome.left_in_place {
+                    shard.objects.remove(object);
+                    shard.placements.remove(object);
+                    report.orphaned += 1;
+                }
                 shard.workspace.clone_from(&model.workspace);
                 if let Some(status) = plan.statuses.get(&outcome.cluster) {
                     shard.status = (*status != ClusterStatus::default()).then(|| status.clone());
                 }
-                backend.write_shard(&outcome.cluster, shard)?;
-                written.insert(outcome.cluster.clone());
-                observer.event(Event::StateWritten {
-                    cluster: outcome.cluster.clone(),
-                    serial: shard.serial,
-                });
+                match backend.write_shard(&outcome.cluster, shard) {
+                    Ok(()) => {
+                        written.insert(outcome.cluster.clone());
+                        observer.event(Event::StateWritten {
+                            cluster: outcome.cluster.clone(),
+                            serial: shard.serial,
+                        });
+                    }
+                    Err(error) => write_error = write_error.or(Some(error)),
+                }
                 if report.failure.is_none() {
                     report.failure = outcome.failure;
                 }
+            }
+            if let Some(error) = write_error {
+                return Err(error.into());
             }
             if report.failure.is_some() {
                 break 'steps;
@@ -451,7 +477,9 @@ async fn run_batch(
     observer: Arc<dyn Observer>,
 ) -> Vec<ClusterOutcome> {
     let semaphore = Arc::new(Semaphore::new(options.rollout.max_parallel_clusters.max(1)));
+    let owner = Arc::new(options.owner.clone());
     let mut set = JoinSet::new();
+    let mut tasks = BTreeMap::new();
     for (cluster, changes) in work {
         let Some(client) = clients.get(&cluster).map(Arc::clone) else {
             continue;
@@ -469,33 +497,84 @@ async fn run_batch(
             .collect();
         let semaphore = Arc::clone(&semaphore);
         let observer = Arc::clone(&observer);
+        let owner = Arc::clone(&owner);
         let timeout = options.rollout.wait_timeout;
-        set.spawn(async move {
+        let task_cluster = cluster.clone();
+        let handle = set.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            apply_cluster(cluster, changes, manifests, client, timeout, observer).await
+            let work = ClusterWork {
+                cluster: task_cluster,
+                changes,
+                manifests,
+                client,
+                owner,
+            };
+            apply_cluster(work, timeout, observer).await
         });
+        tasks.insert(handle.id(), cluster);
     }
     let mut outcomes = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        if let Ok(outcome) = joined {
-            outcomes.push(outcome);
+    while let Some(joined) = set.join_next_with_id().await {
+        match joined {
+            Ok((_, outcome)) => outcomes.push(outcome),
+            // A task that panicked did an unknown part of its work: report it as failed so the
+            // rollout stops and the next plan looks at the cluster again.
+            Err(error) => {
+                let cluster = tasks.get(&error.id()).cloned().unwrap_or_default();
+                outcomes.push(ClusterOutcome {
+                    cluster: cluster.clone(),
+                    applied: Vec::new(),
+                    left_in_place: Vec::new(),
+                    failure: Some(Failure {
+                        cluster,
+                        object: ObjectRef::new("v1", "Unknown", None, "unknown"),
+                        message: format!("the apply task stopped: {error}"),
+                    }),
+                });
+            }
         }
     }
     outcomes.sort_by(|a, b| a.cluster.cmp(&b.cluster));
     outcomes
 }
 
-async fn apply_cluster(
+/// One cluster's share of a batch.
+struct ClusterWork {
     cluster: ClusterName,
     changes: Vec<Change>,
     manifests: Vec<Option<Value>>,
     client: Arc<Client>,
+    owner: Arc<BTreeMap<String, String>>,
+}
+
+/// An error and every cause under it, on one line.
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+async fn apply_cluster(
+    work: ClusterWork,
     timeout: Duration,
     observer: Arc<dyn Observer>,
 ) -> ClusterOutcome {
+    let ClusterWork {
+        cluster,
+        changes,
+        manifests,
+        client,
+        owner,
+    } = work;
     let mut outcome = ClusterOutcome {
         cluster: cluster.clone(),
         applied: Vec::new(),
+        left_in_place: Vec::new(),
         failure: None,
     };
     let mut to_watch = Vec::new();
@@ -507,13 +586,44 @@ async fn apply_cluster(
         }
         let result = match change.action {
             Action::NoOp => Ok(None),
-            Action::Delete => client
-                .delete(&change.object, &change.api_version)
+            Action::Delete => match client
+                .delete(&change.object, &change.api_version, &owner)
                 .await
-                .map(|()| None),
+            {
+                Ok(Deletion::NotOwned) => {
+                    observer.event(Event::LeftInPlace {
+                        cluster: cluster.clone(),
+                        object: change.object.clone(),
+                        reason: "its labels no longer say this workspace owns it".to_owned(),
+                    });
+                    outcome.left_in_place.push(change.object.clone());
+                    continue;
+                }
+                Ok(Deletion::Deleted | Deletion::Absent) => Ok(None),
+                Err(error) => Err(error),
+            },
             Action::Create | Action::Update => apply_object(&client, &change).await,
-            Action::Replace => match client.delete(&change.object, &change.api_version).await {
-                Ok(()) => apply_object(&client, &change).await,
+            Action::Replace => match client
+                .delete(&change.object, &change.api_version, &owner)
+                .await
+            {
+                Ok(Deletion::NotOwned) => Err(crate::cluster::Error::Rejected {
+                    cluster: cluster.clone(),
+                    object: Box::new(change.object.clone()),
+                    message:
+                        "it must be replaced, but its labels no longer say this workspace owns it"
+                            .to_owned(),
+                }),
+                Ok(Deletion::Deleted | Deletion::Absent) => {
+                    let created = apply_object(&client, &change).await;
+                    if created.is_err() {
+                        // The old object is gone: record that before reporting the failure.
+                        let mut deleted = change.clone();
+                        deleted.action = Action::Delete;
+                        outcome.applied.push((deleted, None));
+                    }
+                    created
+                }
                 Err(error) => Err(error),
             },
         };
@@ -536,7 +646,7 @@ async fn apply_cluster(
                 outcome.applied.push((change, stored));
             }
             Err(error) => {
-                let message = error.to_string();
+                let message = describe(&error);
                 observer.event(Event::Changed {
                     cluster: cluster.clone(),
                     object: change.object.clone(),
@@ -605,7 +715,7 @@ async fn wait_healthy(
                     return Some(Failure {
                         cluster: cluster.clone(),
                         object: object.clone(),
-                        message: error.to_string(),
+                        message: describe(&error),
                     });
                 }
             }

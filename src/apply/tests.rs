@@ -121,7 +121,13 @@ fn options(model: &Model) -> Options {
     Options {
         rollout: model.settings.rollout.clone(),
         state_manifests: true,
-        allow_unreachable: false,
+        owner: BTreeMap::from([
+            (
+                "app.kubernetes.io/managed-by".to_owned(),
+                "mcctl".to_owned(),
+            ),
+            ("mcctl.io/workspace".to_owned(), "shop".to_owned()),
+        ]),
     }
 }
 

@@ -344,6 +344,13 @@ impl Observer for Progress {
             } => self
                 .printer
                 .out(&format!("  {cluster}: {object}: waiting ({status})\n")),
+            Event::LeftInPlace {
+                cluster,
+                object,
+                reason,
+            } => self.printer.out(&format!(
+                "  {cluster}: {object}: left in place ({reason})\n"
+            )),
             Event::StateWritten { .. } => {}
         }
     }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::{
-    ApplyMode, ClusterClient, Comparison, Discovery, Error, Health, KindRef, has_labels,
+    ApplyMode, ClusterClient, Comparison, Deletion, Discovery, Error, Health, KindRef, has_labels,
     object_ref_of,
 };
 
@@ -166,11 +166,25 @@ impl ClusterClient for DirCluster {
         Ok(manifest.clone())
     }
 
-    async fn delete(&self, object: &ObjectRef, _api_version: &str) -> Result<(), Error> {
+    async fn delete(
+        &self,
+        object: &ObjectRef,
+        _api_version: &str,
+        owner: &BTreeMap<String, String>,
+    ) -> Result<Deletion, Error> {
         let path = self.path_of(object);
+        if !path.is_file() {
+            return Ok(Deletion::Absent);
+        }
+        // Only what still says it is ours is deleted: someone may have taken the file over.
+        if !has_labels(&Self::read_object(&path)?, owner) {
+            return Ok(Deletion::NotOwned);
+        }
         match fs::remove_file(&path) {
             Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Deletion::Absent);
+            }
             Err(source) => {
                 return Err(Error::Io {
                     action: "delete",
@@ -185,7 +199,7 @@ impl ClusterClient for DirCluster {
         {
             let _ = fs::remove_dir(parent);
         }
-        Ok(())
+        Ok(Deletion::Deleted)
     }
 
     async fn health(&self, _object: &ObjectRef, _api_version: &str) -> Result<Health, Error> {
@@ -236,8 +250,14 @@ mod tests {
             std::slice::from_ref(&deployment)
         );
         let object: ObjectRef = "apps/Deployment/default/web".parse().unwrap();
-        cluster.delete(&object, "apps/v1").await.unwrap();
-        cluster.delete(&object, "apps/v1").await.unwrap();
+        assert_eq!(
+            cluster.delete(&object, "apps/v1", &labels()).await.unwrap(),
+            Deletion::Deleted
+        );
+        assert_eq!(
+            cluster.delete(&object, "apps/v1", &labels()).await.unwrap(),
+            Deletion::Absent
+        );
         assert!(cluster.list(&kind, &labels()).await.unwrap().is_empty());
         assert!(!dir.path().join("out/eu-1/default").exists());
     }

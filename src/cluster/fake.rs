@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::{
-    ApplyMode, ClusterClient, Comparison, Discovery, Error, Health, KindRef, has_labels,
+    ApplyMode, ClusterClient, Comparison, Deletion, Discovery, Error, Health, KindRef, has_labels,
     object_ref_of,
 };
 
@@ -133,13 +133,22 @@ impl ClusterClient for FakeCluster {
         Ok(manifest.clone())
     }
 
-    async fn delete(&self, object: &ObjectRef, _api_version: &str) -> Result<(), Error> {
+    async fn delete(
+        &self,
+        object: &ObjectRef,
+        _api_version: &str,
+        owner: &BTreeMap<String, String>,
+    ) -> Result<Deletion, Error> {
         self.check_reachable()?;
-        self.objects
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(object);
-        Ok(())
+        let mut objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(match objects.get(object) {
+            None => Deletion::Absent,
+            Some(stored) if !has_labels(stored, owner) => Deletion::NotOwned,
+            Some(_) => {
+                objects.remove(object);
+                Deletion::Deleted
+            }
+        })
     }
 
     async fn health(&self, _object: &ObjectRef, _api_version: &str) -> Result<Health, Error> {

@@ -103,6 +103,17 @@ pub enum Health {
     NotObservable,
 }
 
+/// What a delete did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    /// The object was deleted.
+    Deleted,
+    /// There was nothing to delete.
+    Absent,
+    /// The object does not carry the owner's labels, so it was left alone.
+    NotOwned,
+}
+
 /// What discovery learned about a cluster.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Discovery {
@@ -135,12 +146,14 @@ pub trait ClusterClient: Send + Sync {
         mode: ApplyMode,
     ) -> impl Future<Output = Result<Value, Error>> + Send;
 
-    /// Deletes an object; deleting a missing object succeeds.
+    /// Deletes an object if it carries every label of `owner`; a missing object is `Absent`,
+    /// and an object without the labels is left alone as `NotOwned`.
     fn delete(
         &self,
         object: &ObjectRef,
         api_version: &str,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+        owner: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<Deletion, Error>> + Send;
 
     /// Reads the health of an applied object.
     fn health(
@@ -193,8 +206,13 @@ impl ClusterClient for Client {
         dispatch!(self, client => client.apply(manifest, mode).await)
     }
 
-    async fn delete(&self, object: &ObjectRef, api_version: &str) -> Result<(), Error> {
-        dispatch!(self, client => client.delete(object, api_version).await)
+    async fn delete(
+        &self,
+        object: &ObjectRef,
+        api_version: &str,
+        owner: &BTreeMap<String, String>,
+    ) -> Result<Deletion, Error> {
+        dispatch!(self, client => client.delete(object, api_version, owner).await)
     }
 
     async fn health(&self, object: &ObjectRef, api_version: &str) -> Result<Health, Error> {

@@ -4,14 +4,15 @@
 //! A saved plan holds no Secret values: it keeps each change's target digest, and apply renders
 //! the objects again from the (unchanged) inputs and checks that every digest still matches.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::desired::DesiredState;
 use crate::diag::Sources;
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Change, Plan};
+use crate::state::State;
 
 /// The saved-plan format version.
 pub const SAVED_PLAN_VERSION: u32 = 1;
@@ -45,7 +46,7 @@ pub struct SavedChange {
     /// Object.
     pub object: ObjectRef,
     /// Action, as in the plan JSON.
-    pub action: String,
+    pub action: Action,
     /// Digest of the object after apply (none for deletes).
     pub digest: Option<String>,
 }
@@ -73,7 +74,7 @@ pub fn saved_changes(plan: &Plan) -> Vec<SavedChange> {
         .map(|change| SavedChange {
             cluster: change.cluster.clone(),
             object: change.object.clone(),
-            action: change.action.as_str().to_owned(),
+            action: change.action,
             digest: change.after.as_ref().map(crate::desired::digest),
         })
         .collect()
@@ -143,4 +144,73 @@ pub fn staleness(
         }
     }
     None
+}
+
+/// The changes to carry out for a saved plan: exactly the saved ones, with the manifests rendered
+/// again (`desired`) and the unchanged objects of `replanned` (so the state records them too).
+/// Fails, saying why, when a saved change no longer fits the config.
+pub fn replay(
+    saved: &SavedPlan,
+    replanned: &Plan,
+    desired: &DesiredState,
+    state: &State,
+) -> Result<Vec<Change>, String> {
+    let saved_keys: BTreeSet<(&ClusterName, &ObjectRef)> =
+        saved.changes.iter().map(|change| (&change.cluster, &change.object)).collect();
+    let mut changes: Vec<Change> = replanned
+        .changes
+        .iter()
+        .filter(|change| change.action == Action::NoOp && !saved_keys.contains(&(&change.cluster, &change.object)))
+        .cloned()
+        .collect();
+    for saved_change in &saved.changes {
+        let address = format!("{}@{}", saved_change.object, saved_change.cluster);
+        let wanted = desired
+            .clusters
+            .get(&saved_change.cluster)
+            .and_then(|cluster| cluster.objects.get(&saved_change.object));
+        let planned = replanned
+            .changes
+            .iter()
+            .find(|change| change.cluster == saved_change.cluster && change.object == saved_change.object);
+        let change = match (saved_change.action, wanted) {
+            (Action::NoOp, _) => return Err(format!("`{address}` is saved as a no-op, which a saved plan never holds")),
+            (Action::Delete, Some(_)) => return Err(format!("`{address}` is planned for deletion but the config declares it again")),
+            (Action::Delete, None) => {
+                let Some(record) = state.object(&saved_change.cluster, &saved_change.object) else {
+                    return Err(format!("`{address}` is planned for deletion but the state no longer holds it"));
+                };
+                Change {
+                    cluster: saved_change.cluster.clone(),
+                    object: saved_change.object.clone(),
+                    api_version: record.api_version.clone(),
+                    action: Action::Delete,
+                    drift: false,
+                    reasons: planned.map_or_else(|| vec!["from the saved plan".to_owned()], |planned| planned.reasons.clone()),
+                    before: record.manifest.clone(),
+                    after: None,
+                    wave: record.wave,
+                    implicit: record.implicit,
+                    prune: record.prune,
+                }
+            }
+            (action, None) => return Err(format!("`{address}` is planned to {action} but the config no longer places it there")),
+            (action, Some(wanted)) => Change {
+                cluster: saved_change.cluster.clone(),
+                object: saved_change.object.clone(),
+                api_version: wanted.api_version.clone(),
+                action,
+                drift: planned.is_some_and(|planned| planned.drift),
+                reasons: planned.map_or_else(|| vec!["from the saved plan".to_owned()], |planned| planned.reasons.clone()),
+                before: planned.and_then(|planned| planned.before.clone()),
+                after: Some(wanted.manifest.clone()),
+                wave: wanted.wave,
+                implicit: wanted.implicit,
+                prune: wanted.prune,
+            },
+        };
+        changes.push(change);
+    }
+    crate::plan::sort_changes(&mut changes);
+    Ok(changes)
 }

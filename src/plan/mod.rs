@@ -11,6 +11,7 @@ pub mod json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
@@ -27,7 +28,8 @@ use crate::scheduler::{BindingSource, Placement};
 use crate::state::{ObjectRecord, State};
 
 /// What apply does to one object on one cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// Create it.
     Create,

@@ -101,14 +101,21 @@ impl LocalBackend {
             // `workspace.json` was lost (not committed, a bad merge): the shards still agree on
             // their lineage, so adopt it; `ensure_lineage` writes the file again.
             None => {
-                let mut lineages = shards.iter().map(|(cluster, shard)| (cluster, &shard.lineage));
+                let mut lineages = shards
+                    .iter()
+                    .map(|(cluster, shard)| (cluster, &shard.lineage));
                 match lineages.next() {
                     None => None,
                     Some((first_cluster, first)) => {
-                        if let Some((cluster, other)) = lineages.find(|(_, lineage)| *lineage != first) {
+                        if let Some((cluster, other)) =
+                            lineages.find(|(_, lineage)| *lineage != first)
+                        {
                             return Err(Error::LineageMismatch {
                                 path: self.shard_path(cluster),
-                                expected: format!("{first} (as in `{}`)", self.shard_path(first_cluster).display()),
+                                expected: format!(
+                                    "{first} (as in `{}`)",
+                                    self.shard_path(first_cluster).display()
+                                ),
                                 found: other.clone(),
                             });
                         }
@@ -299,7 +306,9 @@ mod tests {
         let backend = LocalBackend::new(dir.path().to_path_buf());
         let mut state = State::default();
         let lineage = backend.ensure_lineage(&mut state).unwrap();
-        backend.write_shard(&ClusterName::new("a"), &mut Shard::new(&lineage, "shop")).unwrap();
+        backend
+            .write_shard(&ClusterName::new("a"), &mut Shard::new(&lineage, "shop"))
+            .unwrap();
         fs::remove_file(dir.path().join("workspace.json")).unwrap();
         let mut read = backend.read().unwrap();
         assert_eq!(read.lineage.as_deref(), Some(lineage.as_str()));
@@ -307,7 +316,9 @@ mod tests {
         assert!(dir.path().join("workspace.json").is_file());
         // Shards that disagree cannot be adopted.
         fs::remove_file(dir.path().join("workspace.json")).unwrap();
-        backend.write_shard(&ClusterName::new("b"), &mut Shard::new("other", "shop")).unwrap();
+        backend
+            .write_shard(&ClusterName::new("b"), &mut Shard::new("other", "shop"))
+            .unwrap();
         assert!(matches!(backend.read(), Err(Error::LineageMismatch { .. })));
     }
 
