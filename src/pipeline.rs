@@ -10,11 +10,14 @@ use crate::addr::ClusterName;
 use crate::apply::{self, Observer, Report};
 use crate::cluster::{self, KindRef};
 use crate::config::{self, Config};
+use crate::desired::secret::{SecretKey, is_secret};
 use crate::desired::{self, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::graph::{self, DependencyGraph};
 use crate::model::{self, ClusterStatus, Model};
-use crate::plan::file::{SAVED_PLAN_VERSION, SavedPlan, input_digests, replay, saved_changes, staleness};
+use crate::plan::file::{
+    SAVED_PLAN_VERSION, SavedPlan, input_digests, replay, saved_changes, staleness,
+};
 use crate::plan::{self, Action, Plan};
 use crate::refresh::{self, Clients, ObservedCluster, ObservedState};
 use crate::scheduler::{self, Placement};
@@ -86,6 +89,7 @@ pub fn validate(root: &Path) -> Validated {
     let config = config::load(root, &mut diagnostics);
     let model = model::build(&config, &mut diagnostics);
     let graph = graph::build(&model, &mut diagnostics);
+    diagnostics.dedup();
     let model = (!diagnostics.has_errors()).then_some(model);
     Validated {
         config,
@@ -115,6 +119,9 @@ pub struct PlanOptions {
     pub destroy: bool,
     /// With `destroy`, delete protected kinds too.
     pub include_protected: bool,
+    /// `MCCTL_SECRET_KEY`, which keys the digests of Secrets; derived from the workspace name
+    /// when absent.
+    pub secret_key: Option<String>,
 }
 
 /// A finished plan with everything apply needs.
@@ -140,9 +147,12 @@ pub struct PlanRun {
     pub diagnostics: Diagnostics,
     /// The locks held, released on drop.
     pub locks: Option<Locks>,
+    /// Keys the digests of Secrets.
+    pub secret_key: SecretKey,
 }
 
-fn fail(config: Config, diagnostics: Diagnostics) -> Error {
+fn fail(config: Config, mut diagnostics: Diagnostics) -> Error {
+    diagnostics.dedup();
     Error::Diagnostics {
         sources: Box::new(config.sources),
         diagnostics,
@@ -201,11 +211,13 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
     }
 
     // Refresh, part 1: statuses, for the scheduler.
-    let parallelism = model.settings.rollout.max_parallel_clusters.max(8);
+    // Reading is cheap and harmless, so refresh asks at least 8 clusters at once whatever the
+    // rollout's parallelism (which bounds changes, not reads).
+    let refresh_parallelism = model.settings.rollout.max_parallel_clusters.max(8);
     let mut unreachable: BTreeMap<ClusterName, String> = BTreeMap::new();
     let mut discovered: BTreeMap<ClusterName, ClusterStatus> = BTreeMap::new();
     if options.refresh {
-        for (cluster, result) in refresh::discover(&clients, parallelism).await {
+        for (cluster, result) in refresh::discover(&clients, refresh_parallelism).await {
             match result {
                 Ok(discovery) => {
                     discovered.insert(cluster, discovery.status);
@@ -249,7 +261,23 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
     if diagnostics.has_errors() {
         return Err(fail(config, diagnostics));
     }
-    let desired = desired::render(&model, &instances, &graph);
+    let secret_key = match &options.secret_key {
+        Some(key) => SecretKey::given(key),
+        None => {
+            if model
+                .templates
+                .iter()
+                .any(|template| is_secret(&template.object))
+            {
+                diagnostics.push(
+                    Diagnostic::warning("mcctl::state::secret_key", "Secret digests in the state are keyed by the workspace name")
+                        .with_help("set `MCCTL_SECRET_KEY` (the same wherever this workspace is planned) so that nobody who reads the state can confirm a guessed Secret value"),
+                );
+            }
+            SecretKey::derived(&model.workspace)
+        }
+    };
+    let desired = desired::render(&model, &instances, &graph, &secret_key);
 
     // Refresh, part 2: what the clusters hold, one LIST per kind.
     let observed = if options.refresh {
@@ -260,7 +288,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             .collect();
         let kinds = kinds_per_cluster(&desired, &state);
         let labels = ownership_labels(&model.workspace);
-        refresh::observe(&reachable, &kinds, &labels, parallelism).await
+        refresh::observe(&reachable, &kinds, &labels, refresh_parallelism).await
     } else {
         ObservedState::default()
     };
@@ -303,11 +331,13 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             // Only what the clusters said is recorded; declared status stays in the config.
             statuses: &discovered,
             connected: &clients.keys().cloned().collect(),
+            secret_key: &secret_key,
             destroy: options.destroy,
             include_protected: options.include_protected,
         },
         &mut diagnostics,
     );
+    diagnostics.dedup();
     Ok(PlanRun {
         config,
         model,
@@ -319,6 +349,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         clients,
         diagnostics,
         locks,
+        secret_key,
     })
 }
 
@@ -395,6 +426,7 @@ pub async fn apply(
         rollout: run.model.settings.rollout.clone(),
         state_manifests: run.model.settings.state_manifests,
         owner: ownership_labels(&run.model.workspace),
+        secret_key: run.secret_key.clone(),
     };
     let inputs = apply::Inputs {
         model: &run.model,
@@ -423,7 +455,7 @@ pub fn save_plan(run: &PlanRun, path: &Path) -> Result<(), Error> {
         lineage: run.state.lineage.clone(),
         serials: run.state.serials(),
         inputs: input_digests(&run.config.sources),
-        changes: saved_changes(&run.plan),
+        changes: saved_changes(&run.plan, &run.secret_key),
         plan: plan::json::render(
             Some(&run.plan),
             &run.diagnostics,
@@ -458,6 +490,7 @@ pub async fn plan_from_saved(
     root: &Path,
     path: &Path,
     lock: Option<LockRequest>,
+    secret_key: Option<String>,
 ) -> Result<PlanRun, Error> {
     let saved = read_saved_plan(path)?;
     let mut run = plan(
@@ -467,6 +500,7 @@ pub async fn plan_from_saved(
             lock,
             destroy: false,
             include_protected: false,
+            secret_key,
         },
     )
     .await?;
@@ -482,22 +516,23 @@ pub async fn plan_from_saved(
             reason,
         });
     }
-    run.plan.changes = replay(&saved, &run.plan, &run.desired, &run.state).map_err(|reason| {
-        Error::StalePlan {
+    run.plan.changes =
+        replay(&saved, &run.plan, &run.desired, &run.state).map_err(|reason| Error::StalePlan {
             path: path.to_path_buf(),
             reason,
-        }
-    })?;
+        })?;
     Ok(run)
 }
 
 /// Clears stale lock info left by a killed process.
 pub fn force_unlock(root: &Path, id: &str) -> Result<lock::Unlocked, Error> {
-    let Validated { config, model, .. } = validate(root);
-    let state_path = model.map_or_else(
-        || PathBuf::from("mcctl.state"),
-        |model| model.settings.state_path,
-    );
-    drop(config);
+    // Read only the settings: a lock must be clearable even while other config is broken.
+    let mut diagnostics = Diagnostics::new();
+    let config = config::load(root, &mut diagnostics);
+    let state_path = config
+        .settings
+        .iter()
+        .find_map(|decl| decl.settings.state.as_ref()?.path.clone())
+        .map_or_else(|| PathBuf::from("mcctl.state"), PathBuf::from);
     Ok(lock::force_unlock(&root.join(state_path), id)?)
 }

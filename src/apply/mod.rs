@@ -16,11 +16,12 @@ use tokio::task::JoinSet;
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health};
 use crate::desired::DesiredState;
+use crate::desired::secret::{SecretKey, object_digest, redact_keyed};
 use crate::model::{BatchSelector, ClusterStatus, Model, Rollout};
 use crate::plan::{Action, Change, ClusterMode, Plan};
 use crate::refresh::Clients;
 use crate::state::local::LocalBackend;
-use crate::state::{ObjectRecord, Shard, State, is_secret, redact_secret};
+use crate::state::{ObjectRecord, Shard, State};
 
 /// Failures that stop an apply.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +96,8 @@ pub struct Options {
     pub state_manifests: bool,
     /// The ownership labels: only objects that carry them are deleted.
     pub owner: BTreeMap<String, String>,
+    /// Keys the digests of Secrets in the state.
+    pub secret_key: SecretKey,
 }
 
 /// What apply did.
@@ -284,7 +287,7 @@ pub async fn apply(
                     &outcome.applied,
                     plan,
                     &outcome.cluster,
-                    &lineage,
+                    &options.secret_key,
                     options.state_manifests,
                     &mut report,
                 );
@@ -414,7 +417,7 @@ fn record(
     applied: &[(Change, Option<Value>)],
     plan: &Plan,
     cluster: &ClusterName,
-    lineage: &str,
+    key: &SecretKey,
     keep_manifests: bool,
     report: &mut Report,
 ) {
@@ -437,19 +440,13 @@ fn record(
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        let manifest = keep_manifests.then(|| {
-            if is_secret(&change.object) {
-                redact_secret(after, lineage)
-            } else {
-                after.clone()
-            }
-        });
+        let manifest = keep_manifests.then(|| redact_keyed(&change.object, after, key));
         let previous = shard.objects.get(&change.object);
         shard.objects.insert(
             change.object.clone(),
             ObjectRecord {
                 api_version: change.api_version.clone(),
-                digest: crate::desired::digest(after),
+                digest: object_digest(&change.object, after, key),
                 wave: change.wave,
                 implicit: change.implicit,
                 prune: change.prune,

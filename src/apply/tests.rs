@@ -75,7 +75,12 @@ fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
         &mut diagnostics,
     );
     let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
-    let desired = crate::desired::render(&model, &instances, &graph);
+    let desired = crate::desired::render(
+        &model,
+        &instances,
+        &graph,
+        &crate::desired::secret::SecretKey::derived("shop"),
+    );
     let clients: Clients = fakes
         .into_iter()
         .map(|fake| (fake.name().clone(), Arc::new(Client::Fake(fake))))
@@ -104,6 +109,7 @@ fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
             unreachable: &unreachable,
             statuses: &statuses,
             connected: &clients.keys().cloned().collect(),
+            secret_key: &crate::desired::secret::SecretKey::derived("shop"),
             destroy: false,
             include_protected: false,
         },
@@ -121,6 +127,7 @@ fn options(model: &Model) -> Options {
     Options {
         rollout: model.settings.rollout.clone(),
         state_manifests: true,
+        secret_key: crate::desired::secret::SecretKey::derived("shop"),
         owner: BTreeMap::from([
             (
                 "app.kubernetes.io/managed-by".to_owned(),

@@ -52,16 +52,24 @@ pub struct ValidateArgs {
     pub json: bool,
 }
 
-/// Flags shared by the commands that lock the state.
+/// Flags of the commands that write state: they always lock it.
 #[derive(Debug, Args)]
 pub struct LockArgs {
-    /// Lock the state while running (`--lock=false` to skip).
-    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set, value_name = "BOOL")]
-    pub lock: bool,
-
     /// How long to wait for a held lock, e.g. `30s`.
     #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
     pub lock_timeout: Duration,
+}
+
+/// Lock flags of `plan`, which only reads the state and may skip the lock.
+#[derive(Debug, Args)]
+pub struct PlanLockArgs {
+    /// Lock the state while planning (`--lock=false` to skip, e.g. for a read-only CI job).
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set, value_name = "BOOL")]
+    pub lock: bool,
+
+    /// `--lock-timeout`.
+    #[command(flatten)]
+    pub wait: LockArgs,
 }
 
 /// Flags shared by the commands that plan.
@@ -97,7 +105,7 @@ pub struct PlanArgs {
 
     /// `--lock`, `--lock-timeout`.
     #[command(flatten)]
-    pub lock: LockArgs,
+    pub lock: PlanLockArgs,
 }
 
 /// `apply`.
@@ -119,7 +127,7 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub refresh: RefreshArgs,
 
-    /// `--lock`, `--lock-timeout`.
+    /// `--lock-timeout`.
     #[command(flatten)]
     pub lock: LockArgs,
 }
@@ -143,7 +151,7 @@ pub struct DestroyArgs {
     #[command(flatten)]
     pub refresh: RefreshArgs,
 
-    /// `--lock`, `--lock-timeout`.
+    /// `--lock-timeout`.
     #[command(flatten)]
     pub lock: LockArgs,
 }
@@ -190,7 +198,13 @@ mod tests {
         let Command::Plan(plan) = cli.command else {
             panic!()
         };
-        assert_eq!(plan.lock.lock_timeout, Duration::from_secs(30));
+        assert_eq!(plan.lock.wait.lock_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn commands_that_write_state_cannot_skip_the_lock() {
+        assert!(Cli::try_parse_from(["mcctl", "apply", "--lock=false"]).is_err());
+        assert!(Cli::try_parse_from(["mcctl", "destroy", "--lock=false"]).is_err());
     }
 
     #[test]

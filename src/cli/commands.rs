@@ -17,8 +17,8 @@ use crate::plan::Action;
 use crate::plan::json::{JsonOptions, render as render_json};
 use crate::state::lock::LockInfo;
 
-fn lock_request(args: &LockArgs, operation: &str) -> Option<LockRequest> {
-    args.lock.then(|| LockRequest {
+fn lock_request(lock: bool, args: &LockArgs, operation: &str) -> Option<LockRequest> {
+    lock.then(|| LockRequest {
         info: LockInfo {
             id: uuid::Uuid::new_v4().to_string(),
             who: who(),
@@ -28,6 +28,13 @@ fn lock_request(args: &LockArgs, operation: &str) -> Option<LockRequest> {
         },
         timeout: args.lock_timeout,
     })
+}
+
+/// `MCCTL_SECRET_KEY`, which keys the digests of Secrets in the state.
+fn secret_key() -> Option<String> {
+    std::env::var("MCCTL_SECRET_KEY")
+        .ok()
+        .filter(|key| !key.is_empty())
 }
 
 fn warnings(context: &Context, run: &PlanRun) {
@@ -95,9 +102,10 @@ pub(crate) fn validate(context: &Context, args: &ValidateArgs) -> ExitCode {
 pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode, pipeline::Error> {
     let options = PlanOptions {
         refresh: args.refresh.refresh,
-        lock: lock_request(&args.lock, "plan"),
+        lock: lock_request(args.lock.lock, &args.lock.wait, "plan"),
         destroy: false,
         include_protected: false,
+        secret_key: secret_key(),
     };
     let run = match pipeline::plan(&context.root, &options).await {
         Ok(run) => run,
@@ -170,9 +178,9 @@ pub(crate) async fn apply(
     context: &Context,
     args: &ApplyArgs,
 ) -> Result<ExitCode, pipeline::Error> {
-    let lock = lock_request(&args.lock, "apply");
+    let lock = lock_request(true, &args.lock, "apply");
     let run = match &args.plan_file {
-        Some(path) => pipeline::plan_from_saved(&context.root, path, lock).await?,
+        Some(path) => pipeline::plan_from_saved(&context.root, path, lock, secret_key()).await?,
         None => {
             pipeline::plan(
                 &context.root,
@@ -181,6 +189,7 @@ pub(crate) async fn apply(
                     lock,
                     destroy: false,
                     include_protected: false,
+                    secret_key: secret_key(),
                 },
             )
             .await?
@@ -210,9 +219,10 @@ pub(crate) async fn destroy(
 ) -> Result<ExitCode, pipeline::Error> {
     let options = PlanOptions {
         refresh: args.refresh.refresh,
-        lock: lock_request(&args.lock, "destroy"),
+        lock: lock_request(true, &args.lock, "destroy"),
         destroy: true,
         include_protected: args.include_protected,
+        secret_key: secret_key(),
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);

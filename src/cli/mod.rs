@@ -8,8 +8,6 @@ pub mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use self::args::{Cli, Command};
 use self::output::Printer;
 use crate::pipeline;
@@ -26,7 +24,18 @@ pub(crate) struct Context {
 /// Runs mcctl with the process's arguments and returns its exit code.
 #[must_use]
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1 like every other error: 2 means "changes" under --detailed-exitcode.
+    let cli = match <Cli as clap::Parser>::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let printer = Printer::new(cli.no_color);
     let context = Context {
         root: cli.directory.clone(),

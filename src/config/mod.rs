@@ -39,7 +39,9 @@ pub struct SettingsDecl {
     pub settings: workspace::Settings,
     /// The workspace name, if the declaration gives one.
     pub name: Option<String>,
-    /// Where the declaration is.
+    /// Where the name is written.
+    pub name_span: Span,
+    /// Where the settings' parts are (pointers relative to the settings, as in HCL).
     pub spans: SpanIndex,
 }
 
@@ -301,7 +303,8 @@ fn add_yaml_document(
                 Ok(workspace) => config.settings.push(SettingsDecl {
                     settings: workspace.spec,
                     name: workspace.metadata.name,
-                    spans: document.spans,
+                    name_span: document.spans.value("/metadata/name"),
+                    spans: document.spans.subtree("/spec"),
                 }),
                 Err(diagnostic) => diagnostics.push(*diagnostic),
             }
@@ -352,6 +355,7 @@ fn add_hcl_block(config: &mut Config, block: HclBlock, diagnostics: &mut Diagnos
             Ok(settings) => config.settings.push(SettingsDecl {
                 name: settings.workspace.clone(),
                 settings,
+                name_span: document.spans.value("/workspace"),
                 spans: document.spans,
             }),
             Err(diagnostic) => diagnostics.push(*diagnostic),

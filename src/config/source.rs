@@ -293,7 +293,31 @@ fn describe_serde_error(message: &str, dialect: Dialect) -> (String, Option<Stri
         );
         return (format!("unknown value `{name}`"), Some(help), false);
     }
-    (message.to_owned(), None, false)
+    (plain_types(message), None, false)
+}
+
+/// serde speaks of Rust types (`expected i32`); users write YAML and HCL.
+fn plain_types(message: &str) -> String {
+    let mut text = message.to_owned();
+    for (rust, plain) in [
+        ("i8", "an integer"),
+        ("i16", "an integer"),
+        ("i32", "an integer"),
+        ("i64", "an integer"),
+        ("u8", "a whole number"),
+        ("u16", "a whole number"),
+        ("u32", "a whole number"),
+        ("u64", "a whole number"),
+        ("f32", "a number"),
+        ("f64", "a number"),
+        ("a sequence", "a list"),
+        ("a map", "a mapping"),
+        ("struct ", "an object "),
+    ] {
+        text = text.replace(&format!("expected {rust}"), &format!("expected {plain}"));
+    }
+    text.replace("invalid type: ", "wrong type: ")
+        .replace("sequence,", "list,")
 }
 
 /// A help line for a value that must be one of `allowed`: a suggestion when it looks like a

@@ -234,8 +234,12 @@ fn span_of_location(file: &SourceFile, location: &Location, text: &str) -> std::
 
 /// serde-saphyr appends " at line L column C"; the diagnostic shows the location itself.
 fn strip_location(message: &str) -> &str {
-    message
+    let message = message
         .find(" at line ")
+        .map_or(message, |index| &message[..index]);
+    // The parser's advice names its own options, which mean nothing to a user.
+    message
+        .find(", set DuplicateKeyPolicy")
         .map_or(message, |index| &message[..index])
         .trim_end()
 }

@@ -5,12 +5,15 @@
 //! annotations, creates the namespaces objects need but nobody declared, and digests every
 //! object. Pure.
 
+pub mod secret;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use self::secret::{SecretKey, object_digest};
 use crate::addr::{ClusterName, ObjectRef};
 use crate::graph::{DependencyGraph, kind_rank};
 use crate::model::Model;
@@ -86,7 +89,12 @@ pub fn sha256(bytes: &[u8]) -> String {
 
 /// Renders the desired state.
 #[must_use]
-pub fn render(model: &Model, instances: &Instances, graph: &DependencyGraph) -> DesiredState {
+pub fn render(
+    model: &Model,
+    instances: &Instances,
+    graph: &DependencyGraph,
+    key: &SecretKey,
+) -> DesiredState {
     let mut clusters: BTreeMap<ClusterName, DesiredCluster> = model
         .clusters
         .iter()
@@ -101,7 +109,7 @@ pub fn render(model: &Model, instances: &Instances, graph: &DependencyGraph) -> 
         label(&mut manifest, &model.workspace);
         let object = DesiredObject {
             api_version: template.api_version.clone(),
-            digest: digest(&manifest),
+            digest: object_digest(&instance.object, &manifest, key),
             manifest,
             wave: graph.wave(&instance.object),
             implicit: false,
@@ -232,7 +240,7 @@ mod tests {
         );
         let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
         assert!(!diagnostics.has_errors());
-        render(&model, &instances, &graph)
+        render(&model, &instances, &graph, &SecretKey::derived("test"))
     }
 
     const WORKSPACE: &str = r"

@@ -153,31 +153,46 @@ fn containers_pointer(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether a reference has both a tag and a digest, where Karmada versions disagree.
+#[must_use]
+pub fn is_tagged_digest(reference: &str) -> bool {
+    let image = Image::parse(reference);
+    !image.tag.is_empty() && !image.digest.is_empty()
+}
+
 /// Applies an overrider to a manifest. Without a predicate every container image of the kinds
 /// Karmada knows is rewritten (init and ephemeral containers are not); other kinds are left as
-/// they are. With a predicate, the one image at its path is rewritten.
-pub fn apply(manifest: &mut Value, kind: &str, overrider: &ImageOverrider) -> Result<(), String> {
+/// they are. With a predicate, the one image at its path is rewritten. Returns the references
+/// that had both a tag and a digest.
+pub fn apply(
+    manifest: &mut Value,
+    kind: &str,
+    overrider: &ImageOverrider,
+) -> Result<Vec<String>, String> {
+    let mut tagged_digests = Vec::new();
+    let mut rewrite = |reference: &mut String| {
+        if is_tagged_digest(reference) {
+            tagged_digests.push(reference.clone());
+        }
+        *reference = override_image(reference, overrider);
+    };
     if let Some(path) = &overrider.predicate {
         let target =
             walk(manifest, path).ok_or_else(|| format!("image path `{path}` does not exist"))?;
         let Value::String(reference) = target else {
             return Err(format!("image path `{path}` is not a string"));
         };
-        *reference = override_image(reference, overrider);
-        Ok(())
-    } else {
-        let Some(pointer) = containers_pointer(kind) else {
-            return Ok(());
-        };
-        if let Some(Value::Array(containers)) = manifest.pointer_mut(pointer) {
-            for container in containers {
-                if let Some(Value::String(reference)) = container.get_mut("image") {
-                    *reference = override_image(reference, overrider);
-                }
+        rewrite(reference);
+    } else if let Some(pointer) = containers_pointer(kind)
+        && let Some(Value::Array(containers)) = manifest.pointer_mut(pointer)
+    {
+        for container in containers {
+            if let Some(Value::String(reference)) = container.get_mut("image") {
+                rewrite(reference);
             }
         }
-        Ok(())
     }
+    Ok(tagged_digests)
 }
 
 /// Walks a `/`-separated path through objects and numeric array indices.

@@ -138,7 +138,7 @@ fn image_overrider_rewrites_container_images() {
     for (name, kind, before, overrider, expected) in cases {
         let mut manifest = workload(kind, &before);
         let result = apply(&mut manifest, kind, &overrider);
-        assert_eq!(result, Ok(()), "{name}");
+        assert!(result.is_ok(), "{name}: {result:?}");
         assert_eq!(images(&manifest, kind), expected, "{name}");
     }
 }
@@ -156,7 +156,7 @@ fn image_overrider_leaves_other_kinds_alone() {
             "CronJob",
             &overrider(None, Registry, Replace, "mirror.example")
         ),
-        Ok(())
+        Ok(Vec::new())
     );
     assert_eq!(manifest, before);
 }

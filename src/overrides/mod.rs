@@ -56,8 +56,22 @@ pub fn apply(model: &Model, placement: &Placement, diagnostics: &mut Diagnostics
                 target.replicas,
                 completions.as_ref().map(|all| all[index]),
             );
-            let applied = apply_policies(model, template, cluster, &mut manifest)
-                .and_then(|()| keep_identity(template, cluster, &manifest));
+            let mut tagged_digests = Vec::new();
+            let applied =
+                apply_policies(model, template, cluster, &mut manifest, &mut tagged_digests)
+                    .and_then(|()| keep_identity(template, cluster, &manifest));
+            if let Some(image) = tagged_digests.first() {
+                // Reported once per template: the message names no cluster, so duplicates fold.
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "mcctl::override::tagged_digest",
+                        format!("image `{image}` of `{}` has both a tag and a digest; overriding it keeps both", template.object),
+                    )
+                    .with_label(template.spans.root(), "this template")
+                    .with_help("the newest Karmada keeps both too, but earlier versions kept only the tag; pin by digest alone to be unambiguous")
+                    .with_resource(template.object.clone()),
+                );
+            }
             match applied {
                 Ok(()) => items.push(Instance {
                     object: template.object.clone(),
@@ -197,6 +211,7 @@ fn apply_policies(
     template: &Template,
     cluster: &Cluster,
     manifest: &mut Value,
+    tagged_digests: &mut Vec<String>,
 ) -> Result<(), Box<Diagnostic>> {
     for policy in applicable_policies(model, template) {
         for rule in &policy.rules {
@@ -207,7 +222,7 @@ fn apply_policies(
             {
                 continue;
             }
-            apply_rule(rule, template, manifest).map_err(|message| {
+            apply_rule(rule, template, manifest, tagged_digests).map_err(|message| {
                 Box::new(
                     Diagnostic::error(
                         "mcctl::override::failed",
@@ -229,9 +244,10 @@ fn apply_rule(
     rule: &OverrideRule,
     template: &Template,
     manifest: &mut Value,
+    tagged_digests: &mut Vec<String>,
 ) -> Result<(), String> {
     for overrider in &rule.images {
-        image::apply(manifest, &template.object.kind, overrider)?;
+        tagged_digests.extend(image::apply(manifest, &template.object.kind, overrider)?);
     }
     if rule.plaintext.is_empty() {
         return Ok(());

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::desired::DesiredState;
+use crate::desired::secret::{SecretKey, object_digest};
 use crate::diag::Sources;
 use crate::plan::{Action, Change, Plan};
 use crate::state::State;
@@ -67,7 +68,7 @@ pub fn input_digests(sources: &Sources) -> BTreeMap<String, String> {
 
 /// The changes of a plan as saved.
 #[must_use]
-pub fn saved_changes(plan: &Plan) -> Vec<SavedChange> {
+pub fn saved_changes(plan: &Plan, key: &SecretKey) -> Vec<SavedChange> {
     plan.changes
         .iter()
         .filter(|change| change.action != Action::NoOp)
@@ -75,7 +76,10 @@ pub fn saved_changes(plan: &Plan) -> Vec<SavedChange> {
             cluster: change.cluster.clone(),
             object: change.object.clone(),
             action: change.action,
-            digest: change.after.as_ref().map(crate::desired::digest),
+            digest: change
+                .after
+                .as_ref()
+                .map(|after| object_digest(&change.object, after, key)),
         })
         .collect()
 }
@@ -155,12 +159,18 @@ pub fn replay(
     desired: &DesiredState,
     state: &State,
 ) -> Result<Vec<Change>, String> {
-    let saved_keys: BTreeSet<(&ClusterName, &ObjectRef)> =
-        saved.changes.iter().map(|change| (&change.cluster, &change.object)).collect();
+    let saved_keys: BTreeSet<(&ClusterName, &ObjectRef)> = saved
+        .changes
+        .iter()
+        .map(|change| (&change.cluster, &change.object))
+        .collect();
     let mut changes: Vec<Change> = replanned
         .changes
         .iter()
-        .filter(|change| change.action == Action::NoOp && !saved_keys.contains(&(&change.cluster, &change.object)))
+        .filter(|change| {
+            change.action == Action::NoOp
+                && !saved_keys.contains(&(&change.cluster, &change.object))
+        })
         .cloned()
         .collect();
     for saved_change in &saved.changes {
@@ -169,16 +179,25 @@ pub fn replay(
             .clusters
             .get(&saved_change.cluster)
             .and_then(|cluster| cluster.objects.get(&saved_change.object));
-        let planned = replanned
-            .changes
-            .iter()
-            .find(|change| change.cluster == saved_change.cluster && change.object == saved_change.object);
+        let planned = replanned.changes.iter().find(|change| {
+            change.cluster == saved_change.cluster && change.object == saved_change.object
+        });
         let change = match (saved_change.action, wanted) {
-            (Action::NoOp, _) => return Err(format!("`{address}` is saved as a no-op, which a saved plan never holds")),
-            (Action::Delete, Some(_)) => return Err(format!("`{address}` is planned for deletion but the config declares it again")),
+            (Action::NoOp, _) => {
+                return Err(format!(
+                    "`{address}` is saved as a no-op, which a saved plan never holds"
+                ));
+            }
+            (Action::Delete, Some(_)) => {
+                return Err(format!(
+                    "`{address}` is planned for deletion but the config declares it again"
+                ));
+            }
             (Action::Delete, None) => {
                 let Some(record) = state.object(&saved_change.cluster, &saved_change.object) else {
-                    return Err(format!("`{address}` is planned for deletion but the state no longer holds it"));
+                    return Err(format!(
+                        "`{address}` is planned for deletion but the state no longer holds it"
+                    ));
                 };
                 Change {
                     cluster: saved_change.cluster.clone(),
@@ -186,7 +205,10 @@ pub fn replay(
                     api_version: record.api_version.clone(),
                     action: Action::Delete,
                     drift: false,
-                    reasons: planned.map_or_else(|| vec!["from the saved plan".to_owned()], |planned| planned.reasons.clone()),
+                    reasons: planned.map_or_else(
+                        || vec!["from the saved plan".to_owned()],
+                        |planned| planned.reasons.clone(),
+                    ),
                     before: record.manifest.clone(),
                     after: None,
                     wave: record.wave,
@@ -194,14 +216,21 @@ pub fn replay(
                     prune: record.prune,
                 }
             }
-            (action, None) => return Err(format!("`{address}` is planned to {action} but the config no longer places it there")),
+            (action, None) => {
+                return Err(format!(
+                    "`{address}` is planned to {action} but the config no longer places it there"
+                ));
+            }
             (action, Some(wanted)) => Change {
                 cluster: saved_change.cluster.clone(),
                 object: saved_change.object.clone(),
                 api_version: wanted.api_version.clone(),
                 action,
                 drift: planned.is_some_and(|planned| planned.drift),
-                reasons: planned.map_or_else(|| vec!["from the saved plan".to_owned()], |planned| planned.reasons.clone()),
+                reasons: planned.map_or_else(
+                    || vec!["from the saved plan".to_owned()],
+                    |planned| planned.reasons.clone(),
+                ),
                 before: planned.and_then(|planned| planned.before.clone()),
                 after: Some(wanted.manifest.clone()),
                 wave: wanted.wave,

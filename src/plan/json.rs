@@ -3,10 +3,10 @@
 use serde_json::{Map, Value, json};
 
 use crate::addr::ObjectRef;
+use crate::desired::secret::redact;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::model::PolicyId;
 use crate::plan::{Action, Plan};
-use crate::state::is_secret;
 
 /// The JSON format version.
 pub const FORMAT_VERSION: &str = "1";
@@ -39,23 +39,6 @@ fn policy(id: &PolicyId) -> Value {
     }
     map.insert("name".into(), Value::String(id.name.clone()));
     Value::Object(map)
-}
-
-/// Replaces the values of a Secret's `data` and `stringData` with `"(sensitive)"`.
-#[must_use]
-pub fn redact(object: &ObjectRef, manifest: &Value) -> Value {
-    if !is_secret(object) {
-        return manifest.clone();
-    }
-    let mut redacted = manifest.clone();
-    for field in ["data", "stringData"] {
-        if let Some(Value::Object(values)) = redacted.get_mut(field) {
-            for value in values.values_mut() {
-                *value = Value::String("(sensitive)".to_owned());
-            }
-        }
-    }
-    redacted
 }
 
 fn clusters(list: &[(crate::addr::ClusterName, Option<u32>)]) -> Value {

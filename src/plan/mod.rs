@@ -16,8 +16,9 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::Comparison;
+use crate::desired::secret::{SecretKey, object_digest};
 use crate::desired::{
-    DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL, digest,
+    DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL,
 };
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::kind_rank;
@@ -249,6 +250,8 @@ pub struct Inputs<'a> {
     pub statuses: &'a BTreeMap<ClusterName, ClusterStatus>,
     /// The clusters mcctl has a client for.
     pub connected: &'a BTreeSet<ClusterName>,
+    /// Keys the digests of Secrets.
+    pub secret_key: &'a SecretKey,
     /// Whether this plan destroys everything (`destroy`).
     pub destroy: bool,
     /// Delete protected kinds too.
@@ -569,7 +572,7 @@ fn plan_cluster(
                         }
                         None => Action::Update,
                     };
-                    let live_digest = digest(live);
+                    let live_digest = object_digest(object, live, inputs.secret_key);
                     match record {
                         Some(record) => {
                             change.drift = record.digest != live_digest;
@@ -662,7 +665,7 @@ fn plan_cluster(
             plan.orphans.push(Orphan {
                 cluster: cluster.clone(),
                 object: object.clone(),
-                reason: format!("{why}; `{}` is a protected kind, left in place (set `mcctl.io/prune: \"true\"` or use `destroy --include-protected` to delete it)", object.kind),
+                reason: format!("{why}; `{}` is a protected kind: to delete it, set `mcctl.io/prune: \"true\"` or run `destroy --include-protected`", object.kind),
             });
             continue;
         }

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::*;
-use crate::desired::render;
+use crate::desired::secret::SecretKey;
+use crate::desired::{digest, render};
 use crate::scheduler::{Inputs as ScheduleInputs, schedule};
 use crate::state::{ObjectRecord, Shard};
 use crate::testing::model_from_yaml;
@@ -58,7 +59,7 @@ fn fixture(yaml: &str) -> Fixture {
         &mut diagnostics,
     );
     let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
-    let desired = render(&model, &instances, &graph);
+    let desired = render(&model, &instances, &graph, &SecretKey::derived("shop"));
     Fixture {
         model,
         placement,
@@ -140,6 +141,7 @@ fn run(fixture: &Fixture, state: &State, observed: &ObservedState) -> (Plan, Dia
             unreachable: &unreachable,
             statuses: &statuses,
             connected: &BTreeSet::from([eu()]),
+            secret_key: &SecretKey::derived("shop"),
             destroy: false,
             include_protected: false,
         },

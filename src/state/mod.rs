@@ -32,7 +32,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A state file is not valid state JSON.
-    #[error("state file `{path}` is corrupt: {source}")]
+    #[error("state file `{path}` is corrupt")]
     ParseStateFile {
         /// The file.
         path: PathBuf,
@@ -231,62 +231,9 @@ impl State {
     }
 }
 
-/// Whether an object is a Secret (whose values never reach state or output).
-#[must_use]
-pub fn is_secret(object: &ObjectRef) -> bool {
-    object.group.is_empty() && object.kind == "Secret"
-}
-
-/// A Secret manifest with each `data`/`stringData` value replaced by a digest keyed with the
-/// lineage and the key, so that a change is visible in the state without the value being there.
-#[must_use]
-pub fn redact_secret(manifest: &Value, lineage: &str) -> Value {
-    let mut redacted = manifest.clone();
-    for field in ["data", "stringData"] {
-        if let Some(Value::Object(values)) = redacted.get_mut(field) {
-            for (key, value) in values.iter_mut() {
-                let text = value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_owned);
-                let mut keyed = Vec::with_capacity(lineage.len() + key.len() + text.len() + 2);
-                keyed.extend_from_slice(lineage.as_bytes());
-                keyed.push(0);
-                keyed.extend_from_slice(key.as_bytes());
-                keyed.push(0);
-                keyed.extend_from_slice(text.as_bytes());
-                *value = Value::String(crate::desired::sha256(&keyed));
-            }
-        }
-    }
-    redacted
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_values_become_keyed_digests() {
-        let secret = serde_json::json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}, "stringData": {"token": "t"}});
-        let redacted = redact_secret(&secret, "lineage-a");
-        let text = redacted.to_string();
-        assert!(!text.contains("aHVudGVyMg=="));
-        assert!(
-            redacted["data"]["password"]
-                .as_str()
-                .unwrap()
-                .starts_with("sha256:")
-        );
-        // The same value under another lineage or key gives another digest.
-        assert_ne!(
-            redact_secret(&secret, "lineage-b")["data"]["password"],
-            redacted["data"]["password"]
-        );
-        assert_ne!(
-            redacted["stringData"]["token"],
-            redacted["data"]["password"]
-        );
-    }
 
     #[test]
     fn shards_serialize_with_object_addresses_as_keys() {

@@ -91,7 +91,7 @@ fn a_corrupt_state_file_is_an_error_and_is_left_alone() {
     let outcome = context.run(&["apply", "--auto-approve"]);
     outcome.expect_code(1);
     snapshot!(context, outcome.stderr.replace('\\', "/"), @r"
-    error: state file `[WORKSPACE]/mcctl.state/clusters/eu-1.json` is corrupt: key must be a string at line 1 column 3
+    error: state file `[WORKSPACE]/mcctl.state/clusters/eu-1.json` is corrupt
       caused by: key must be a string at line 1 column 3
     help: restore `[WORKSPACE]/mcctl.state/clusters/eu-1.json` from version control (`git checkout -- [WORKSPACE]/mcctl.state/clusters/eu-1.json`)
     ");

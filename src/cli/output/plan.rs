@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use serde_json::Value;
 
-use crate::plan::json::redact;
+use crate::desired::secret::redact;
 use crate::plan::{Action, BindingView, Change, Plan};
 
 const GREEN: Style = AnsiColor::Green.on_default();

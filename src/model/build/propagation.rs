@@ -74,7 +74,16 @@ impl Builder<'_> {
             "PropagationPolicy" => PolicyKind::PropagationPolicy,
             "ClusterPropagationPolicy" => PolicyKind::ClusterPropagationPolicy,
             "OverridePolicy" => PolicyKind::OverridePolicy,
-            _ => PolicyKind::ClusterOverridePolicy,
+            "ClusterOverridePolicy" => PolicyKind::ClusterOverridePolicy,
+            other => {
+                // The loader only hands over the four policy kinds.
+                self.diagnostics.push(
+                    Diagnostic::error("mcctl::model::policy_kind", format!("`{other}` is not a policy kind"))
+                        .with_label(spans.value("/kind"), "here")
+                        .with_help("use PropagationPolicy, ClusterPropagationPolicy, OverridePolicy or ClusterOverridePolicy"),
+                );
+                return None;
+            }
         };
         let Some(name) = metadata.name.clone().filter(|name| !name.is_empty()) else {
             self.diagnostics.push(

@@ -41,16 +41,9 @@ impl Builder<'_> {
                     && name.starts_with(|c: char| c.is_ascii_alphanumeric())
                     && name.ends_with(|c: char| c.is_ascii_alphanumeric());
                 if !valid {
-                    let pointer = if decl
-                        .is_some_and(|decl| decl.spans.root() != decl.spans.value("/workspace"))
-                    {
-                        "/workspace"
-                    } else {
-                        "/metadata/name"
-                    };
                     self.diagnostics.push(
                         Diagnostic::error("mcctl::model::workspace_name", format!("invalid workspace name `{name}`"))
-                            .with_optional_label(span_of(pointer).as_ref(), "here")
+                            .with_optional_label(decl.map(|decl| &decl.name_span), "here")
                             .with_help("the name is a label value: up to 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit"),
                     );
                 }
@@ -93,6 +86,18 @@ impl Builder<'_> {
             let span = || span_of(&format!("/rollout/order/{index}"));
             let entry = entry.trim();
             if entry == "*" {
+                if order.contains(&BatchSelector::Rest) {
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            "mcctl::model::rollout_order",
+                            "`*` appears twice in the rollout order",
+                        )
+                        .with_optional_label(span().as_ref(), "here")
+                        .with_help(
+                            "the first `*` already takes every remaining cluster; remove this one",
+                        ),
+                    );
+                }
                 order.push(BatchSelector::Rest);
             } else if entry.contains(['=', '!', '(', ',', ' ']) {
                 match selector::parse_label_selector(entry) {
@@ -117,6 +122,16 @@ impl Builder<'_> {
                     ),
                 );
             }
+        }
+        if rollout.max_parallel_clusters == Some(0) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::model::rollout",
+                    "the rollout must change at least 1 cluster at a time",
+                )
+                .with_optional_label(span_of("/rollout/maxParallelClusters").as_ref(), "here")
+                .with_help("set how many clusters of a batch are changed at once, e.g. `4`"),
+            );
         }
         let settings = Settings {
             field_manager: raw

@@ -1,0 +1,182 @@
+//! Secrets: their values never reach the state, a plan, a saved plan or a log.
+//!
+//! Output shows `(sensitive)` for each value. The state keeps, instead of each value, an
+//! HMAC-SHA256 keyed with the workspace's secret key, so that a change shows in `git diff` while
+//! the value stays out; object digests of Secrets are taken over that keyed form. The key comes
+//! from `MCCTL_SECRET_KEY` (set the same in every place that plans); without it, it is derived
+//! from the workspace name, which anyone reading the repository knows, so a weak value could then
+//! be confirmed by guessing. The CLI warns when it falls back.
+
+use hmac::{KeyInit, Mac};
+use serde_json::Value;
+
+use crate::addr::ObjectRef;
+
+/// What replaces a Secret value in output.
+pub const SENSITIVE: &str = "(sensitive)";
+
+/// The key of the keyed digests.
+#[derive(Clone)]
+pub struct SecretKey {
+    bytes: Vec<u8>,
+    /// Whether the key was given (rather than derived from the workspace name).
+    pub given: bool,
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretKey")
+            .field("given", &self.given)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SecretKey {
+    /// A given key.
+    #[must_use]
+    pub fn given(key: &str) -> Self {
+        Self {
+            bytes: key.as_bytes().to_vec(),
+            given: true,
+        }
+    }
+
+    /// The fallback key of a workspace, derived from its name.
+    #[must_use]
+    pub fn derived(workspace: &str) -> Self {
+        Self {
+            bytes: format!("mcctl-secret-key:{workspace}").into_bytes(),
+            given: false,
+        }
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> String {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.bytes) else {
+            return String::new();
+        };
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        let bytes = mac.finalize().into_bytes();
+        let mut text = String::with_capacity(71);
+        text.push_str("hmac-sha256:");
+        for byte in bytes {
+            use std::fmt::Write as _;
+            let _ = write!(text, "{byte:02x}");
+        }
+        text
+    }
+}
+
+/// Whether an object is a Secret.
+#[must_use]
+pub fn is_secret(object: &ObjectRef) -> bool {
+    object.group.is_empty() && object.kind == "Secret"
+}
+
+/// The fields of a Secret that hold values.
+const VALUE_FIELDS: [&str; 2] = ["data", "stringData"];
+
+fn map_values(manifest: &Value, mut replace: impl FnMut(Option<&str>, &Value) -> Value) -> Value {
+    let mut redacted = manifest.clone();
+    for field in VALUE_FIELDS {
+        match redacted.get_mut(field) {
+            Some(Value::Object(values)) => {
+                for (key, value) in values.iter_mut() {
+                    *value = replace(Some(key), value);
+                }
+            }
+            // Not a map (the model refuses it, but never print it either way).
+            Some(value) if !value.is_null() => *value = replace(None, value),
+            _ => {}
+        }
+    }
+    redacted
+}
+
+/// A manifest for output: each Secret value is `(sensitive)`. Other objects are unchanged.
+#[must_use]
+pub fn redact(object: &ObjectRef, manifest: &Value) -> Value {
+    if !is_secret(object) {
+        return manifest.clone();
+    }
+    map_values(manifest, |_, _| Value::String(SENSITIVE.to_owned()))
+}
+
+/// A manifest for the state: each Secret value is its keyed digest. Other objects are unchanged.
+#[must_use]
+pub fn redact_keyed(object: &ObjectRef, manifest: &Value, key: &SecretKey) -> Value {
+    if !is_secret(object) {
+        return manifest.clone();
+    }
+    map_values(manifest, |name, value| {
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned);
+        Value::String(key.mac(&[name.unwrap_or("").as_bytes(), text.as_bytes()]))
+    })
+}
+
+/// The digest that identifies what an object holds: sha256 of its canonical JSON, over the keyed
+/// form for Secrets, so that no plain hash of a Secret value is ever stored.
+#[must_use]
+pub fn object_digest(object: &ObjectRef, manifest: &Value, key: &SecretKey) -> String {
+    if is_secret(object) {
+        super::digest(&redact_keyed(object, manifest, key))
+    } else {
+        super::digest(manifest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn secret() -> ObjectRef {
+        "core/Secret/default/token".parse().unwrap()
+    }
+
+    #[test]
+    fn output_never_shows_values() {
+        let manifest = json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}, "stringData": "password=hunter2"});
+        let text = redact(&secret(), &manifest).to_string();
+        assert!(
+            !text.contains("aHVudGVyMg==") && !text.contains("hunter2"),
+            "{text}"
+        );
+        assert_eq!(redact(&secret(), &manifest)["data"]["password"], SENSITIVE);
+    }
+
+    #[test]
+    fn keyed_digests_depend_on_the_key_and_the_entry() {
+        let manifest = json!({"kind": "Secret", "data": {"a": "x", "b": "x"}});
+        let one = redact_keyed(&secret(), &manifest, &SecretKey::given("one"));
+        let two = redact_keyed(&secret(), &manifest, &SecretKey::given("two"));
+        assert_ne!(one["data"]["a"], two["data"]["a"]);
+        assert_ne!(one["data"]["a"], one["data"]["b"]);
+        assert!(!one.to_string().contains("\"x\""));
+        assert_ne!(
+            object_digest(&secret(), &manifest, &SecretKey::given("one")),
+            crate::desired::digest(&manifest)
+        );
+    }
+
+    #[test]
+    fn other_objects_are_untouched() {
+        let config_map: ObjectRef = "core/ConfigMap/default/x".parse().unwrap();
+        let manifest = json!({"data": {"a": "b"}});
+        assert_eq!(redact(&config_map, &manifest), manifest);
+        assert_eq!(
+            object_digest(&config_map, &manifest, &SecretKey::derived("w")),
+            crate::desired::digest(&manifest)
+        );
+    }
+
+    #[test]
+    fn the_key_is_never_printed() {
+        assert!(!format!("{:?}", SecretKey::given("hunter2")).contains("hunter2"));
+    }
+}
