@@ -242,3 +242,91 @@ fn templates_without_a_policy_are_not_propagated_and_the_plan_says_so() {
     assert_eq!(binding["policy"], serde_json::Value::Null);
     assert_eq!(binding["clusters"], serde_json::json!([]));
 }
+
+#[test]
+fn offline_clusters_block_apply_with_or_without_refresh() {
+    let context = TestContext::new("examples/quickstart");
+    context.write(
+        "offline.yaml",
+        "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: ap-1\n  labels: {env: prod}\nspec: {syncMode: Push}\n",
+    );
+    for args in [
+        &["apply", "--auto-approve"][..],
+        &["apply", "--refresh=false", "--auto-approve"][..],
+    ] {
+        let outcome = context.run(args);
+        outcome.expect_code(1);
+        assert!(
+            outcome
+                .stderr
+                .contains("cannot apply to unreachable or offline cluster(s): ap-1"),
+            "{args:?}: {}",
+            outcome.stderr
+        );
+    }
+    assert!(!context.path("out").exists());
+    let skipped = context.run(&["apply", "--auto-approve", "--allow-unreachable"]);
+    skipped.expect_code(0);
+    assert!(
+        skipped
+            .stderr
+            .contains("skipped unreachable or offline cluster(s): ap-1"),
+        "{}",
+        skipped.stderr
+    );
+}
+
+#[test]
+fn declared_status_changes_take_effect() {
+    let context = TestContext::new("examples/quickstart");
+    let clusters = context.read("clusters.yaml");
+    let limited = clusters.replace(
+        "  region: us-east-1\n  zones: [us-east-1a]\n",
+        "  region: us-east-1\n  zones: [us-east-1a]\nstatus:\n  apiEnablements:\n    - groupVersion: v1\n      resources: [{name: services, kind: Service}, {name: configmaps, kind: ConfigMap}]\n",
+    );
+    context.write("clusters.yaml", &limited);
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(
+        !context
+            .path("out/us-1/default/deployment.apps.web.yaml")
+            .exists()
+    );
+    context.write("clusters.yaml", &clusters);
+    let plan = context.run(&["plan"]);
+    assert!(
+        plan.stdout.contains("us-1         2 replicas  (new)"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn empty_labels_still_get_the_ownership_labels() {
+    let context = TestContext::new("examples/quickstart");
+    context.write(
+        "app.yaml",
+        &context
+            .read("app.yaml")
+            .replace("  name: web-config\n", "  name: web-config\n  labels:\n"),
+    );
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(
+        context
+            .read("out/eu-1/default/configmap.core.web-config.yaml")
+            .contains("mcctl.io/workspace: quickstart")
+    );
+    context.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn usage_errors_exit_1_not_2() {
+    let context = TestContext::new("examples/quickstart");
+    let outcome = context.run(&["plan", "--detailed-exitcode", "--lock-timeout", "forever"]);
+    outcome.expect_code(1);
+    assert!(
+        outcome.stderr.contains("is not a duration"),
+        "{}",
+        outcome.stderr
+    );
+    context.run(&["--help"]).expect_code(0);
+}

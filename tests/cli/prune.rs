@@ -170,3 +170,47 @@ fn a_removed_cluster_is_orphaned_not_touched() {
     );
     assert!(!context.path("mcctl.state/clusters/us-1.json").exists());
 }
+
+#[test]
+fn an_object_taken_over_by_someone_else_is_not_deleted_even_without_refresh() {
+    let context = TestContext::new("examples/quickstart");
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    let path = "out/eu-1/default/configmap.core.web-config.yaml";
+    let taken_over: String = context
+        .read(path)
+        .lines()
+        .filter(|line| !line.contains("managed-by") && !line.contains("mcctl.io/workspace"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    context.write(path, &taken_over);
+    let app = context.read("app.yaml");
+    context.write(
+        "app.yaml",
+        &app[..app.find("---\napiVersion: v1\nkind: ConfigMap").unwrap()],
+    );
+
+    let outcome = context.run(&["apply", "--refresh=false", "--auto-approve"]);
+    outcome.expect_code(0);
+    assert!(
+        outcome
+            .stdout
+            .contains("eu-1: core/ConfigMap/default/web-config: left in place"),
+        "{}",
+        outcome.stdout
+    );
+    assert_eq!(
+        context.read(path),
+        taken_over,
+        "a file that is no longer ours must not be deleted"
+    );
+    assert!(
+        !context
+            .path("out/eu-2/default/configmap.core.web-config.yaml")
+            .exists()
+    );
+    assert!(
+        !context
+            .read("mcctl.state/clusters/eu-1.json")
+            .contains("core/ConfigMap/default/web-config")
+    );
+}

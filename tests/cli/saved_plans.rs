@@ -96,3 +96,25 @@ fn secrets_stay_out_of_plans_and_state() {
             .contains("aHVudGVyMg==")
     );
 }
+
+#[test]
+fn a_tampered_saved_plan_is_refused() {
+    let context = TestContext::new("examples/quickstart");
+    context.run(&["plan", "--out", "plan.json"]).expect_code(0);
+    context.write(
+        "plan.json",
+        &context
+            .read("plan.json")
+            .replacen("\"action\": \"create\"", "\"action\": \"Create\"", 1),
+    );
+    let apply = context.run(&["apply", "plan.json"]);
+    apply.expect_code(1);
+    assert!(
+        apply
+            .stderr
+            .contains("cannot read plan file `plan.json`: not a saved plan"),
+        "{}",
+        apply.stderr
+    );
+    assert!(!context.path("out").exists());
+}

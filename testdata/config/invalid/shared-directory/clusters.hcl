@@ -1,0 +1,7 @@
+cluster "eu-1" {
+  directory = "out/eu"
+}
+
+cluster "eu-2" {
+  directory = "out/eu/2"
+}
