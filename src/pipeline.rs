@@ -261,21 +261,20 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
     if diagnostics.has_errors() {
         return Err(fail(config, diagnostics));
     }
-    let secret_key = match &options.secret_key {
-        Some(key) => SecretKey::given(key),
-        None => {
-            if model
-                .templates
-                .iter()
-                .any(|template| is_secret(&template.object))
-            {
-                diagnostics.push(
-                    Diagnostic::warning("mcctl::state::secret_key", "Secret digests in the state are keyed by the workspace name")
-                        .with_help("set `MCCTL_SECRET_KEY` (the same wherever this workspace is planned) so that nobody who reads the state can confirm a guessed Secret value"),
-                );
-            }
-            SecretKey::derived(&model.workspace)
+    let secret_key = if let Some(key) = &options.secret_key {
+        SecretKey::given(key)
+    } else {
+        if model
+            .templates
+            .iter()
+            .any(|template| is_secret(&template.object))
+        {
+            diagnostics.push(
+                Diagnostic::warning("mcctl::state::secret_key", "Secret digests in the state are keyed by the workspace name")
+                    .with_help("set `MCCTL_SECRET_KEY` (the same wherever this workspace is planned) so that nobody who reads the state can confirm a guessed Secret value"),
+            );
         }
+        SecretKey::derived(&model.workspace)
     };
     let desired = desired::render(&model, &instances, &graph, &secret_key);
 

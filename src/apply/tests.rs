@@ -93,7 +93,6 @@ fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
         observed.clusters.insert(
             name.clone(),
             ObservedCluster::Listed {
-                comparison: crate::cluster::Comparison::Exact,
                 objects: fake.objects(),
             },
         );

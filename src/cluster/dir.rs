@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::{
-    ApplyMode, ClusterClient, Comparison, Deletion, Discovery, Error, Health, KindRef, has_labels,
+    ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, has_labels,
     object_ref_of,
 };
 
@@ -74,10 +74,6 @@ fn file_name(object: &ObjectRef) -> String {
 impl ClusterClient for DirCluster {
     fn name(&self) -> &ClusterName {
         &self.name
-    }
-
-    fn comparison(&self) -> Comparison {
-        Comparison::Exact
     }
 
     async fn discover(&self) -> Result<Discovery, Error> {

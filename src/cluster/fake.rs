@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::{
-    ApplyMode, ClusterClient, Comparison, Deletion, Discovery, Error, Health, KindRef, has_labels,
+    ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, has_labels,
     object_ref_of,
 };
 
@@ -73,10 +73,6 @@ impl FakeCluster {
 impl ClusterClient for FakeCluster {
     fn name(&self) -> &ClusterName {
         &self.name
-    }
-
-    fn comparison(&self) -> Comparison {
-        Comparison::Exact
     }
 
     async fn discover(&self) -> Result<Discovery, Error> {

@@ -83,13 +83,6 @@ pub enum ApplyMode {
     DryRun,
 }
 
-/// How a live object compares with a desired one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
-    /// The live object is exactly what was applied (a directory): any difference is drift.
-    Exact,
-}
-
 /// The readiness of an applied object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {
@@ -125,9 +118,6 @@ pub struct Discovery {
 pub trait ClusterClient: Send + Sync {
     /// The cluster's name.
     fn name(&self) -> &ClusterName;
-
-    /// How live objects compare with desired ones.
-    fn comparison(&self) -> Comparison;
 
     /// Reads the cluster's status.
     fn discover(&self) -> impl Future<Output = Result<Discovery, Error>> + Send;
@@ -184,10 +174,6 @@ macro_rules! dispatch {
 impl ClusterClient for Client {
     fn name(&self) -> &ClusterName {
         dispatch!(self, client => client.name())
-    }
-
-    fn comparison(&self) -> Comparison {
-        dispatch!(self, client => client.comparison())
     }
 
     async fn discover(&self) -> Result<Discovery, Error> {

@@ -62,10 +62,9 @@ pub fn kind_rank(kind: &str) -> usize {
         .unwrap_or(KIND_ORDER.len())
 }
 
-/// The templates as a DAG, with the wave of each.
+/// The wave of every template: the order apply follows.
 #[derive(Debug, Clone, Default)]
 pub struct DependencyGraph {
-    graph: DiGraph<ObjectRef, ()>,
     waves: BTreeMap<ObjectRef, usize>,
 }
 
@@ -81,22 +80,6 @@ impl DependencyGraph {
     #[must_use]
     pub fn wave_count(&self) -> usize {
         self.waves.values().max().map_or(0, |max| max + 1)
-    }
-
-    /// The templates a template waits for (its hard edges).
-    #[must_use]
-    pub fn dependencies(&self, object: &ObjectRef) -> Vec<&ObjectRef> {
-        let Some(node) = self
-            .graph
-            .node_indices()
-            .find(|node| &self.graph[*node] == object)
-        else {
-            return Vec::new();
-        };
-        self.graph
-            .neighbors_directed(node, petgraph::Direction::Incoming)
-            .map(|node| &self.graph[node])
-            .collect()
     }
 }
 
@@ -151,7 +134,7 @@ pub fn build(model: &Model, diagnostics: &mut Diagnostics) -> DependencyGraph {
             )
         })
         .collect();
-    DependencyGraph { graph, waves }
+    DependencyGraph { waves }
 }
 
 fn report_cycles(model: &Model, graph: &DiGraph<ObjectRef, ()>, diagnostics: &mut Diagnostics) {

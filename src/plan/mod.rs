@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::cluster::Comparison;
 use crate::desired::secret::{SecretKey, object_digest};
 use crate::desired::{
     DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL,
@@ -381,10 +380,7 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
             inputs.desired.clusters.get(cluster).unwrap_or(&empty)
         };
         let observed = match inputs.observed.clusters.get(cluster) {
-            Some(ObservedCluster::Listed {
-                comparison,
-                objects,
-            }) => Some((*comparison, objects)),
+            Some(ObservedCluster::Listed { objects }) => Some(objects),
             _ => None,
         };
         plan_cluster(
@@ -478,7 +474,7 @@ fn plan_cluster(
     cluster: &ClusterName,
     mode: ClusterMode,
     desired: &crate::desired::DesiredCluster,
-    observed: Option<(Comparison, &BTreeMap<ObjectRef, Value>)>,
+    observed: Option<&BTreeMap<ObjectRef, Value>>,
     previous: &BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>>,
     plan: &mut Plan,
 ) {
@@ -520,7 +516,7 @@ fn plan_cluster(
 
     for (object, wanted) in &desired.objects {
         let record = records.and_then(|records| records.get(object));
-        let live = observed.map(|(_, objects)| objects.get(object));
+        let live = observed.map(|objects| objects.get(object));
         let mut change = Change {
             cluster: cluster.clone(),
             object: object.clone(),
@@ -655,7 +651,7 @@ fn plan_cluster(
         } else {
             "not declared anymore".to_owned()
         };
-        let live = observed.map(|(_, objects)| objects.get(object));
+        let live = observed.map(|objects| objects.get(object));
         if let Some(None) = live {
             plan.forget.push((cluster.clone(), object.clone()));
             plan.state_outdated = true;

@@ -117,13 +117,7 @@ fn live_of(fixture: &Fixture) -> BTreeMap<ObjectRef, Value> {
 
 fn observed(objects: BTreeMap<ObjectRef, Value>) -> ObservedState {
     ObservedState {
-        clusters: BTreeMap::from([(
-            eu(),
-            ObservedCluster::Listed {
-                comparison: Comparison::Exact,
-                objects,
-            },
-        )]),
+        clusters: BTreeMap::from([(eu(), ObservedCluster::Listed { objects })]),
     }
 }
 

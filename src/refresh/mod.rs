@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::cluster::{Client, ClusterClient, Comparison, Discovery, KindRef, object_ref_of};
+use crate::cluster::{Client, ClusterClient, Discovery, KindRef, object_ref_of};
 
 /// The clients of the reachable clusters.
 pub type Clients = BTreeMap<ClusterName, Arc<Client>>;
@@ -29,8 +29,6 @@ pub struct ObservedState {
 pub enum ObservedCluster {
     /// The managed objects on the cluster.
     Listed {
-        /// How to compare them with desired objects.
-        comparison: Comparison,
         /// Objects by identity.
         objects: BTreeMap<ObjectRef, Value>,
     },
@@ -80,10 +78,7 @@ pub async fn observe(
                     Err(error) => return ObservedCluster::Failed(error.to_string()),
                 }
             }
-            ObservedCluster::Listed {
-                comparison: client.comparison(),
-                objects,
-            }
+            ObservedCluster::Listed { objects }
         }
     })
     .await;
@@ -154,7 +149,7 @@ mod tests {
         let labels = [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
         let observed = observe(&clients, &kinds, &labels, 4).await;
         match &observed.clusters[&ClusterName::new("a")] {
-            ObservedCluster::Listed { objects, .. } => assert_eq!(
+            ObservedCluster::Listed { objects } => assert_eq!(
                 objects.keys().map(ToString::to_string).collect::<Vec<_>>(),
                 ["core/ConfigMap/default/x"]
             ),

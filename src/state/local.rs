@@ -96,31 +96,29 @@ impl LocalBackend {
             }
             shards.insert(ClusterName::new(name), shard);
         }
-        let lineage = match workspace {
-            Some(workspace) => Some(workspace.lineage),
+        let lineage = if let Some(workspace) = workspace {
+            Some(workspace.lineage)
+        } else {
             // `workspace.json` was lost (not committed, a bad merge): the shards still agree on
             // their lineage, so adopt it; `ensure_lineage` writes the file again.
-            None => {
-                let mut lineages = shards
-                    .iter()
-                    .map(|(cluster, shard)| (cluster, &shard.lineage));
-                match lineages.next() {
-                    None => None,
-                    Some((first_cluster, first)) => {
-                        if let Some((cluster, other)) =
-                            lineages.find(|(_, lineage)| *lineage != first)
-                        {
-                            return Err(Error::LineageMismatch {
-                                path: self.shard_path(cluster),
-                                expected: format!(
-                                    "{first} (as in `{}`)",
-                                    self.shard_path(first_cluster).display()
-                                ),
-                                found: other.clone(),
-                            });
-                        }
-                        Some(first.clone())
+            let mut lineages = shards
+                .iter()
+                .map(|(cluster, shard)| (cluster, &shard.lineage));
+            match lineages.next() {
+                None => None,
+                Some((first_cluster, first)) => {
+                    if let Some((cluster, other)) = lineages.find(|(_, lineage)| *lineage != first)
+                    {
+                        return Err(Error::LineageMismatch {
+                            path: self.shard_path(cluster),
+                            expected: format!(
+                                "{first} (as in `{}`)",
+                                self.shard_path(first_cluster).display()
+                            ),
+                            found: other.clone(),
+                        });
                     }
+                    Some(first.clone())
                 }
             }
         };

@@ -180,7 +180,7 @@ fn an_object_taken_over_by_someone_else_is_not_deleted_even_without_refresh() {
         .read(path)
         .lines()
         .filter(|line| !line.contains("managed-by") && !line.contains("mcctl.io/workspace"))
-        .map(|line| format!("{line}\n"))
+        .flat_map(|line| [line, "\n"])
         .collect();
     context.write(path, &taken_over);
     let app = context.read("app.yaml");

@@ -15,6 +15,9 @@ use crate::model::template::{self, Template};
 
 use super::Builder;
 
+/// A check of one identity field.
+type Check = fn(&str) -> Result<(), String>;
+
 impl Builder<'_> {
     pub(in crate::model) fn templates(&mut self, decls: &[TemplateDecl]) -> Vec<Template> {
         // CRDs declared in the workspace tell the scope of their custom resources.
@@ -297,7 +300,7 @@ impl Builder<'_> {
     fn identity_is_valid(&mut self, manifest: &Value, spans: &SpanIndex) -> bool {
         let errors = self.diagnostics.error_count();
         let text = |pointer: &str| manifest.pointer(pointer).and_then(Value::as_str);
-        let checks: [(&str, fn(&str) -> Result<(), String>); 4] = [
+        let checks: [(&str, Check); 4] = [
             ("/apiVersion", check_api_version),
             ("/kind", check_kind),
             ("/metadata/name", check_name),
