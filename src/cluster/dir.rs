@@ -21,13 +21,26 @@ use crate::cluster::{
 pub struct DirCluster {
     name: ClusterName,
     dir: PathBuf,
+    /// Stripped from paths in errors, which then read as the config writes them.
+    workspace: PathBuf,
 }
 
 impl DirCluster {
-    /// A cluster named `name` writing to `dir`.
+    /// A cluster named `name` writing to `dir`, a folder of `workspace`.
     #[must_use]
-    pub fn new(name: ClusterName, dir: PathBuf) -> Self {
-        Self { name, dir }
+    pub fn new(name: ClusterName, workspace: &Path, dir: &Path) -> Self {
+        Self {
+            name,
+            dir: workspace.join(dir),
+            workspace: workspace.to_path_buf(),
+        }
+    }
+
+    /// A path as the user wrote it: relative to the workspace.
+    fn shown(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.workspace)
+            .unwrap_or(path)
+            .to_path_buf()
     }
 
     /// The file that holds an object.
@@ -38,23 +51,23 @@ impl DirCluster {
             .join(file_name(object))
     }
 
-    fn read_object(path: &Path) -> Result<Value, Error> {
+    fn read_object(&self, path: &Path) -> Result<Value, Error> {
         let text = fs::read_to_string(path).map_err(|source| Error::Io {
             action: "read",
-            path: path.to_path_buf(),
+            path: self.shown(path),
             source,
         })?;
         let options = serde_saphyr::options! { legacy_octal_numbers: true, with_snippet: false };
         let value: Value =
             serde_saphyr::from_str_with_options(&text, options).map_err(|error| {
                 Error::InvalidObject {
-                    path: path.to_path_buf(),
+                    path: self.shown(path),
                     message: error.to_string(),
                 }
             })?;
         if object_ref_of(&value).is_none() {
             return Err(Error::InvalidObject {
-                path: path.to_path_buf(),
+                path: self.shown(path),
                 message: "it needs `apiVersion`, `kind` and `metadata.name`".to_owned(),
             });
         }
@@ -81,7 +94,7 @@ impl ClusterClient for DirCluster {
         match fs::metadata(&self.dir) {
             Ok(metadata) if !metadata.is_dir() => Err(Error::Unreachable {
                 cluster: self.name.clone(),
-                reason: format!("`{}` is not a directory", self.dir.display()),
+                reason: format!("`{}` is not a directory", self.shown(&self.dir).display()),
             }),
             _ => Ok(Discovery::default()),
         }
@@ -101,7 +114,7 @@ impl ClusterClient for DirCluster {
             Err(source) => {
                 return Err(Error::Io {
                     action: "read",
-                    path: self.dir.clone(),
+                    path: self.shown(&self.dir),
                     source,
                 });
             }
@@ -121,7 +134,17 @@ impl ClusterClient for DirCluster {
         }
         paths.sort();
         for path in paths {
-            let object = Self::read_object(&path)?;
+            let object = self.read_object(&path)?;
+            // A file moved or renamed by hand would otherwise be taken for another object.
+            if let Some((identity, _)) = object_ref_of(&object)
+                && self.path_of(&identity) != path
+            {
+                return Err(Error::Misplaced {
+                    expected: self.shown(&self.path_of(&identity)),
+                    object: Box::new(identity),
+                    path: self.shown(&path),
+                });
+            }
             if object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str())
                 && has_labels(&object, labels)
             {
@@ -134,7 +157,7 @@ impl ClusterClient for DirCluster {
     async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {
         let Some((object, _)) = object_ref_of(manifest) else {
             return Err(Error::InvalidObject {
-                path: self.dir.clone(),
+                path: self.shown(&self.dir),
                 message: "the manifest has no identity".to_owned(),
             });
         };
@@ -144,7 +167,7 @@ impl ClusterClient for DirCluster {
         let path = self.path_of(&object);
         let error = |source| Error::Io {
             action: "write",
-            path: path.clone(),
+            path: self.shown(&path),
             source,
         };
         let parent = path.parent().unwrap_or(&self.dir);
@@ -173,7 +196,7 @@ impl ClusterClient for DirCluster {
             return Ok(Deletion::Absent);
         }
         // Only what still says it is ours is deleted: someone may have taken the file over.
-        if !has_labels(&Self::read_object(&path)?, owner) {
+        if !has_labels(&self.read_object(&path)?, owner) {
             return Ok(Deletion::NotOwned);
         }
         match fs::remove_file(&path) {
@@ -184,7 +207,7 @@ impl ClusterClient for DirCluster {
             Err(source) => {
                 return Err(Error::Io {
                     action: "delete",
-                    path,
+                    path: self.shown(&path),
                     source,
                 });
             }
@@ -218,7 +241,7 @@ mod tests {
     #[tokio::test]
     async fn apply_list_and_delete_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let cluster = DirCluster::new(ClusterName::new("eu-1"), dir.path().join("out/eu-1"));
+        let cluster = DirCluster::new(ClusterName::new("eu-1"), dir.path(), Path::new("out/eu-1"));
         let deployment = json!({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "web", "namespace": "default", "labels": {"app.kubernetes.io/managed-by": "mcctl"}},
@@ -261,7 +284,7 @@ mod tests {
     #[tokio::test]
     async fn objects_without_the_labels_are_not_listed() {
         let dir = tempfile::tempdir().unwrap();
-        let cluster = DirCluster::new(ClusterName::new("a"), dir.path().to_path_buf());
+        let cluster = DirCluster::new(ClusterName::new("a"), dir.path(), Path::new(""));
         let foreign = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}});
         cluster.apply(&foreign, ApplyMode::Commit).await.unwrap();
         let kind = KindRef {
@@ -274,7 +297,7 @@ mod tests {
     #[tokio::test]
     async fn a_broken_file_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        let cluster = DirCluster::new(ClusterName::new("a"), dir.path().to_path_buf());
+        let cluster = DirCluster::new(ClusterName::new("a"), dir.path(), Path::new(""));
         fs::create_dir_all(dir.path().join("default")).unwrap();
         fs::write(dir.path().join("default/configmap.core.x.yaml"), "kind: [").unwrap();
         let kind = KindRef {
@@ -291,7 +314,7 @@ mod tests {
     #[tokio::test]
     async fn dry_runs_write_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let cluster = DirCluster::new(ClusterName::new("a"), dir.path().join("out"));
+        let cluster = DirCluster::new(ClusterName::new("a"), dir.path(), Path::new("out"));
         let object = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}});
         cluster.apply(&object, ApplyMode::DryRun).await.unwrap();
         assert!(!dir.path().join("out").exists());

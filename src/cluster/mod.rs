@@ -45,6 +45,16 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A file of a directory cluster holds another object than its name says (moved by hand).
+    #[error("`{path}` holds `{object}`, whose file is `{expected}`; move it back or delete it")]
+    Misplaced {
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        object: Box<ObjectRef>,
+        /// Where that object belongs.
+        expected: PathBuf,
+    },
     /// The cluster refused an object.
     #[error("cluster `{cluster}` rejected `{object}`: {message}")]
     Rejected {
@@ -211,7 +221,8 @@ pub fn connect(cluster: &Cluster, workspace: &Path) -> Result<Option<Client>, Er
     match &cluster.access {
         Access::Directory(directory) => Ok(Some(Client::Dir(dir::DirCluster::new(
             cluster.name.clone(),
-            workspace.join(directory),
+            workspace,
+            directory,
         )))),
         Access::Kubeconfig { .. } => Err(Error::NotSupported {
             cluster: cluster.name.clone(),

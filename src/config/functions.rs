@@ -16,6 +16,14 @@ use hcl::eval::{Context, FuncArgs, FuncDef, ParamType};
 
 thread_local! {
     static BASE_DIR: RefCell<PathBuf> = RefCell::new(PathBuf::from("."));
+    /// Files read by `file()`, as (path relative to the workspace, text): they are inputs too.
+    static READ: RefCell<Vec<(PathBuf, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The files `file()` read since the last call, in reading order.
+#[must_use]
+pub fn take_read_files() -> Vec<(PathBuf, String)> {
+    READ.with(|read| std::mem::take(&mut *read.borrow_mut()))
 }
 
 /// The help line shown with evaluation errors.
@@ -60,9 +68,13 @@ fn first_string(args: &FuncArgs) -> Result<&str, String> {
 fn file(args: FuncArgs) -> Result<Value, String> {
     let relative = first_string(&args)?;
     let path = BASE_DIR.with(|base| base.borrow().join(relative));
-    std::fs::read_to_string(&path)
-        .map(Value::String)
-        .map_err(|error| format!("cannot read `{relative}`: {error}"))
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| format!("cannot read `{relative}`: {error}"))?;
+    READ.with(|read| {
+        read.borrow_mut()
+            .push((PathBuf::from(relative), text.clone()));
+    });
+    Ok(Value::String(text))
 }
 
 fn yamldecode(args: FuncArgs) -> Result<Value, String> {

@@ -164,6 +164,8 @@ pub fn load_texts(
         ..Config::default()
     };
     let mut template_blocks = Vec::new();
+    // Forget what an earlier load on this thread read.
+    drop(functions::take_read_files());
     functions::with_base_dir(root, || {
         for (relative, text) in files {
             if config.sources.find(&relative).is_some() {
@@ -188,6 +190,13 @@ pub fn load_texts(
     let excluded = excluded_dirs(&config);
     for block in template_blocks {
         add_template_block(&mut config, &block, &excluded, diagnostics);
+    }
+    // Files read through `file()` are inputs as much as the config files: a saved plan must see
+    // them change.
+    for (path, text) in functions::take_read_files() {
+        if config.sources.find(&path).is_none() {
+            config.sources.add(path, text);
+        }
     }
     config
 }

@@ -118,3 +118,59 @@ fn a_tampered_saved_plan_is_refused() {
     );
     assert!(!context.path("out").exists());
 }
+
+#[test]
+fn files_read_by_functions_are_inputs_too() {
+    let context = TestContext::new("examples/quickstart-hcl");
+    let main = context.read("main.hcl");
+    let start = main.find("template \"config\" {").unwrap();
+    context.write(
+        "main.hcl",
+        &format!(
+            "{}template \"config\" {{\n  manifest = yamldecode(file(\"config/web.yaml\"))\n}}\n",
+            &main[..start]
+        ),
+    );
+    context.write(
+        "config/web.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  LOG_LEVEL: info\n",
+    );
+    context.run(&["plan", "--out", "plan.json"]).expect_code(0);
+    context.write(
+        "config/web.yaml",
+        &context.read("config/web.yaml").replace("info", "debug"),
+    );
+    let apply = context.run(&["apply", "plan.json"]);
+    apply.expect_code(1);
+    assert!(
+        apply
+            .stderr
+            .contains("`config/web.yaml` changed since the plan was made"),
+        "{}",
+        apply.stderr
+    );
+}
+
+#[test]
+fn a_file_moved_by_hand_is_an_error() {
+    let context = TestContext::new("examples/quickstart");
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    std::fs::rename(
+        context.path("out/eu-1/default/configmap.core.web-config.yaml"),
+        context.path("out/eu-1/default/configmap.core.other.yaml"),
+    )
+    .unwrap();
+    let plan = context.run(&["plan"]);
+    plan.expect_code(1);
+    assert!(
+        plan.stderr.contains("move it back or delete it"),
+        "{}",
+        plan.stderr
+    );
+    assert!(
+        plan.stderr
+            .contains("`out/eu-1/default/configmap.core.other.yaml` holds"),
+        "{}",
+        plan.stderr
+    );
+}

@@ -1,4 +1,5 @@
-//! All terminal output: stdout for data (plans, JSON), stderr for diagnostics and progress.
+//! All terminal output: stdout for plans, JSON and apply progress (as Terraform prints them),
+//! stderr for diagnostics and errors.
 //! Colors follow `--no-color`, `NO_COLOR` and whether the stream is a terminal.
 pub mod diagnostics;
 pub mod plan;
