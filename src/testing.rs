@@ -36,6 +36,52 @@ pub(crate) fn model_from_yaml(yaml: &str) -> Model {
     model_from(&[("test.yaml", yaml)])
 }
 
+/// Every pure stage run on one workspace: the inputs of the later stages' tests.
+pub(crate) struct Staged {
+    pub(crate) model: Model,
+    pub(crate) placement: crate::scheduler::Placement,
+    pub(crate) instances: crate::overrides::Instances,
+    pub(crate) desired: crate::desired::DesiredState,
+    pub(crate) diagnostics: Diagnostics,
+}
+
+/// Runs load … render on one YAML file, with no statuses and the given previous placements.
+pub(crate) fn stages_with(
+    yaml: &str,
+    previous: &std::collections::BTreeMap<
+        crate::addr::ObjectRef,
+        std::collections::BTreeMap<crate::addr::ClusterName, Option<u32>>,
+    >,
+) -> Staged {
+    let model = model_from_yaml(yaml);
+    let mut diagnostics = Diagnostics::new();
+    let graph = crate::graph::build(&model, &mut diagnostics);
+    let statuses = std::collections::BTreeMap::new();
+    let placement = crate::scheduler::schedule(
+        &model,
+        crate::scheduler::Inputs {
+            statuses: &statuses,
+            previous,
+        },
+        &mut diagnostics,
+    );
+    let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
+    let key = crate::desired::secret::SecretKey::derived(&model.workspace);
+    let desired = crate::desired::render(&model, &instances, &graph, &key);
+    Staged {
+        model,
+        placement,
+        instances,
+        desired,
+        diagnostics,
+    }
+}
+
+/// Runs load … render on one YAML file, with no statuses and no previous placements.
+pub(crate) fn stages(yaml: &str) -> Staged {
+    stages_with(yaml, &std::collections::BTreeMap::new())
+}
+
 /// Assembles a model in code: `ModelBuilder::new().cluster("eu-1", |_| {}).template(…)`.
 pub(crate) struct ModelBuilder {
     documents: Vec<Value>,

@@ -5,11 +5,9 @@ use std::sync::Mutex;
 
 use super::*;
 use crate::cluster::fake::FakeCluster;
-use crate::diag::Diagnostics;
 use crate::plan::{Inputs as DiffInputs, diff};
 use crate::refresh::{ObservedCluster, ObservedState};
-use crate::scheduler::{Inputs as ScheduleInputs, schedule};
-use crate::testing::model_from_yaml;
+use crate::testing::{model_from_yaml, stages_with};
 
 const WORKSPACE: &str = r"
 apiVersion: mcctl.io/v1alpha1
@@ -61,25 +59,13 @@ struct Setup {
 }
 
 fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
-    let model = model_from_yaml(yaml);
-    let mut diagnostics = Diagnostics::new();
-    let graph = crate::graph::build(&model, &mut diagnostics);
+    let staged = stages_with(yaml, &state.placements());
     let statuses = BTreeMap::new();
-    let previous = state.placements();
-    let placement = schedule(
-        &model,
-        ScheduleInputs {
-            statuses: &statuses,
-            previous: &previous,
-        },
-        &mut diagnostics,
-    );
-    let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
-    let desired = crate::desired::render(
-        &model,
-        &instances,
-        &graph,
-        &crate::desired::secret::SecretKey::derived("shop"),
+    let (model, placement, desired, mut diagnostics) = (
+        staged.model,
+        staged.placement,
+        staged.desired,
+        staged.diagnostics,
     );
     let clients: Clients = fakes
         .into_iter()

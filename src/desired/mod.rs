@@ -217,30 +217,13 @@ fn add_implicit_namespaces(desired: &mut DesiredCluster, workspace: &str) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
-    use crate::diag::Diagnostics;
-    use crate::scheduler::{Inputs, schedule};
-    use crate::testing::model_from_yaml;
 
     fn desired(yaml: &str) -> DesiredState {
-        let model = model_from_yaml(yaml);
-        let mut diagnostics = Diagnostics::new();
-        let graph = crate::graph::build(&model, &mut diagnostics);
-        let statuses = BTreeMap::new();
-        let previous = BTreeMap::new();
-        let placement = schedule(
-            &model,
-            Inputs {
-                statuses: &statuses,
-                previous: &previous,
-            },
-            &mut diagnostics,
-        );
-        let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
-        assert!(!diagnostics.has_errors());
-        render(&model, &instances, &graph, &SecretKey::derived("test"))
+        let staged = crate::testing::stages(yaml);
+        assert!(!staged.diagnostics.has_errors());
+        staged.desired
     }
 
     const WORKSPACE: &str = r"

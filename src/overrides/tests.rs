@@ -1,26 +1,11 @@
 //! Override tests on small inline workspaces.
 
-use std::collections::BTreeMap;
-
 use super::*;
-use crate::scheduler::{Inputs, schedule};
-use crate::testing::model_from_yaml;
+use crate::testing::stages;
 
 fn render(yaml: &str) -> (Instances, Diagnostics) {
-    let model = model_from_yaml(yaml);
-    let statuses = BTreeMap::new();
-    let previous = BTreeMap::new();
-    let mut diagnostics = Diagnostics::new();
-    let placement = schedule(
-        &model,
-        Inputs {
-            statuses: &statuses,
-            previous: &previous,
-        },
-        &mut diagnostics,
-    );
-    let instances = apply(&model, &placement, &mut diagnostics);
-    (instances, diagnostics)
+    let staged = stages(yaml);
+    (staged.instances, staged.diagnostics)
 }
 
 fn manifest<'a>(instances: &'a Instances, object: &str, cluster: &str) -> &'a Value {

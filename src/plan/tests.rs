@@ -5,11 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::*;
+use crate::desired::digest;
 use crate::desired::secret::SecretKey;
-use crate::desired::{digest, render};
-use crate::scheduler::{Inputs as ScheduleInputs, schedule};
 use crate::state::{ObjectRecord, Shard};
-use crate::testing::model_from_yaml;
+use crate::testing::stages;
 
 const WORKSPACE: &str = r"
 apiVersion: mcctl.io/v1alpha1
@@ -45,25 +44,11 @@ struct Fixture {
 }
 
 fn fixture(yaml: &str) -> Fixture {
-    let model = model_from_yaml(yaml);
-    let mut diagnostics = Diagnostics::new();
-    let graph = crate::graph::build(&model, &mut diagnostics);
-    let statuses = BTreeMap::new();
-    let previous = BTreeMap::new();
-    let placement = schedule(
-        &model,
-        ScheduleInputs {
-            statuses: &statuses,
-            previous: &previous,
-        },
-        &mut diagnostics,
-    );
-    let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
-    let desired = render(&model, &instances, &graph, &SecretKey::derived("shop"));
+    let staged = stages(yaml);
     Fixture {
-        model,
-        placement,
-        desired,
+        model: staged.model,
+        placement: staged.placement,
+        desired: staged.desired,
     }
 }
 

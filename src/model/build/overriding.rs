@@ -17,29 +17,11 @@ impl Builder<'_> {
         decls: &[Declared<karmada::OverridePolicy>],
         clusters: &BTreeSet<&str>,
     ) -> Vec<OverridePolicy> {
-        let mut policies: Vec<OverridePolicy> = Vec::new();
-        for decl in decls {
-            let Some(policy) = self.override_policy(decl, clusters) else {
-                continue;
-            };
-            if let Some(first) = policies.iter().find(|other| other.id == policy.id) {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "mcctl::model::duplicate_policy",
-                        format!("`{}` is declared twice", policy.id),
-                    )
-                    .with_label(policy.spans.root(), "declared again here")
-                    .with_label(first.spans.root(), "first declared here")
-                    .with_help(
-                        "policy names are unique per kind and namespace; rename or remove one",
-                    ),
-                );
-                continue;
-            }
-            policies.push(policy);
-        }
-        policies.sort_by(|a, b| a.id.cmp(&b.id));
-        policies
+        let built: Vec<OverridePolicy> = decls
+            .iter()
+            .filter_map(|decl| self.override_policy(decl, clusters))
+            .collect();
+        self.unique_policies(built, |policy| (&policy.id, &policy.spans))
     }
 
     fn override_policy(

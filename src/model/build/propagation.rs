@@ -170,29 +170,11 @@ impl Builder<'_> {
         decls: &[Declared<karmada::PropagationPolicy>],
         clusters: &BTreeSet<&str>,
     ) -> Vec<PropagationPolicy> {
-        let mut policies: Vec<PropagationPolicy> = Vec::new();
-        for decl in decls {
-            let Some(policy) = self.propagation_policy(decl, clusters) else {
-                continue;
-            };
-            if let Some(first) = policies.iter().find(|other| other.id == policy.id) {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "mcctl::model::duplicate_policy",
-                        format!("`{}` is declared twice", policy.id),
-                    )
-                    .with_label(policy.spans.root(), "declared again here")
-                    .with_label(first.spans.root(), "first declared here")
-                    .with_help(
-                        "policy names are unique per kind and namespace; rename or remove one",
-                    ),
-                );
-                continue;
-            }
-            policies.push(policy);
-        }
-        policies.sort_by(|a, b| a.id.cmp(&b.id));
-        policies
+        let built: Vec<PropagationPolicy> = decls
+            .iter()
+            .filter_map(|decl| self.propagation_policy(decl, clusters))
+            .collect();
+        self.unique_policies(built, |policy| (&policy.id, &policy.spans))
     }
 
     fn propagation_policy(
