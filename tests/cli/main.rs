@@ -24,3 +24,5 @@ mod errors;
 mod examples;
 /// Modules only use the modules listed above them in `lib.rs`.
 mod architecture;
+/// Inputs under `testdata/fuzz/` that once made a loader panic or hang now load.
+mod fuzz_regressions;
