@@ -34,6 +34,11 @@ const LIST_BLOCKS: &[(&str, &str)] = &[
     ("labels_overrider", "labelsOverrider"),
     ("annotations_overrider", "annotationsOverrider"),
     ("field_overrider", "fieldOverrider"),
+    ("rule", "rules"),
+    ("json", "json"),
+    ("yaml", "yaml"),
+    ("resource_model", "resourceModels"),
+    ("range", "ranges"),
 ];
 
 /// Overrider blocks sit directly in `override_rule`; Karmada nests them under `overriders`.
