@@ -50,6 +50,31 @@ pub struct ValidateArgs {
     /// Print the diagnostics as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
+}
+
+/// Values of HCL variables.
+#[derive(Debug, Args)]
+pub struct VarArgs {
+    /// Set a variable: `--var tag=1.25.3`, `--var 'zones=["a","b"]'` (repeatable; the last wins).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+
+    /// Read variables from a file of `name = value` lines (repeatable, applied in order).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("`{text}` is not `NAME=VALUE`")),
+    }
 }
 
 /// Flags of the commands that write state: they always lock it.
@@ -106,6 +131,10 @@ pub struct PlanArgs {
     /// `--lock`, `--lock-timeout`.
     #[command(flatten)]
     pub lock: PlanLockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
 }
 
 /// `apply`.
@@ -130,6 +159,10 @@ pub struct ApplyArgs {
     /// `--lock-timeout`.
     #[command(flatten)]
     pub lock: LockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
 }
 
 /// `destroy`.
@@ -154,6 +187,10 @@ pub struct DestroyArgs {
     /// `--lock-timeout`.
     #[command(flatten)]
     pub lock: LockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
 }
 
 /// `force-unlock`.
@@ -205,6 +242,32 @@ mod tests {
     fn commands_that_write_state_cannot_skip_the_lock() {
         assert!(Cli::try_parse_from(["mcctl", "apply", "--lock=false"]).is_err());
         assert!(Cli::try_parse_from(["mcctl", "destroy", "--lock=false"]).is_err());
+    }
+
+    #[test]
+    fn variables_are_name_value_pairs() {
+        let Command::Plan(plan) = parse(&[
+            "plan",
+            "--var",
+            "tag=1.2",
+            "--var",
+            "list=[\"a=b\"]",
+            "--var-file",
+            "prod.vars",
+        ])
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(
+            plan.variables.vars,
+            [
+                ("tag".to_owned(), "1.2".to_owned()),
+                ("list".to_owned(), "[\"a=b\"]".to_owned())
+            ]
+        );
+        assert_eq!(plan.variables.var_files, [PathBuf::from("prod.vars")]);
+        assert!(Cli::try_parse_from(["mcctl", "plan", "--var", "novalue"]).is_err());
     }
 
     #[test]

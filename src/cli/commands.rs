@@ -8,10 +8,13 @@ use std::time::SystemTime;
 
 use crate::addr::ClusterName;
 use crate::apply::{Event, Observer, Report};
-use crate::cli::args::{ApplyArgs, DestroyArgs, ForceUnlockArgs, LockArgs, PlanArgs, ValidateArgs};
+use crate::cli::args::{
+    ApplyArgs, DestroyArgs, ForceUnlockArgs, LockArgs, PlanArgs, ValidateArgs, VarArgs,
+};
 use crate::cli::output::Printer;
 use crate::cli::output::plan::{PlanView, render as render_plan};
 use crate::cli::{Context, who};
+use crate::config::variables::VariableInputs;
 use crate::pipeline::{self, ApplyOptions, LockRequest, PlanOptions, PlanRun};
 use crate::plan::Action;
 use crate::plan::json::{JsonOptions, render as render_json};
@@ -28,6 +31,19 @@ fn lock_request(lock: bool, args: &LockArgs, operation: &str) -> Option<LockRequ
         },
         timeout: args.lock_timeout,
     })
+}
+
+/// Variable values from the flags and from `MCCTL_VAR_<name>`.
+fn variable_inputs(args: &VarArgs) -> VariableInputs {
+    let mut environment: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(name, value)| Some((name.strip_prefix("MCCTL_VAR_")?.to_owned(), value)))
+        .collect();
+    environment.sort();
+    VariableInputs {
+        environment,
+        files: args.var_files.clone(),
+        command_line: args.vars.clone(),
+    }
 }
 
 /// `MCCTL_SECRET_KEY`, which keys the digests of Secrets in the state.
@@ -51,7 +67,7 @@ fn warnings(context: &Context, run: &PlanRun) {
 
 /// `mcctl validate`.
 pub(crate) fn validate(context: &Context, args: &ValidateArgs) -> ExitCode {
-    let validated = pipeline::validate(&context.root);
+    let validated = pipeline::validate(&context.root, &variable_inputs(&args.variables));
     let valid = !validated.diagnostics.has_errors();
     if args.json {
         let diagnostics: Vec<serde_json::Value> = validated
@@ -106,6 +122,7 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
         destroy: false,
         include_protected: false,
         secret_key: secret_key(),
+        variables: variable_inputs(&args.variables),
     };
     let run = match pipeline::plan(&context.root, &options).await {
         Ok(run) => run,
@@ -180,7 +197,16 @@ pub(crate) async fn apply(
 ) -> Result<ExitCode, pipeline::Error> {
     let lock = lock_request(true, &args.lock, "apply");
     let run = match &args.plan_file {
-        Some(path) => pipeline::plan_from_saved(&context.root, path, lock, secret_key()).await?,
+        Some(path) => {
+            pipeline::plan_from_saved(
+                &context.root,
+                path,
+                lock,
+                secret_key(),
+                variable_inputs(&args.variables),
+            )
+            .await?
+        }
         None => {
             pipeline::plan(
                 &context.root,
@@ -190,6 +216,7 @@ pub(crate) async fn apply(
                     destroy: false,
                     include_protected: false,
                     secret_key: secret_key(),
+                    variables: variable_inputs(&args.variables),
                 },
             )
             .await?
@@ -223,6 +250,7 @@ pub(crate) async fn destroy(
         destroy: true,
         include_protected: args.include_protected,
         secret_key: secret_key(),
+        variables: variable_inputs(&args.variables),
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);
