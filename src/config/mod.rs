@@ -755,13 +755,16 @@ fn add_yaml_document(
             .with_label(document.spans.value("/kind"), "here")
             .with_help("`mcctl.io/v1alpha1` has one kind, `Workspace`"),
         ),
-        (karmada::POLICY_API_VERSION | karmada::CLUSTER_API_VERSION, _) => diagnostics.push(
-            Diagnostic::error(
-                "mcctl::config::unsupported_karmada_kind",
-                format!("Karmada kind `{kind}` is not supported"),
+        // Other Karmada objects configure the Karmada control plane (ClusterTaintPolicy,
+        // FederatedHPA, ResourceInterpreterCustomization, …): they are not resources to
+        // propagate, and mcctl does not act on them yet.
+        (api_version, _) if crate::addr::group_of(api_version).ends_with("karmada.io") => diagnostics.push(
+            Diagnostic::warning(
+                "mcctl::config::karmada_kind_not_acted_on",
+                format!("Karmada's `{kind}` ({api_version}) is not acted on yet"),
             )
-            .with_label(document.spans.value("/kind"), "here")
-            .with_help("mcctl reads PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy and Cluster"),
+            .with_label(document.spans.value("/kind"), "loaded, not acted on")
+            .with_help("it is neither propagated nor applied; mcctl acts on PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy and Cluster"),
         ),
         _ => config.templates.push(TemplateDecl {
             manifest: document.value,

@@ -132,7 +132,9 @@ pub fn staleness(
         match saved.inputs.get(path) {
             None => return Some(format!("`{path}` is new since the plan was made")),
             Some(saved_digest) if saved_digest != digest && path.starts_with("var.") => {
-                return Some(format!("the value of `{path}` changed since the plan was made"));
+                return Some(format!(
+                    "the value of `{path}` changed since the plan was made"
+                ));
             }
             Some(saved_digest) if saved_digest != digest => {
                 return Some(format!("`{path}` changed since the plan was made"));

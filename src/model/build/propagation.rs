@@ -237,16 +237,6 @@ impl Builder<'_> {
                     .with_help("remove `value`, or use `Equal`"),
                 );
             }
-            if toleration.key.is_empty() && !exists {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "mcctl::model::toleration",
-                        "a toleration without a key must use `Exists`",
-                    )
-                    .with_label(spans.value(&pointer), "here")
-                    .with_help("set `key`, or `operator: Exists` to tolerate every taint"),
-                );
-            }
             let effect = if toleration.effect.is_empty() {
                 None
             } else if let Some(effect) = TaintEffect::parse(&toleration.effect) {
@@ -305,7 +295,16 @@ impl Builder<'_> {
         let pointer = "/spec/placement/replicaScheduling";
         // Karmada's CRD defaults the type to Divided when the block is present.
         match raw.replica_scheduling_type.as_deref().unwrap_or("Divided") {
-            "Duplicated" => return Some(ReplicaScheduling::Duplicated),
+            "Duplicated" => {
+                if raw.weight_preference.is_some() || raw.replica_division_preference.is_some() {
+                    self.diagnostics.push(
+                        Diagnostic::warning("mcctl::model::duplicated_ignores_division", "Duplicated replicas ignore `replicaDivisionPreference` and `weightPreference`")
+                            .with_label(spans.value(pointer), "here")
+                            .with_help("every selected cluster runs all replicas; remove the division settings, or use `replicaSchedulingType: Divided`"),
+                    );
+                }
+                return Some(ReplicaScheduling::Duplicated);
+            }
             "Divided" => {}
             other => {
                 self.diagnostics.push(
