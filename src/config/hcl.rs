@@ -555,7 +555,9 @@ impl Converter<'_> {
                 );
                 continue;
             }
-            let in_overriders = context == Context::Rule && OVERRIDER_BLOCKS.contains(&ident);
+            // In an `override_rule`, or the deprecated single-rule form directly in the spec.
+            let in_overriders = matches!(context, Context::Rule | Context::Spec)
+                && OVERRIDER_BLOCKS.contains(&ident);
             let base = if in_overriders {
                 format!("{pointer}/overriders")
             } else {

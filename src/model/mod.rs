@@ -162,4 +162,6 @@ pub fn default_workspace_name(root: &std::path::Path) -> String {
 }
 
 #[cfg(test)]
+mod equivalence;
+#[cfg(test)]
 mod karmada_cases;
