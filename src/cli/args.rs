@@ -42,6 +42,8 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Clear lock info left behind by a killed mcctl.
     ForceUnlock(ForceUnlockArgs),
+    /// Create a new workspace (in `-C DIR`) with one example of each block.
+    Init,
 }
 
 /// `validate`.

@@ -408,3 +408,64 @@ pub(crate) fn force_unlock(
     ));
     Ok(ExitCode::SUCCESS)
 }
+
+/// The files `mcctl init` writes, as (path in the workspace, text).
+const SCAFFOLD: &[(&str, &str)] = &[
+    ("main.hcl", include_str!("scaffold/main.hcl")),
+    (
+        "manifests/app.yaml",
+        include_str!("scaffold/manifests/app.yaml"),
+    ),
+    (".gitignore", include_str!("scaffold/gitignore")),
+];
+
+/// `mcctl init`: writes a small workspace that validates and plans as it is. Refuses to touch a
+/// directory that already holds config, so it never overwrites anything.
+pub(crate) fn init(context: &Context) -> ExitCode {
+    let root = &context.root;
+    let existing: Vec<String> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            [".hcl", ".yaml", ".yml"]
+                .iter()
+                .any(|suffix| name.ends_with(suffix))
+                || SCAFFOLD
+                    .iter()
+                    .any(|(path, _)| path.split('/').next() == Some(name.as_str()))
+        })
+        .collect();
+    if !existing.is_empty() {
+        context.printer.err(&format!(
+            "error: `{}` already holds {}; nothing was written\nhelp: run `mcctl init` in an empty directory, e.g. `mcctl -C my-app init`",
+            root.display(),
+            existing.join(", ")
+        ));
+        return ExitCode::FAILURE;
+    }
+    for (path, text) in SCAFFOLD {
+        let target = root.join(path);
+        let written = target
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&target, text));
+        if let Err(error) = written {
+            context.printer.err(&format!(
+                "error: cannot write `{}`: {error}",
+                target.display()
+            ));
+            return ExitCode::FAILURE;
+        }
+    }
+    let names: Vec<&str> = SCAFFOLD.iter().map(|(path, _)| *path).collect();
+    context.printer.out(&format!(
+        "Created a workspace in `{}`: {}.\nNext: `mcctl -C {} plan`, then `mcctl -C {} apply`.\n",
+        root.display(),
+        names.join(", "),
+        root.display(),
+        root.display()
+    ));
+    ExitCode::SUCCESS
+}

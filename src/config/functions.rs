@@ -27,7 +27,7 @@ pub fn take_read_files() -> Vec<(PathBuf, String)> {
 }
 
 /// The help line shown with evaluation errors.
-pub const HELP: &str = "available functions: file, templatefile, yamldecode, jsondecode, yamlencode, jsonencode, merge, concat, format, lower, upper";
+pub const HELP: &str = "available functions: file, templatefile, yamldecode, jsondecode, yamlencode, jsonencode, merge, concat, length, format, lower, upper";
 
 /// Runs `f` with `file()` resolving paths against `dir`.
 pub fn with_base_dir<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
@@ -60,6 +60,10 @@ pub fn context_with(
                 ParamType::Object(Box::new(ParamType::Any)),
             ])
             .build(templatefile),
+    );
+    context.declare_func(
+        "length",
+        FuncDef::builder().param(ParamType::Any).build(length),
     );
     context.declare_func(
         "merge",
@@ -127,6 +131,15 @@ fn templatefile(args: FuncArgs) -> Result<Value, String> {
     hcl::eval::Evaluate::evaluate(&template, &context)
         .map(Value::String)
         .map_err(|error| format!("cannot render `{relative}`: {error}"))
+}
+
+fn length(args: FuncArgs) -> Result<Value, String> {
+    match args.first() {
+        Some(Value::String(text)) => Ok(Value::from(text.chars().count())),
+        Some(Value::Array(items)) => Ok(Value::from(items.len())),
+        Some(Value::Object(map)) => Ok(Value::from(map.len())),
+        _ => Err("`length` takes a string, a list or an object".to_owned()),
+    }
 }
 
 #[expect(clippy::unnecessary_wraps, reason = "hcl-rs functions return a Result")]
@@ -336,6 +349,8 @@ mod tests {
             eval("[1, 2, 3]").unwrap()
         );
         assert_eq!(eval("upper(\"eu\")").unwrap(), Value::from("EU"));
+        assert_eq!(eval("length([1, 2])").unwrap(), Value::from(2));
+        assert_eq!(eval("length(\"héllo\")").unwrap(), Value::from(5));
         assert_eq!(
             eval("jsondecode(jsonencode({a = [1]}))").unwrap(),
             eval("{a = [1]}").unwrap()

@@ -22,6 +22,8 @@ mod saved_plans;
 mod errors;
 /// HCL variables, locals and functions.
 mod variables;
+/// `mcctl init`.
+mod init;
 /// Every folder under `examples/` plans and applies.
 mod examples;
 /// Modules only use the modules listed above them in `lib.rs`.
