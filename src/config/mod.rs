@@ -753,7 +753,7 @@ fn add_yaml_document(
                 format!("unknown kind `{kind}` in `{api_version}`"),
             )
             .with_label(document.spans.value("/kind"), "here")
-            .with_help("`mcctl.io/v1alpha1` has one kind, `Workspace`"),
+            .with_help(source::one_of(kind, &["Workspace"])),
         ),
         // Other Karmada objects configure the Karmada control plane (ClusterTaintPolicy,
         // FederatedHPA, ResourceInterpreterCustomization, …): they are not resources to
