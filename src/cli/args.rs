@@ -44,6 +44,8 @@ pub enum Command {
     ForceUnlock(ForceUnlockArgs),
     /// Create a new workspace (in `-C DIR`) with one example of each block.
     Init,
+    /// Rewrite HCL files in the canonical layout (Terraform's `terraform fmt` style).
+    Fmt(FmtArgs),
 }
 
 /// `validate`.
@@ -202,6 +204,23 @@ pub struct ForceUnlockArgs {
     pub id: String,
 }
 
+/// `fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Write nothing: list the files that are not formatted, and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Show each change as a unified diff.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// HCL files to format, or folders whose top-level `*.hcl` files to format [default: the
+    /// workspace's top-level `*.hcl` files].
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text)
         .map_err(|error| format!("`{text}` is not a duration such as `30s` or `2m`: {error}"))
@@ -270,6 +289,20 @@ mod tests {
         );
         assert_eq!(plan.variables.var_files, [PathBuf::from("prod.vars")]);
         assert!(Cli::try_parse_from(["mcctl", "plan", "--var", "novalue"]).is_err());
+    }
+
+    #[test]
+    fn fmt_takes_flags_and_files() {
+        let Command::Fmt(fmt) = parse(&["fmt", "--check", "--diff", "a.hcl", "b.hcl"]).command
+        else {
+            panic!()
+        };
+        assert!(fmt.check && fmt.diff);
+        assert_eq!(fmt.files, [PathBuf::from("a.hcl"), PathBuf::from("b.hcl")]);
+        let Command::Fmt(fmt) = parse(&["fmt"]).command else {
+            panic!()
+        };
+        assert!(!fmt.check && !fmt.diff && fmt.files.is_empty());
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub fn run() -> ExitCode {
             Command::Destroy(args) => commands::destroy(&context, &args).await,
             Command::ForceUnlock(args) => commands::force_unlock(&context, &args),
             Command::Init => Ok(commands::init(&context)),
+            Command::Fmt(args) => Ok(commands::fmt(&context, &args)),
         }
     });
     match result {

@@ -145,15 +145,13 @@ pub fn parse_body(
         Ok(body) => Some(body),
         Err(error) => {
             let location = error.location();
-            let offset = file.offset(location.line(), location.column());
-            diagnostics.push(
-                Diagnostic::error(
-                    "mcctl::config::hcl_syntax",
-                    format!("invalid HCL: {}", error.message()),
-                )
-                .with_label(Span::new(file_id, offset..offset), "here")
-                .with_help("fix the HCL syntax at this position"),
-            );
+            diagnostics.push(syntax_error(
+                file_id,
+                file,
+                location.line(),
+                location.column(),
+                error.message(),
+            ));
             None
         }
     }
@@ -384,6 +382,24 @@ pub fn convert(
         }
     }
     blocks
+}
+
+/// The diagnostic for HCL that does not parse, at a 1-based `line` and `column` of `file`.
+#[must_use]
+pub fn syntax_error(
+    file_id: FileId,
+    file: &SourceFile,
+    line: usize,
+    column: usize,
+    message: &str,
+) -> Diagnostic {
+    let offset = file.offset(line, column);
+    Diagnostic::error(
+        "mcctl::config::hcl_syntax",
+        format!("invalid HCL: {message}"),
+    )
+    .with_label(Span::new(file_id, offset..offset), "here")
+    .with_help("fix the HCL syntax at this position")
 }
 
 struct Converter<'a> {

@@ -5,6 +5,7 @@
 //! template. Nothing is defaulted or cross-checked here (that is `model`); every syntax and field
 //! error of every file is collected before returning.
 
+pub mod format;
 pub mod functions;
 pub mod hcl;
 pub mod karmada;

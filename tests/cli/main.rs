@@ -24,6 +24,8 @@ mod errors;
 mod variables;
 /// `mcctl init`.
 mod init;
+/// `mcctl fmt`: the canonical HCL layout, `--check` and `--diff`.
+mod fmt;
 /// Every folder under `examples/` plans and applies.
 mod examples;
 /// Modules only use the modules listed above them in `lib.rs`.
