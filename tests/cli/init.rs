@@ -13,6 +13,7 @@ fn init_scaffolds_a_workspace_that_applies() {
     for path in ["main.hcl", "manifests/app.yaml", ".gitignore"] {
         assert!(context.path(path).is_file(), "{path}");
     }
+    context.run(&["fmt", "--check"]).expect_code(0);
     let validate = context.run(&["validate"]);
     validate.expect_code(0);
     assert!(validate.stderr.is_empty(), "{}", validate.stderr);
