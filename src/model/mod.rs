@@ -9,6 +9,7 @@ mod build;
 use self::build::Builder;
 pub mod cluster;
 pub mod policy;
+pub mod quantity;
 pub mod selector;
 pub mod template;
 
