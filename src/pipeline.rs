@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::addr::ClusterName;
 use crate::apply::{self, Observer, Report};
 use crate::cluster::{self, KindRef};
+use crate::config::variables::VariableInputs;
 use crate::config::{self, Config};
 use crate::desired::secret::{SecretKey, is_secret};
 use crate::desired::{self, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL};
@@ -84,9 +85,9 @@ pub struct Validated {
 
 /// Stages 1–3: load, build, graph. Offline: no cluster, no state.
 #[must_use]
-pub fn validate(root: &Path) -> Validated {
+pub fn validate(root: &Path, variables: &VariableInputs) -> Validated {
     let mut diagnostics = Diagnostics::new();
-    let config = config::load(root, &mut diagnostics);
+    let config = config::load(root, variables, &mut diagnostics);
     let model = model::build(&config, &mut diagnostics);
     let graph = graph::build(&model, &mut diagnostics);
     diagnostics.dedup();
@@ -122,6 +123,8 @@ pub struct PlanOptions {
     /// `MCCTL_SECRET_KEY`, which keys the digests of Secrets; derived from the workspace name
     /// when absent.
     pub secret_key: Option<String>,
+    /// Values of HCL variables.
+    pub variables: VariableInputs,
 }
 
 /// A finished plan with everything apply needs.
@@ -166,7 +169,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         model,
         graph,
         mut diagnostics,
-    } = validate(root);
+    } = validate(root, &options.variables);
     let Some(model) = model else {
         return Err(fail(config, diagnostics));
     };
@@ -453,7 +456,7 @@ pub fn save_plan(run: &PlanRun, path: &Path) -> Result<(), Error> {
         workspace: run.model.workspace.clone(),
         lineage: run.state.lineage.clone(),
         serials: run.state.serials(),
-        inputs: input_digests(&run.config.sources),
+        inputs: input_digests(&run.config.sources, &run.config.variables),
         changes: saved_changes(&run.plan, &run.secret_key),
         plan: plan::json::render(
             Some(&run.plan),
@@ -490,6 +493,7 @@ pub async fn plan_from_saved(
     path: &Path,
     lock: Option<LockRequest>,
     secret_key: Option<String>,
+    variables: VariableInputs,
 ) -> Result<PlanRun, Error> {
     let saved = read_saved_plan(path)?;
     let mut run = plan(
@@ -500,6 +504,7 @@ pub async fn plan_from_saved(
             destroy: false,
             include_protected: false,
             secret_key,
+            variables,
         },
     )
     .await?;
@@ -507,7 +512,7 @@ pub async fn plan_from_saved(
         &saved,
         run.state.lineage.as_deref(),
         &run.state.serials(),
-        &input_digests(&run.config.sources),
+        &input_digests(&run.config.sources, &run.config.variables),
         &run.desired,
     ) {
         return Err(Error::StalePlan {
@@ -527,7 +532,7 @@ pub async fn plan_from_saved(
 pub fn force_unlock(root: &Path, id: &str) -> Result<lock::Unlocked, Error> {
     // Read only the settings: a lock must be clearable even while other config is broken.
     let mut diagnostics = Diagnostics::new();
-    let config = config::load(root, &mut diagnostics);
+    let config = config::load(root, &VariableInputs::default(), &mut diagnostics);
     let state_path = config
         .settings
         .iter()

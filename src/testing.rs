@@ -25,6 +25,7 @@ pub(crate) fn try_model_from(files: &[(&str, &str)]) -> (Model, Diagnostics) {
     let config = config::load_texts(
         Path::new("/nonexistent-test-workspace"),
         texts,
+        &config::variables::VariableInputs::default(),
         &mut diagnostics,
     );
     let model = model::build(&config, &mut diagnostics);

@@ -42,6 +42,10 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Clear lock info left behind by a killed mcctl.
     ForceUnlock(ForceUnlockArgs),
+    /// Create a new workspace (in `-C DIR`) with one example of each block.
+    Init,
+    /// Rewrite HCL files in the canonical layout (Terraform's `terraform fmt` style).
+    Fmt(FmtArgs),
 }
 
 /// `validate`.
@@ -50,6 +54,31 @@ pub struct ValidateArgs {
     /// Print the diagnostics as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
+}
+
+/// Values of HCL variables.
+#[derive(Debug, Args)]
+pub struct VarArgs {
+    /// Set a variable: `--var tag=1.25.3`, `--var 'zones=["a","b"]'` (repeatable; the last wins).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+
+    /// Read variables from a file of `name = value` lines (repeatable, applied in order).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("`{text}` is not `NAME=VALUE`")),
+    }
 }
 
 /// Flags of the commands that write state: they always lock it.
@@ -106,6 +135,10 @@ pub struct PlanArgs {
     /// `--lock`, `--lock-timeout`.
     #[command(flatten)]
     pub lock: PlanLockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
 }
 
 /// `apply`.
@@ -130,6 +163,10 @@ pub struct ApplyArgs {
     /// `--lock-timeout`.
     #[command(flatten)]
     pub lock: LockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
 }
 
 /// `destroy`.
@@ -154,6 +191,10 @@ pub struct DestroyArgs {
     /// `--lock-timeout`.
     #[command(flatten)]
     pub lock: LockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
 }
 
 /// `force-unlock`.
@@ -161,6 +202,23 @@ pub struct DestroyArgs {
 pub struct ForceUnlockArgs {
     /// The lock id, as the "locked by" error shows it.
     pub id: String,
+}
+
+/// `fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Write nothing: list the files that are not formatted, and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Show each change as a unified diff.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// HCL files to format, or folders whose top-level `*.hcl` files to format [default: the
+    /// workspace's top-level `*.hcl` files].
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -205,6 +263,46 @@ mod tests {
     fn commands_that_write_state_cannot_skip_the_lock() {
         assert!(Cli::try_parse_from(["mcctl", "apply", "--lock=false"]).is_err());
         assert!(Cli::try_parse_from(["mcctl", "destroy", "--lock=false"]).is_err());
+    }
+
+    #[test]
+    fn variables_are_name_value_pairs() {
+        let Command::Plan(plan) = parse(&[
+            "plan",
+            "--var",
+            "tag=1.2",
+            "--var",
+            "list=[\"a=b\"]",
+            "--var-file",
+            "prod.vars",
+        ])
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(
+            plan.variables.vars,
+            [
+                ("tag".to_owned(), "1.2".to_owned()),
+                ("list".to_owned(), "[\"a=b\"]".to_owned())
+            ]
+        );
+        assert_eq!(plan.variables.var_files, [PathBuf::from("prod.vars")]);
+        assert!(Cli::try_parse_from(["mcctl", "plan", "--var", "novalue"]).is_err());
+    }
+
+    #[test]
+    fn fmt_takes_flags_and_files() {
+        let Command::Fmt(fmt) = parse(&["fmt", "--check", "--diff", "a.hcl", "b.hcl"]).command
+        else {
+            panic!()
+        };
+        assert!(fmt.check && fmt.diff);
+        assert_eq!(fmt.files, [PathBuf::from("a.hcl"), PathBuf::from("b.hcl")]);
+        let Command::Fmt(fmt) = parse(&["fmt"]).command else {
+            panic!()
+        };
+        assert!(!fmt.check && !fmt.diff && fmt.files.is_empty());
     }
 
     #[test]

@@ -1,17 +1,23 @@
 //! One function per command: build the request, call the pipeline, render the outcome.
 
 use std::fmt::Write as _;
-use std::io::BufRead;
+use std::io::{BufRead, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::addr::ClusterName;
 use crate::apply::{Event, Observer, Report};
-use crate::cli::args::{ApplyArgs, DestroyArgs, ForceUnlockArgs, LockArgs, PlanArgs, ValidateArgs};
+use crate::cli::args::{
+    ApplyArgs, DestroyArgs, FmtArgs, ForceUnlockArgs, LockArgs, PlanArgs, ValidateArgs, VarArgs,
+};
 use crate::cli::output::Printer;
 use crate::cli::output::plan::{PlanView, render as render_plan};
 use crate::cli::{Context, who};
+use crate::config::format::{FormatError, format_hcl};
+use crate::config::variables::VariableInputs;
+use crate::diag::{Diagnostics, Sources};
 use crate::pipeline::{self, ApplyOptions, LockRequest, PlanOptions, PlanRun};
 use crate::plan::Action;
 use crate::plan::json::{JsonOptions, render as render_json};
@@ -28,6 +34,19 @@ fn lock_request(lock: bool, args: &LockArgs, operation: &str) -> Option<LockRequ
         },
         timeout: args.lock_timeout,
     })
+}
+
+/// Variable values from the flags and from `MCCTL_VAR_<name>`.
+fn variable_inputs(args: &VarArgs) -> VariableInputs {
+    let mut environment: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(name, value)| Some((name.strip_prefix("MCCTL_VAR_")?.to_owned(), value)))
+        .collect();
+    environment.sort();
+    VariableInputs {
+        environment,
+        files: args.var_files.clone(),
+        command_line: args.vars.clone(),
+    }
 }
 
 /// `MCCTL_SECRET_KEY`, which keys the digests of Secrets in the state.
@@ -51,7 +70,7 @@ fn warnings(context: &Context, run: &PlanRun) {
 
 /// `mcctl validate`.
 pub(crate) fn validate(context: &Context, args: &ValidateArgs) -> ExitCode {
-    let validated = pipeline::validate(&context.root);
+    let validated = pipeline::validate(&context.root, &variable_inputs(&args.variables));
     let valid = !validated.diagnostics.has_errors();
     if args.json {
         let diagnostics: Vec<serde_json::Value> = validated
@@ -106,6 +125,7 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
         destroy: false,
         include_protected: false,
         secret_key: secret_key(),
+        variables: variable_inputs(&args.variables),
     };
     let run = match pipeline::plan(&context.root, &options).await {
         Ok(run) => run,
@@ -180,7 +200,16 @@ pub(crate) async fn apply(
 ) -> Result<ExitCode, pipeline::Error> {
     let lock = lock_request(true, &args.lock, "apply");
     let run = match &args.plan_file {
-        Some(path) => pipeline::plan_from_saved(&context.root, path, lock, secret_key()).await?,
+        Some(path) => {
+            pipeline::plan_from_saved(
+                &context.root,
+                path,
+                lock,
+                secret_key(),
+                variable_inputs(&args.variables),
+            )
+            .await?
+        }
         None => {
             pipeline::plan(
                 &context.root,
@@ -190,6 +219,7 @@ pub(crate) async fn apply(
                     destroy: false,
                     include_protected: false,
                     secret_key: secret_key(),
+                    variables: variable_inputs(&args.variables),
                 },
             )
             .await?
@@ -223,6 +253,7 @@ pub(crate) async fn destroy(
         destroy: true,
         include_protected: args.include_protected,
         secret_key: secret_key(),
+        variables: variable_inputs(&args.variables),
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);
@@ -379,4 +410,269 @@ pub(crate) fn force_unlock(
         names.join(", ")
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The files `mcctl init` writes, as (path in the workspace, text).
+const SCAFFOLD: &[(&str, &str)] = &[
+    ("main.hcl", include_str!("scaffold/main.hcl")),
+    (
+        "manifests/app.yaml",
+        include_str!("scaffold/manifests/app.yaml"),
+    ),
+    (".gitignore", include_str!("scaffold/gitignore")),
+];
+
+/// `mcctl init`: writes a small workspace that validates and plans as it is. Refuses to touch a
+/// directory that already holds config, so it never overwrites anything.
+pub(crate) fn init(context: &Context) -> ExitCode {
+    let root = &context.root;
+    let existing: Vec<String> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            [".hcl", ".yaml", ".yml"]
+                .iter()
+                .any(|suffix| name.ends_with(suffix))
+                || SCAFFOLD
+                    .iter()
+                    .any(|(path, _)| path.split('/').next() == Some(name.as_str()))
+        })
+        .collect();
+    if !existing.is_empty() {
+        context.printer.err(&format!(
+            "error: `{}` already holds {}; nothing was written\nhelp: run `mcctl init` in an empty directory, e.g. `mcctl -C my-app init`",
+            root.display(),
+            existing.join(", ")
+        ));
+        return ExitCode::FAILURE;
+    }
+    for (path, text) in SCAFFOLD {
+        let target = root.join(path);
+        let written = target
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&target, text));
+        if let Err(error) = written {
+            context.printer.err(&format!(
+                "error: cannot write `{}`: {error}",
+                target.display()
+            ));
+            return ExitCode::FAILURE;
+        }
+    }
+    let names: Vec<&str> = SCAFFOLD.iter().map(|(path, _)| *path).collect();
+    context.printer.out(&format!(
+        "Created a workspace in `{}`: {}.\nNext: `mcctl -C {} plan`, then `mcctl -C {} apply`.\n",
+        root.display(),
+        names.join(", "),
+        root.display(),
+        root.display()
+    ));
+    ExitCode::SUCCESS
+}
+/// An HCL file for `mcctl fmt`.
+struct FmtFile {
+    /// Where to read and write it.
+    path: PathBuf,
+    /// How to show it: relative to the workspace, or as given on the command line.
+    name: String,
+}
+
+/// What `mcctl fmt` did with one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Formatted {
+    /// It was already formatted.
+    Unchanged,
+    /// It was not formatted: it was rewritten, or would be under `--check`.
+    Changed,
+    /// It could not be read, parsed or written; the error is printed.
+    Failed,
+}
+
+/// `mcctl fmt [--check] [--diff] [FILES...]`.
+pub(crate) fn fmt(context: &Context, args: &FmtArgs) -> ExitCode {
+    let printer = context.printer;
+    let Some(files) = fmt_files(context, &args.files) else {
+        return ExitCode::FAILURE;
+    };
+    let outcomes: Vec<Formatted> = files
+        .iter()
+        .map(|file| fmt_file(context, args, file))
+        .collect();
+    let count = |wanted| {
+        outcomes
+            .iter()
+            .filter(|outcome| **outcome == wanted)
+            .count()
+    };
+    let failed = count(Formatted::Failed);
+    if failed > 0 {
+        printer.err(&format!(
+            "\nerror: {failed} file{} could not be formatted and {} left as {}",
+            if failed == 1 { "" } else { "s" },
+            if failed == 1 { "was" } else { "were" },
+            if failed == 1 { "it was" } else { "they were" },
+        ));
+        return ExitCode::FAILURE;
+    }
+    let changed = count(Formatted::Changed);
+    if args.check && changed > 0 {
+        printer.err(&format!(
+            "error: {changed} file{} not formatted; run `mcctl fmt` to format {}",
+            if changed == 1 { " is" } else { "s are" },
+            if changed == 1 { "it" } else { "them" }
+        ));
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// The files `mcctl fmt` works on: those named and the top-level `*.hcl` files of the folders
+/// named, or else the workspace's top-level `*.hcl` files. `None` once an error is printed.
+fn fmt_files(context: &Context, paths: &[PathBuf]) -> Option<Vec<FmtFile>> {
+    let printer = context.printer;
+    if paths.is_empty() {
+        return match hcl_files_in(&context.root) {
+            Ok(names) => Some(
+                names
+                    .into_iter()
+                    .map(|name| FmtFile {
+                        path: context.root.join(&name),
+                        name: name.display().to_string(),
+                    })
+                    .collect(),
+            ),
+            Err(error) => {
+                printer.err(&format!(
+                    "error: cannot read the workspace `{}`: {error}",
+                    context.root.display()
+                ));
+                printer.err("help: pass an existing workspace directory with `-C DIR`");
+                None
+            }
+        };
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(FmtFile {
+                path: path.clone(),
+                name: path.display().to_string(),
+            });
+            continue;
+        }
+        match hcl_files_in(path) {
+            Ok(names) => files.extend(names.into_iter().map(|name| {
+                let path = path.join(name);
+                FmtFile {
+                    name: path.display().to_string(),
+                    path,
+                }
+            })),
+            Err(error) => {
+                printer.err(&format!(
+                    "error: cannot read the folder `{}`: {error}",
+                    path.display()
+                ));
+                return None;
+            }
+        }
+    }
+    Some(files)
+}
+
+/// Formats one file: prints its name (and diff) if it changes, and writes it unless `--check`.
+fn fmt_file(context: &Context, args: &FmtArgs, file: &FmtFile) -> Formatted {
+    let printer = context.printer;
+    let text = match std::fs::read_to_string(&file.path) {
+        Ok(text) => text,
+        Err(error) => {
+            printer.err(&format!("error: cannot read `{}`: {error}", file.name));
+            return Formatted::Failed;
+        }
+    };
+    let formatted = match format_hcl(&text) {
+        Ok(formatted) => formatted,
+        Err(FormatError::Syntax {
+            line,
+            column,
+            message,
+        }) => {
+            let mut sources = Sources::default();
+            let id = sources.add(PathBuf::from(&file.name), text);
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.push(crate::config::hcl::syntax_error(
+                id,
+                sources.get(id),
+                line,
+                column,
+                &message,
+            ));
+            let rendered =
+                crate::cli::output::diagnostics::render(&diagnostics, &sources, printer.color());
+            printer.err(rendered.trim_end());
+            return Formatted::Failed;
+        }
+        Err(error @ FormatError::MeaningChanged) => {
+            printer.err(&format!("error: cannot format `{}`: {error}", file.name));
+            printer
+                .err("help: the file was left as it is; this is a bug in mcctl, please report it");
+            return Formatted::Failed;
+        }
+    };
+    if formatted == text {
+        return Formatted::Unchanged;
+    }
+    printer.out(&format!("{}\n", file.name));
+    if args.diff {
+        let name = file.name.trim_start_matches('/');
+        let mut diff = similar::TextDiff::from_lines(&text, &formatted)
+            .unified_diff()
+            .header(&format!("old/{name}"), &format!("new/{name}"))
+            .to_string();
+        if !diff.ends_with('\n') {
+            diff.push('\n');
+        }
+        printer.out(&diff);
+    }
+    if !args.check
+        && let Err(error) = write_in_place(&file.path, &formatted)
+    {
+        printer.err(&format!("error: cannot write `{}`: {error}", file.name));
+        return Formatted::Failed;
+    }
+    Formatted::Changed
+}
+
+/// The names of the `*.hcl` files at the top level of `dir` (not dotfiles), sorted.
+fn hcl_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = PathBuf::from(entry.file_name());
+        let visible = !name.to_string_lossy().starts_with('.');
+        let hcl = name.extension().is_some_and(|extension| extension == "hcl");
+        if visible && hcl && entry.path().is_file() {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Replaces the file at `path` with `text` atomically: a temp file in the same folder, given the
+/// file's permissions, fsynced and renamed over it.
+fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
+    // Through a symlink, rewrite the file it points at rather than replace the link.
+    let path = std::fs::canonicalize(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let permissions = std::fs::metadata(&path)?.permissions();
+    let mut file = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    file.write_all(text.as_bytes())?;
+    file.as_file().set_permissions(permissions)?;
+    file.as_file().sync_all()?;
+    file.persist(&path).map_err(|persist| persist.error)?;
+    Ok(())
 }

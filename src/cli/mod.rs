@@ -58,6 +58,8 @@ pub fn run() -> ExitCode {
             Command::Apply(args) => commands::apply(&context, &args).await,
             Command::Destroy(args) => commands::destroy(&context, &args).await,
             Command::ForceUnlock(args) => commands::force_unlock(&context, &args),
+            Command::Init => Ok(commands::init(&context)),
+            Command::Fmt(args) => Ok(commands::fmt(&context, &args)),
         }
     });
     match result {

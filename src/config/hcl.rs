@@ -9,11 +9,11 @@ use std::ops::Range;
 use hcl::edit::Span as _;
 use hcl::edit::expr::{Expression, TraversalOperator};
 use hcl::edit::structure::{Attribute, Block};
-use hcl::eval::Evaluate;
 use serde_json::{Map, Value};
 
-use crate::config::functions;
+use crate::config::functions::Scope;
 use crate::config::source::{Dialect, Document, SpanIndex, pointer_segment};
+use crate::config::variables::{self, VarType};
 use crate::diag::{Diagnostic, Diagnostics, FileId, SourceFile, Span};
 
 /// Repeated blocks and the list field each one fills, as (block, field).
@@ -34,6 +34,11 @@ const LIST_BLOCKS: &[(&str, &str)] = &[
     ("labels_overrider", "labelsOverrider"),
     ("annotations_overrider", "annotationsOverrider"),
     ("field_overrider", "fieldOverrider"),
+    ("rule", "rules"),
+    ("json", "json"),
+    ("yaml", "yaml"),
+    ("resource_model", "resourceModels"),
+    ("range", "ranges"),
 ];
 
 /// Overrider blocks sit directly in `override_rule`; Karmada nests them under `overriders`.
@@ -130,31 +135,232 @@ pub struct HclBlock {
     pub depends_on: Vec<(Reference, Span)>,
 }
 
-/// Parses and evaluates every block of an HCL file. Problems are added to `diagnostics`; blocks
-/// that had errors are left out of the result.
-pub fn parse(file_id: FileId, file: &SourceFile, diagnostics: &mut Diagnostics) -> Vec<HclBlock> {
-    let body = match hcl::edit::parser::parse_body(&file.text) {
-        Ok(body) => body,
+/// Parses an HCL file; a syntax error is reported and gives `None`.
+pub fn parse_body(
+    file_id: FileId,
+    file: &SourceFile,
+    diagnostics: &mut Diagnostics,
+) -> Option<hcl::edit::structure::Body> {
+    match hcl::edit::parser::parse_body(&file.text) {
+        Ok(body) => Some(body),
         Err(error) => {
             let location = error.location();
-            let offset = file.offset(location.line(), location.column());
-            diagnostics.push(
-                Diagnostic::error(
-                    "mcctl::config::hcl_syntax",
-                    format!("invalid HCL: {}", error.message()),
-                )
-                .with_label(Span::new(file_id, offset..offset), "here")
-                .with_help("fix the HCL syntax at this position"),
-            );
-            return Vec::new();
+            diagnostics.push(syntax_error(
+                file_id,
+                file,
+                location.line(),
+                location.column(),
+                error.message(),
+            ));
+            None
         }
+    }
+}
+
+/// A `variable` block.
+#[derive(Debug, Clone)]
+pub struct VariableBlock {
+    /// Name.
+    pub name: String,
+    /// Type constraint (`any` when absent).
+    pub ty: VarType,
+    /// Default value expression.
+    pub default: Option<(hcl::Expression, Span)>,
+    /// `validation` blocks.
+    pub validations: Vec<Validation>,
+    /// The block header.
+    pub span: Span,
+}
+
+/// A `validation` block of a variable.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// Must evaluate to `true`.
+    pub condition: hcl::Expression,
+    /// Shown when it does not.
+    pub message: String,
+    /// The block.
+    pub span: Span,
+}
+
+/// One attribute of a `locals` block.
+#[derive(Debug, Clone)]
+pub struct Local {
+    /// Name.
+    pub name: String,
+    /// Its expression.
+    pub expression: hcl::Expression,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// Reads the `variable` and `locals` blocks of a file.
+pub fn definitions(
+    file_id: FileId,
+    body: &hcl::edit::structure::Body,
+    diagnostics: &mut Diagnostics,
+) -> (Vec<VariableBlock>, Vec<Local>) {
+    let span = |bytes: Option<Range<usize>>| Span::new(file_id, bytes.unwrap_or(0..0));
+    let mut variables = Vec::new();
+    let mut locals = Vec::new();
+    for block in body.blocks() {
+        match block.ident.as_str() {
+            "locals" => {
+                if !block.labels.is_empty() {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "mcctl::config::block_labels",
+                            "`locals` takes no labels",
+                        )
+                        .with_label(span(block.ident.span()), "here")
+                        .with_help("write `locals { name = value }`"),
+                    );
+                }
+                for structure in &block.body {
+                    match structure.as_attribute() {
+                        Some(attribute) => locals.push(Local {
+                            name: attribute.key.as_str().to_owned(),
+                            expression: attribute.value.clone().into(),
+                            span: span(attribute.span()),
+                        }),
+                        None => diagnostics.push(
+                            Diagnostic::error(
+                                "mcctl::config::locals",
+                                "`locals` holds attributes only",
+                            )
+                            .with_label(span(structure.span()), "a block")
+                            .with_help("write `name = value` lines"),
+                        ),
+                    }
+                }
+            }
+            "variable" => {
+                if let Some(variable) = variable_block(file_id, block, diagnostics) {
+                    variables.push(variable);
+                }
+            }
+            _ => {}
+        }
+    }
+    (variables, locals)
+}
+
+fn variable_block(
+    file_id: FileId,
+    block: &Block,
+    diagnostics: &mut Diagnostics,
+) -> Option<VariableBlock> {
+    let span = |bytes: Option<Range<usize>>| Span::new(file_id, bytes.unwrap_or(0..0));
+    let [label] = block.labels.as_slice() else {
+        diagnostics.push(
+            Diagnostic::error(
+                "mcctl::config::block_labels",
+                "`variable` takes exactly one label, its name",
+            )
+            .with_label(span(block.ident.span()), "here")
+            .with_help("write `variable \"<name>\" { … }`"),
+        );
+        return None;
     };
+    let name = label.as_str().to_owned();
+    let header = Span::new(
+        file_id,
+        block.ident.span().map_or(0..0, |ident| {
+            ident.start..label.span().map_or(ident.end, |label| label.end)
+        }),
+    );
+    let errors = diagnostics.error_count();
+    let mut variable = VariableBlock {
+        name,
+        ty: VarType::Any,
+        default: None,
+        validations: Vec::new(),
+        span: header,
+    };
+    for structure in &block.body {
+        if let Some(attribute) = structure.as_attribute() {
+            let value_span = span(attribute.value.span());
+            match attribute.key.as_str() {
+                "type" => match variables::parse_type(&attribute.value) {
+                    Ok(ty) => variable.ty = ty,
+                    Err(message) => diagnostics.push(
+                        Diagnostic::error("mcctl::config::variable_type", message)
+                            .with_label(value_span, "this type")
+                            .with_help("write a type such as `string`, `list(string)` or `object({ name = string })`"),
+                    ),
+                },
+                "default" => variable.default = Some((attribute.value.clone().into(), value_span)),
+                "description" | "sensitive" | "nullable" => {}
+                other => diagnostics.push(
+                    Diagnostic::error("mcctl::config::invalid_field", format!("unknown attribute or block `{other}`"))
+                        .with_label(span(attribute.key.span()), "here")
+                        .with_help(closest_help(other, &["type", "default", "description", "validation", "sensitive", "nullable"])),
+                ),
+            }
+        } else if let Some(validation) = structure.as_block() {
+            if validation.ident.as_str() != "validation" {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::invalid_field",
+                        format!("unknown attribute or block `{}`", validation.ident.as_str()),
+                    )
+                    .with_label(span(validation.ident.span()), "here")
+                    .with_help(closest_help(validation.ident.as_str(), &["validation"])),
+                );
+                continue;
+            }
+            let block_span = span(validation.span());
+            let condition = validation
+                .body
+                .get_attribute("condition")
+                .map(|attribute| hcl::Expression::from(attribute.value.clone()));
+            let message = validation
+                .body
+                .get_attribute("error_message")
+                .and_then(|attribute| match &attribute.value {
+                    Expression::String(text) => Some(text.as_str().to_owned()),
+                    _ => None,
+                });
+            match (condition, message) {
+                (Some(condition), Some(message)) => variable.validations.push(Validation {
+                    condition,
+                    message,
+                    span: block_span,
+                }),
+                _ => diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::variable_validation",
+                        "a `validation` block needs `condition` and a string `error_message`",
+                    )
+                    .with_label(block_span, "this block")
+                    .with_help("write `condition = <expression>` and `error_message = \"…\"`"),
+                ),
+            }
+        }
+    }
+    (diagnostics.error_count() == errors).then_some(variable)
+}
+
+fn closest_help(name: &str, candidates: &[&str]) -> String {
+    crate::config::source::one_of(name, candidates)
+}
+
+/// Converts and evaluates every block of a parsed HCL file but `variable` and `locals`, whose
+/// values `context` carries. Blocks with errors are left out of the result.
+pub fn convert(
+    file_id: FileId,
+    body: &hcl::edit::structure::Body,
+    scope: &Scope,
+    diagnostics: &mut Diagnostics,
+) -> Vec<HclBlock> {
     let mut converter = Converter {
         file: file_id,
         diagnostics,
+        scope,
+        tainted: false,
     };
     let mut blocks = Vec::new();
-    for structure in &body {
+    for structure in body {
         if let Some(attribute) = structure.as_attribute() {
             let span = converter.span(attribute.span());
             converter.diagnostics.push(
@@ -169,6 +375,7 @@ pub fn parse(file_id: FileId, file: &SourceFile, diagnostics: &mut Diagnostics) 
                 .with_help("top-level attributes are not allowed; put it inside a block"),
             );
         } else if let Some(block) = structure.as_block()
+            && !matches!(block.ident.as_str(), "variable" | "locals")
             && let Some(block) = converter.top_level(block)
         {
             blocks.push(block);
@@ -177,9 +384,30 @@ pub fn parse(file_id: FileId, file: &SourceFile, diagnostics: &mut Diagnostics) 
     blocks
 }
 
+/// The diagnostic for HCL that does not parse, at a 1-based `line` and `column` of `file`.
+#[must_use]
+pub fn syntax_error(
+    file_id: FileId,
+    file: &SourceFile,
+    line: usize,
+    column: usize,
+    message: &str,
+) -> Diagnostic {
+    let offset = file.offset(line, column);
+    Diagnostic::error(
+        "mcctl::config::hcl_syntax",
+        format!("invalid HCL: {message}"),
+    )
+    .with_label(Span::new(file_id, offset..offset), "here")
+    .with_help("fix the HCL syntax at this position")
+}
+
 struct Converter<'a> {
     file: FileId,
     diagnostics: &'a mut Diagnostics,
+    scope: &'a Scope,
+    /// Whether the current block uses a value that already failed (and so is left out).
+    tainted: bool,
 }
 
 impl Converter<'_> {
@@ -207,9 +435,7 @@ impl Converter<'_> {
                 .map(|(name, _)| (*name).to_owned())
                 .collect();
             let help = match ident {
-                "variable" | "locals" | "output" => {
-                    format!("`{ident}` blocks are not supported yet")
-                }
+                "output" => "`output` blocks are not supported: mcctl has no outputs".to_owned(),
                 _ => crate::config::source::closest(ident, &names).map_or_else(
                     || format!("use one of `{}`", names.join("`, `")),
                     |best| format!("did you mean `{best}`?"),
@@ -247,6 +473,7 @@ impl Converter<'_> {
         }
         let name = block.labels.first().map(|label| label.as_str().to_owned());
         let errors_before = self.diagnostics.error_count();
+        self.tainted = false;
         let root = block.span().unwrap_or(0..0);
         let mut spans = SpanIndex::new(self.file, root);
         let mut depends_on = Vec::new();
@@ -295,7 +522,7 @@ impl Converter<'_> {
             }
             Value::Object(self.body(structures.into_iter(), "", &mut spans, Context::Plain))
         };
-        (self.diagnostics.error_count() == errors_before).then_some(HclBlock {
+        (self.diagnostics.error_count() == errors_before && !self.tainted).then_some(HclBlock {
             kind,
             name,
             document: Document {
@@ -344,7 +571,9 @@ impl Converter<'_> {
                 );
                 continue;
             }
-            let in_overriders = context == Context::Rule && OVERRIDER_BLOCKS.contains(&ident);
+            // In an `override_rule`, or the deprecated single-rule form directly in the spec.
+            let in_overriders = matches!(context, Context::Rule | Context::Spec)
+                && OVERRIDER_BLOCKS.contains(&ident);
             let base = if in_overriders {
                 format!("{pointer}/overriders")
             } else {
@@ -432,8 +661,7 @@ impl Converter<'_> {
         let value_span = attribute.value.span().unwrap_or(0..0);
         spans.insert_value(pointer.to_owned(), value_span.clone());
         let expression: hcl::Expression = attribute.value.clone().into();
-        let context = functions::context();
-        match expression.evaluate(&context) {
+        match self.scope.evaluate(&expression) {
             Ok(value) => match serde_json::to_value(&value) {
                 Ok(json) => json,
                 Err(error) => {
@@ -445,18 +673,23 @@ impl Converter<'_> {
                     Value::Null
                 }
             },
-            Err(error) => {
+            // It uses a variable or local that already failed: that error says it all.
+            Err(None) => {
+                self.tainted = true;
+                Value::Null
+            }
+            Err(Some(failure)) => {
                 self.diagnostics.push(
                     Diagnostic::error(
                         "mcctl::config::hcl_eval",
                         format!(
                             "cannot evaluate `{}`: {}",
                             attribute.key.as_str(),
-                            eval_message(&error)
+                            failure.message
                         ),
                     )
                     .with_label(Span::new(self.file, value_span), "this expression")
-                    .with_help(functions::HELP),
+                    .with_help(failure.help),
                 );
                 Value::Null
             }
@@ -541,15 +774,6 @@ pub fn camel_case(name: &str) -> String {
     out
 }
 
-fn eval_message(error: &hcl::eval::Error) -> String {
-    // hcl-rs appends the whole expression; the label already shows it.
-    let text = error.to_string();
-    text.split(" in expression `")
-        .next()
-        .unwrap_or(&text)
-        .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,7 +783,15 @@ mod tests {
         let mut sources = Sources::default();
         let id = sources.add("main.hcl".into(), text.to_owned());
         let mut diagnostics = Diagnostics::new();
-        let blocks = parse(id, sources.get(id), &mut diagnostics);
+        let Some(body) = parse_body(id, sources.get(id), &mut diagnostics) else {
+            return (Vec::new(), diagnostics);
+        };
+        let scope = Scope::new(
+            ::hcl::Map::new(),
+            ::hcl::Map::new(),
+            std::collections::BTreeSet::new(),
+        );
+        let blocks = convert(id, &body, &scope, &mut diagnostics);
         (blocks, diagnostics)
     }
 

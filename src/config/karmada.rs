@@ -85,17 +85,17 @@ pub struct PropagationSpec {
     /// Scheduler that handles the policy.
     pub scheduler_name: Option<String>,
     /// Failover behaviour.
-    pub failover: Option<Value>,
+    pub failover: Option<FailoverBehavior>,
     /// `Abort` or `Overwrite`.
     pub conflict_resolution: Option<String>,
     /// `Lazy` or empty.
     pub activation_preference: Option<String>,
     /// Suspension of dispatching.
-    pub suspension: Option<Value>,
+    pub suspension: Option<Suspension>,
     /// Keep member objects when the template is deleted.
     pub preserve_resources_on_deletion: Option<bool>,
     /// Scheduling queue priority.
-    pub schedule_priority: Option<Value>,
+    pub schedule_priority: Option<SchedulePriority>,
 }
 
 /// `ResourceSelector`.
@@ -156,7 +156,7 @@ pub struct Placement {
     /// Replica scheduling; none means Duplicated.
     pub replica_scheduling: Option<ReplicaSchedulingStrategy>,
     /// Workload affinity (alpha in Karmada).
-    pub workload_affinity: Option<Value>,
+    pub workload_affinity: Option<WorkloadAffinity>,
 }
 
 /// `ClusterAffinity`.
@@ -201,7 +201,8 @@ pub struct ClusterAffinityTerm {
     #[serde(default)]
     pub exclude: Vec<String>,
     /// Spill-over tiers.
-    pub overflow_affinities: Option<Value>,
+    #[serde(default)]
+    pub overflow_affinities: Vec<OverflowAffinity>,
 }
 
 /// `corev1.Toleration`.
@@ -326,19 +327,19 @@ pub struct Overriders {
     pub image_overrider: Vec<ImageOverrider>,
     /// Container command changes.
     #[serde(default)]
-    pub command_overrider: Vec<Value>,
+    pub command_overrider: Vec<CommandArgsOverrider>,
     /// Container args changes.
     #[serde(default)]
-    pub args_overrider: Vec<Value>,
+    pub args_overrider: Vec<CommandArgsOverrider>,
     /// Label changes.
     #[serde(default)]
-    pub labels_overrider: Vec<Value>,
+    pub labels_overrider: Vec<LabelAnnotationOverrider>,
     /// Annotation changes.
     #[serde(default)]
-    pub annotations_overrider: Vec<Value>,
+    pub annotations_overrider: Vec<LabelAnnotationOverrider>,
     /// Changes inside embedded JSON/YAML strings.
     #[serde(default)]
-    pub field_overrider: Vec<Value>,
+    pub field_overrider: Vec<FieldOverrider>,
 }
 
 /// `PlaintextOverrider`: one JSON-patch operation.
@@ -404,9 +405,9 @@ pub struct ClusterSpec {
     /// API server address (Karmada's; mcctl uses kubeconfigs).
     pub api_endpoint: Option<String>,
     /// Karmada credentials reference; ignored by mcctl.
-    pub secret_ref: Option<Value>,
+    pub secret_ref: Option<LocalSecretReference>,
     /// Karmada impersonation reference; ignored by mcctl.
-    pub impersonator_secret_ref: Option<Value>,
+    pub impersonator_secret_ref: Option<LocalSecretReference>,
     /// Skip TLS verification (Karmada's; mcctl uses kubeconfigs).
     #[serde(rename = "insecureSkipTLSVerification")]
     pub insecure_skip_tls_verification: Option<bool>,
@@ -414,7 +415,7 @@ pub struct ClusterSpec {
     #[serde(rename = "proxyURL")]
     pub proxy_url: Option<String>,
     /// Proxy headers.
-    pub proxy_header: Option<Value>,
+    pub proxy_header: Option<BTreeMap<String, String>>,
     /// Cloud provider.
     pub provider: Option<String>,
     /// Region.
@@ -428,7 +429,7 @@ pub struct ClusterSpec {
     #[serde(default)]
     pub taints: Vec<Taint>,
     /// Resource models.
-    pub resource_models: Option<Value>,
+    pub resource_models: Option<Vec<ResourceModel>>,
 }
 
 /// `corev1.Taint`.
@@ -458,11 +459,11 @@ pub struct ClusterStatus {
     #[serde(default)]
     pub conditions: Vec<Condition>,
     /// Node counts.
-    pub node_summary: Option<Value>,
+    pub node_summary: Option<NodeSummary>,
     /// Capacity.
     pub resource_summary: Option<ResourceSummary>,
     /// Remedy actions.
-    pub remedy_actions: Option<Value>,
+    pub remedy_actions: Option<Vec<String>>,
     /// Cluster id.
     pub id: Option<String>,
 }
@@ -522,7 +523,7 @@ pub struct ResourceSummary {
     #[serde(default)]
     pub allocated: BTreeMap<String, Quantity>,
     /// Per-grade counts.
-    pub allocatable_modelings: Option<Value>,
+    pub allocatable_modelings: Option<Vec<AllocatableModeling>>,
 }
 
 /// A Kubernetes quantity as written: `"64"`, `"256Gi"`, `1100`.
@@ -544,4 +545,231 @@ impl Quantity {
             Self::Number(number) => number.to_string(),
         }
     }
+}
+
+/// `FailoverBehavior`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FailoverBehavior {
+    /// Failover when the application is unhealthy.
+    pub application: Option<ApplicationFailoverBehavior>,
+    /// Failover when the cluster fails (since Karmada v1.15).
+    pub cluster: Option<ClusterFailoverBehavior>,
+}
+
+/// `ApplicationFailoverBehavior`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApplicationFailoverBehavior {
+    /// When the application counts as failed.
+    pub decision_conditions: Option<DecisionConditions>,
+    /// `Directly`, `Gracefully` (default) or `Never` (`Immediately`/`Graciously` before v1.15).
+    pub purge_mode: Option<String>,
+    /// Grace period, only with `Gracefully`.
+    pub grace_period_seconds: Option<i64>,
+    /// What to carry over to the new cluster.
+    pub state_preservation: Option<StatePreservation>,
+}
+
+/// `DecisionConditions`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecisionConditions {
+    /// How long the application may be unhealthy (default 300).
+    pub toleration_seconds: Option<i64>,
+}
+
+/// `ClusterFailoverBehavior`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClusterFailoverBehavior {
+    /// `Directly` or `Gracefully` (default).
+    pub purge_mode: Option<String>,
+    /// What to carry over to the new cluster.
+    pub state_preservation: Option<StatePreservation>,
+}
+
+/// `StatePreservation`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatePreservation {
+    /// Status values to carry over as labels.
+    #[serde(default)]
+    pub rules: Vec<StatePreservationRule>,
+}
+
+/// `StatePreservationRule`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatePreservationRule {
+    /// The label to set.
+    pub alias_label_name: String,
+    /// Where in the status to read the value.
+    pub json_path: String,
+}
+
+/// `Suspension`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Suspension {
+    /// Suspend dispatching to every cluster.
+    pub dispatching: Option<bool>,
+    /// Suspend dispatching to these clusters.
+    pub dispatching_on_clusters: Option<SuspendClusters>,
+}
+
+/// `SuspendClusters`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SuspendClusters {
+    /// Cluster names.
+    #[serde(default)]
+    pub cluster_names: Vec<String>,
+}
+
+/// `SchedulePriority`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SchedulePriority {
+    /// `KubePriorityClass`.
+    pub priority_class_source: Option<String>,
+    /// The `PriorityClass` name.
+    pub priority_class_name: Option<String>,
+}
+
+/// `WorkloadAffinity`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkloadAffinity {
+    /// Co-locate with workloads of the same group.
+    pub affinity: Option<WorkloadAffinityTerm>,
+    /// Keep apart from workloads of the same group.
+    pub anti_affinity: Option<WorkloadAffinityTerm>,
+}
+
+/// A workload affinity term.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkloadAffinityTerm {
+    /// The label whose value forms the group.
+    pub group_by_label_key: String,
+}
+
+/// `OverflowAffinity`: a spill-over tier of an affinity group.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OverflowAffinity {
+    /// Tier name.
+    pub affinity_name: String,
+    /// Selector over cluster labels.
+    pub label_selector: Option<LabelSelector>,
+    /// Selector over `provider`, `region` and `zone`.
+    pub field_selector: Option<FieldSelector>,
+    /// Allowed cluster names.
+    #[serde(default)]
+    pub cluster_names: Vec<String>,
+    /// Excluded cluster names.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// `CommandArgsOverrider`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CommandArgsOverrider {
+    /// The container, by name.
+    pub container_name: String,
+    /// `add` or `remove`.
+    pub operator: String,
+    /// The entries to add or remove.
+    #[serde(default)]
+    pub value: Vec<String>,
+}
+
+/// `LabelAnnotationOverrider`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelAnnotationOverrider {
+    /// `add`, `remove` or `replace`.
+    pub operator: String,
+    /// The keys and values.
+    #[serde(default)]
+    pub value: BTreeMap<String, String>,
+}
+
+/// `FieldOverrider`: changes inside a string field that holds JSON or YAML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FieldOverrider {
+    /// JSON pointer of the string field.
+    pub field_path: String,
+    /// Operations on the embedded JSON.
+    pub json: Option<Vec<FieldPatch>>,
+    /// Operations on the embedded YAML.
+    pub yaml: Option<Vec<FieldPatch>>,
+}
+
+/// One operation of a field overrider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FieldPatch {
+    /// JSON pointer inside the embedded document.
+    pub sub_path: String,
+    /// `add`, `remove` or `replace`.
+    pub operator: String,
+    /// The value for `add` and `replace`.
+    pub value: Option<Value>,
+}
+
+/// `LocalSecretReference`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LocalSecretReference {
+    /// Namespace of the Secret.
+    pub namespace: String,
+    /// Name of the Secret.
+    pub name: String,
+}
+
+/// `ResourceModel`: one grade of node sizes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceModel {
+    /// Grade, from 0.
+    pub grade: u32,
+    /// The resource ranges of the grade.
+    #[serde(default)]
+    pub ranges: Vec<ResourceModelRange>,
+}
+
+/// `ResourceModelRange`: `[min, max)` of one resource.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceModelRange {
+    /// `cpu`, `memory`, `storage` or `ephemeral-storage`.
+    pub name: String,
+    /// Lower bound (inclusive).
+    pub min: Quantity,
+    /// Upper bound (exclusive).
+    pub max: Quantity,
+}
+
+/// `NodeSummary`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeSummary {
+    /// Nodes.
+    pub total_num: Option<i64>,
+    /// Ready nodes.
+    pub ready_num: Option<i64>,
+}
+
+/// `AllocatableModeling`: how many nodes fall in a grade.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AllocatableModeling {
+    /// Grade.
+    pub grade: u32,
+    /// Node count.
+    pub count: i64,
 }

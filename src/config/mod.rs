@@ -5,20 +5,23 @@
 //! template. Nothing is defaulted or cross-checked here (that is `model`); every syntax and field
 //! error of every file is collected before returning.
 
+pub mod format;
 pub mod functions;
 pub mod hcl;
 pub mod karmada;
 pub mod source;
+pub mod variables;
 pub mod workspace;
 pub mod yaml;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use self::hcl::{BlockKind, HclBlock, Reference};
+use self::hcl::{BlockKind, HclBlock, Local, Reference, VariableBlock};
 use self::source::{Dialect, Document, SpanIndex};
+use self::variables::VariableInputs;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Sources, Span};
 
 /// A declaration decoded from one document, with the spans of its parts.
@@ -106,10 +109,13 @@ pub struct Config {
     pub propagation_policies: Vec<Declared<karmada::PropagationPolicy>>,
     /// `OverridePolicies` and `ClusterOverridePolicies`.
     pub override_policies: Vec<Declared<karmada::OverridePolicy>>,
+    /// The resolved value of every HCL variable (an input of saved plans).
+    pub variables: BTreeMap<String, serde_json::Value>,
 }
 
-/// Reads the workspace at `root`. Problems go to `diagnostics`; what could be read is returned.
-pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
+/// Reads the workspace at `root`, with variable values from `inputs`. Problems go to
+/// `diagnostics`; what could be read is returned.
+pub fn load(root: &Path, inputs: &VariableInputs, diagnostics: &mut Diagnostics) -> Config {
     let files = match top_level_files(root) {
         Ok(files) => files,
         Err(error) => {
@@ -149,7 +155,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
             Err(error) => diagnostics.push(read_error(&relative, &error)),
         }
     }
-    load_texts(root, texts, diagnostics)
+    load_texts(root, texts, inputs, diagnostics)
 }
 
 /// Loads top-level files already in memory, as `(path relative to root, text)`. `template`
@@ -157,6 +163,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Config {
 pub fn load_texts(
     root: &Path,
     files: Vec<(PathBuf, String)>,
+    inputs: &VariableInputs,
     diagnostics: &mut Diagnostics,
 ) -> Config {
     let mut config = Config {
@@ -167,6 +174,7 @@ pub fn load_texts(
     // Forget what an earlier load on this thread read.
     drop(functions::take_read_files());
     functions::with_base_dir(root, || {
+        let mut bodies = Vec::new();
         for (relative, text) in files {
             if config.sources.find(&relative).is_some() {
                 continue;
@@ -174,16 +182,38 @@ pub fn load_texts(
             let hcl_file = is_hcl(&relative);
             let file_id = config.sources.add(relative, text);
             if hcl_file {
-                let file = config.sources.get(file_id).clone();
-                for block in hcl::parse(file_id, &file, diagnostics) {
-                    if block.kind == BlockKind::Template {
-                        template_blocks.push(block);
-                    } else {
-                        add_hcl_block(&mut config, block, diagnostics);
-                    }
+                if let Some(body) =
+                    hcl::parse_body(file_id, config.sources.get(file_id), diagnostics)
+                {
+                    bodies.push((file_id, body));
                 }
             } else {
                 add_yaml_file(&mut config, file_id, None, diagnostics);
+            }
+        }
+        // Variables and locals first: every other block may refer to them.
+        let mut variables = Vec::new();
+        let mut locals = Vec::new();
+        for (file_id, body) in &bodies {
+            let (file_variables, file_locals) = hcl::definitions(*file_id, body, diagnostics);
+            variables.extend(file_variables);
+            locals.extend(file_locals);
+        }
+        let values = resolve_variables(&mut config, &variables, inputs, diagnostics);
+        let mut failed: BTreeSet<String> = variables
+            .iter()
+            .filter(|variable| !values.contains_key(&variable.name))
+            .map(|variable| format!("var.{}", variable.name))
+            .collect();
+        let local_values = evaluate_locals(&values, &locals, &mut failed, diagnostics);
+        let scope = functions::Scope::new(values, local_values, failed);
+        for (file_id, body) in &bodies {
+            for block in hcl::convert(*file_id, body, &scope, diagnostics) {
+                if block.kind == BlockKind::Template {
+                    template_blocks.push(block);
+                } else {
+                    add_hcl_block(&mut config, block, diagnostics);
+                }
             }
         }
     });
@@ -199,6 +229,406 @@ pub fn load_texts(
         }
     }
     config
+}
+
+/// Resolves every variable: its default, then `MCCTL_VAR_<name>`, then each var file, then each
+/// `--var`; converts it to its type and checks its `validation` blocks.
+fn resolve_variables(
+    config: &mut Config,
+    variables: &[VariableBlock],
+    inputs: &VariableInputs,
+    diagnostics: &mut Diagnostics,
+) -> ::hcl::Map<String, ::hcl::Value> {
+    let mut declared: BTreeMap<&str, &VariableBlock> = BTreeMap::new();
+    for variable in variables {
+        if let Some(first) = declared.get(variable.name.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::config::duplicate_variable",
+                    format!("variable `{}` is declared twice", variable.name),
+                )
+                .with_label(variable.span.clone(), "declared again here")
+                .with_label(first.span.clone(), "first declared here")
+                .with_help("variable names are unique; rename or remove one"),
+            );
+            continue;
+        }
+        declared.insert(&variable.name, variable);
+    }
+    let names: Vec<String> = declared.keys().map(|name| (*name).to_owned()).collect();
+    let unknown_help = |name: &str| match source::closest(name, &names) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None if names.is_empty() => "declare it with a `variable` block".to_owned(),
+        None => format!("declared variables: `{}`", names.join("`, `")),
+    };
+    // (value, where it came from) per variable; later sources replace earlier ones.
+    let mut given: BTreeMap<String, (::hcl::Value, String, Option<Span>)> = BTreeMap::new();
+    let empty = functions::context_with(::hcl::Map::new(), ::hcl::Map::new());
+    for variable in declared.values() {
+        if let Some((expression, span)) = &variable.default {
+            match ::hcl::eval::Evaluate::evaluate(expression, &empty) {
+                Ok(value) => {
+                    given.insert(
+                        variable.name.clone(),
+                        (value, "its default".to_owned(), Some(span.clone())),
+                    );
+                }
+                Err(error) => diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::variable_default",
+                        format!(
+                            "cannot evaluate the default of `{}`: {error}",
+                            variable.name
+                        ),
+                    )
+                    .with_label(span.clone(), "this default")
+                    .with_help(
+                        "a default is a value; it cannot refer to other variables or locals",
+                    ),
+                ),
+            }
+        }
+    }
+    for (name, text) in &inputs.environment {
+        match declared.get(name.as_str()) {
+            Some(variable) => match variables::parse_value(text, &variable.ty) {
+                Ok(value) => {
+                    given.insert(name.clone(), (value, format!("`MCCTL_VAR_{name}`"), None));
+                }
+                Err(message) => diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::variable_value",
+                        format!("`MCCTL_VAR_{name}`: {message}"),
+                    )
+                    .with_label(
+                        variable.span.clone(),
+                        format!("declared as {}", variable.ty),
+                    )
+                    .with_help("fix the environment variable's value"),
+                ),
+            },
+            None => diagnostics.push(
+                Diagnostic::warning(
+                    "mcctl::config::unknown_variable",
+                    format!("`MCCTL_VAR_{name}` sets variable `{name}`, which is not declared"),
+                )
+                .with_help(unknown_help(name)),
+            ),
+        }
+    }
+    for path in &inputs.files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::var_file",
+                        format!("cannot read var file `{}`: {error}", path.display()),
+                    )
+                    .with_help("pass an existing file to `--var-file`"),
+                );
+                continue;
+            }
+        };
+        let file_id = config.sources.add(path.clone(), text);
+        let Some(body) = hcl::parse_body(file_id, config.sources.get(file_id), diagnostics) else {
+            continue;
+        };
+        for structure in &body {
+            let Some(attribute) = structure.as_attribute() else {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::var_file",
+                        "a var file holds `name = value` lines only",
+                    )
+                    .with_label(
+                        Span::new(file_id, ::hcl::edit::Span::span(structure).unwrap_or(0..0)),
+                        "a block",
+                    )
+                    .with_help("write one `name = value` per variable"),
+                );
+                continue;
+            };
+            let name = attribute.key.as_str();
+            let span = Span::new(
+                file_id,
+                ::hcl::edit::Span::span(&attribute.value).unwrap_or(0..0),
+            );
+            if !declared.contains_key(name) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::unknown_variable",
+                        format!("variable `{name}` is not declared"),
+                    )
+                    .with_label(
+                        Span::new(
+                            file_id,
+                            ::hcl::edit::Span::span(&attribute.key).unwrap_or(0..0),
+                        ),
+                        "unknown variable",
+                    )
+                    .with_help(unknown_help(name)),
+                );
+                continue;
+            }
+            let expression: ::hcl::Expression = attribute.value.clone().into();
+            match ::hcl::eval::Evaluate::evaluate(&expression, &empty) {
+                Ok(value) => {
+                    given.insert(
+                        name.to_owned(),
+                        (value, format!("`{}`", path.display()), Some(span)),
+                    );
+                }
+                Err(error) => diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::variable_value",
+                        format!("cannot evaluate `{name}`: {error}"),
+                    )
+                    .with_label(span, "this value")
+                    .with_help("a var file holds values; they cannot refer to variables or locals"),
+                ),
+            }
+        }
+    }
+    for (name, text) in &inputs.command_line {
+        match declared.get(name.as_str()) {
+            Some(variable) => match variables::parse_value(text, &variable.ty) {
+                Ok(value) => {
+                    given.insert(name.clone(), (value, format!("`--var {name}=…`"), None));
+                }
+                Err(message) => diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::variable_value",
+                        format!("`--var {name}`: {message}"),
+                    )
+                    .with_label(
+                        variable.span.clone(),
+                        format!("declared as {}", variable.ty),
+                    )
+                    .with_help("fix the value given on the command line"),
+                ),
+            },
+            None => diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::config::unknown_variable",
+                    format!("`--var {name}=…` sets variable `{name}`, which is not declared"),
+                )
+                .with_help(unknown_help(name)),
+            ),
+        }
+    }
+    let mut values = ::hcl::Map::new();
+    for variable in declared.values() {
+        let Some((value, origin, span)) = given.remove(&variable.name) else {
+            diagnostics.push(
+                Diagnostic::error("mcctl::config::variable_missing", format!("variable `{}` has no value", variable.name))
+                    .with_label(variable.span.clone(), "declared here without a default")
+                    .with_help(format!("pass `--var {0}=…`, set `MCCTL_VAR_{0}`, use a `--var-file`, or give it a `default`", variable.name)),
+            );
+            continue;
+        };
+        let value = match variables::convert(&value, &variable.ty) {
+            Ok(value) => value,
+            Err(message) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::variable_type",
+                        format!("variable `{}` from {origin}: {message}", variable.name),
+                    )
+                    .with_optional_label(span.as_ref(), "this value")
+                    .with_label(
+                        variable.span.clone(),
+                        format!("declared as {}", variable.ty),
+                    )
+                    .with_help(format!("give a value of type {}", variable.ty)),
+                );
+                continue;
+            }
+        };
+        let mut only_this = ::hcl::Map::new();
+        only_this.insert(variable.name.clone(), value.clone());
+        let context = functions::context_with(only_this, ::hcl::Map::new());
+        for validation in &variable.validations {
+            match ::hcl::eval::Evaluate::evaluate(&validation.condition, &context) {
+                Ok(::hcl::Value::Bool(true)) => {}
+                Ok(::hcl::Value::Bool(false)) => diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::variable_invalid",
+                        format!("variable `{}`: {}", variable.name, validation.message),
+                    )
+                    .with_label(validation.span.clone(), "this validation failed")
+                    .with_optional_label(span.as_ref(), format!("the value from {origin}"))
+                    .with_help("change the value so that the condition holds"),
+                ),
+                Ok(other) => diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::variable_validation",
+                        format!(
+                            "the condition of `{}` gives {other}, not a bool",
+                            variable.name
+                        ),
+                    )
+                    .with_label(validation.span.clone(), "this validation")
+                    .with_help("write a condition that is `true` or `false`"),
+                ),
+                Err(error) => diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::config::variable_validation",
+                        format!(
+                            "cannot evaluate the condition of `{}`: {error}",
+                            variable.name
+                        ),
+                    )
+                    .with_label(validation.span.clone(), "this validation")
+                    .with_help(format!(
+                        "a condition may refer to `var.{}` only",
+                        variable.name
+                    )),
+                ),
+            }
+        }
+        config.variables.insert(
+            variable.name.clone(),
+            serde_json::to_value(&value).unwrap_or_default(),
+        );
+        values.insert(variable.name.clone(), value);
+    }
+    values
+}
+
+/// Evaluates `locals` in the order their references allow; a local that never becomes
+/// evaluable (a cycle, or a reference to nothing) is reported with the reason and added to
+/// `failed`, as are locals that only failed because a value they use failed.
+fn evaluate_locals(
+    variables: &::hcl::Map<String, ::hcl::Value>,
+    locals: &[Local],
+    failed: &mut BTreeSet<String>,
+    diagnostics: &mut Diagnostics,
+) -> ::hcl::Map<String, ::hcl::Value> {
+    let mut values = ::hcl::Map::new();
+    let mut seen: BTreeMap<&str, &Local> = BTreeMap::new();
+    let mut pending: Vec<&Local> = Vec::new();
+    for local in locals {
+        if let Some(first) = seen.get(local.name.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::config::duplicate_local",
+                    format!("local `{}` is declared twice", local.name),
+                )
+                .with_label(local.span.clone(), "declared again here")
+                .with_label(first.span.clone(), "first declared here")
+                .with_help("local names are unique across the workspace"),
+            );
+            continue;
+        }
+        seen.insert(&local.name, local);
+        pending.push(local);
+    }
+    loop {
+        let scope = functions::Scope::new(variables.clone(), values.clone(), failed.clone());
+        let before = pending.len();
+        let mut still = Vec::new();
+        for local in pending {
+            match scope.evaluate(&local.expression) {
+                Ok(value) => {
+                    values.insert(local.name.clone(), value);
+                }
+                Err(None) => {
+                    failed.insert(format!("local.{}", local.name));
+                }
+                Err(Some(_)) => still.push(local),
+            }
+        }
+        let progress = still.len() != before;
+        pending = still;
+        if pending.is_empty() || !progress {
+            break;
+        }
+    }
+    let unresolved: Vec<&str> = pending.iter().map(|local| local.name.as_str()).collect();
+    for local in &pending {
+        failed.insert(format!("local.{}", local.name));
+    }
+    // Locals that refer to each other in a cycle can never be evaluated: report each cycle.
+    let refers = |local: &Local| -> BTreeSet<String> {
+        let text = local.expression.to_string();
+        text.match_indices("local.")
+            .map(|(index, _)| {
+                text[index + "local.".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect::<String>()
+            })
+            .filter(|name| unresolved.contains(&name.as_str()))
+            .collect()
+    };
+    let mut graph = petgraph::graph::DiGraph::<&Local, ()>::new();
+    let nodes: BTreeMap<&str, _> = pending
+        .iter()
+        .map(|local| (local.name.as_str(), graph.add_node(*local)))
+        .collect();
+    for local in &pending {
+        for target in refers(local) {
+            if let (Some(&from), Some(&to)) =
+                (nodes.get(local.name.as_str()), nodes.get(target.as_str()))
+            {
+                graph.add_edge(from, to, ());
+            }
+        }
+    }
+    let mut in_cycle = BTreeSet::new();
+    for component in petgraph::algo::tarjan_scc(&graph) {
+        let cyclic = component.len() > 1 || graph.contains_edge(component[0], component[0]);
+        if !cyclic {
+            continue;
+        }
+        let mut names: Vec<&str> = component
+            .iter()
+            .map(|node| graph[*node].name.as_str())
+            .collect();
+        names.sort_unstable();
+        let mut diagnostic = Diagnostic::error(
+            "mcctl::config::local_cycle",
+            format!(
+                "locals refer to each other in a cycle: `{}`",
+                names.join("`, `")
+            ),
+        )
+        .with_help("break the cycle: one of these locals must not depend on the others");
+        for node in &component {
+            let local = graph[*node];
+            in_cycle.insert(local.name.clone());
+            diagnostic =
+                diagnostic.with_label(local.span.clone(), format!("`local.{}`", local.name));
+        }
+        diagnostics.push(diagnostic);
+    }
+    // The others: report those that fail on their own; those that only wait for another pending
+    // local follow from it.
+    let waiting: BTreeSet<String> = unresolved
+        .iter()
+        .map(|name| format!("local.{name}"))
+        .collect();
+    let scope = functions::Scope::new(variables.clone(), values.clone(), waiting);
+    for local in pending
+        .iter()
+        .filter(|local| !in_cycle.contains(&local.name))
+    {
+        if let Err(Some(failure)) = scope.evaluate(&local.expression) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "mcctl::config::local",
+                    format!(
+                        "cannot evaluate local `{}`: {}",
+                        local.name, failure.message
+                    ),
+                )
+                .with_label(local.span.clone(), "this local")
+                .with_help(failure.help),
+            );
+        }
+    }
+    values
 }
 
 fn read_error(relative: &Path, error: &std::io::Error) -> Diagnostic {
@@ -324,15 +754,18 @@ fn add_yaml_document(
                 format!("unknown kind `{kind}` in `{api_version}`"),
             )
             .with_label(document.spans.value("/kind"), "here")
-            .with_help("`mcctl.io/v1alpha1` has one kind, `Workspace`"),
+            .with_help(source::one_of(kind, &["Workspace"])),
         ),
-        (karmada::POLICY_API_VERSION | karmada::CLUSTER_API_VERSION, _) => diagnostics.push(
-            Diagnostic::error(
-                "mcctl::config::unsupported_karmada_kind",
-                format!("Karmada kind `{kind}` is not supported"),
+        // Other Karmada objects configure the Karmada control plane (ClusterTaintPolicy,
+        // FederatedHPA, ResourceInterpreterCustomization, …): they are not resources to
+        // propagate, and mcctl does not act on them yet.
+        (api_version, _) if crate::addr::group_of(api_version).ends_with("karmada.io") => diagnostics.push(
+            Diagnostic::warning(
+                "mcctl::config::karmada_kind_not_acted_on",
+                format!("Karmada's `{kind}` ({api_version}) is not acted on yet"),
             )
-            .with_label(document.spans.value("/kind"), "here")
-            .with_help("mcctl reads PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy and Cluster"),
+            .with_label(document.spans.value("/kind"), "loaded, not acted on")
+            .with_help("it is neither propagated nor applied; mcctl acts on PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy and Cluster"),
         ),
         _ => config.templates.push(TemplateDecl {
             manifest: document.value,
@@ -586,7 +1019,7 @@ mod tests {
             "apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {name: p}\nspec:\n  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: eu}\nspec: {syncMode: Pull}\n",
         )]);
         let mut diagnostics = Diagnostics::new();
-        let config = load(dir.path(), &mut diagnostics);
+        let config = load(dir.path(), &VariableInputs::default(), &mut diagnostics);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         assert_eq!(config.propagation_policies.len(), 1);
         assert_eq!(config.templates.len(), 1);
@@ -614,7 +1047,7 @@ mod tests {
             ),
         ]);
         let mut diagnostics = Diagnostics::new();
-        let config = load(dir.path(), &mut diagnostics);
+        let config = load(dir.path(), &VariableInputs::default(), &mut diagnostics);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let mut names: Vec<_> = config
             .templates
@@ -647,7 +1080,7 @@ mod tests {
             ),
         ]);
         let mut diagnostics = Diagnostics::new();
-        load(dir.path(), &mut diagnostics);
+        load(dir.path(), &VariableInputs::default(), &mut diagnostics);
         assert_eq!(diagnostics.error_count(), 3, "{diagnostics:#?}");
     }
 }

@@ -9,6 +9,7 @@ mod build;
 use self::build::Builder;
 pub mod cluster;
 pub mod policy;
+pub mod quantity;
 pub mod selector;
 pub mod template;
 
@@ -113,9 +114,13 @@ pub fn build(config: &Config, diagnostics: &mut Diagnostics) -> Model {
     let (workspace, settings) = builder.settings(config, &cluster_names);
     builder.check_directories(&clusters, &settings.state_path);
     let templates = builder.templates(&config.templates);
-    let propagation_policies =
-        builder.propagation_policies(&config.propagation_policies, &cluster_names);
     let override_policies = builder.override_policies(&config.override_policies, &cluster_names);
+    let override_ids: BTreeSet<PolicyId> = override_policies
+        .iter()
+        .map(|policy| policy.id.clone())
+        .collect();
+    let propagation_policies =
+        builder.propagation_policies(&config.propagation_policies, &cluster_names, &override_ids);
     Model {
         workspace,
         settings,
@@ -157,5 +162,7 @@ pub fn default_workspace_name(root: &std::path::Path) -> String {
     }
 }
 
+#[cfg(test)]
+mod equivalence;
 #[cfg(test)]
 mod karmada_cases;

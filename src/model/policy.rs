@@ -146,10 +146,11 @@ impl Toleration {
         if self.effect.is_some_and(|effect| effect != taint.effect) {
             return false;
         }
-        if self.key.is_empty() {
-            return self.exists;
+        // Kubernetes' `ToleratesTaint`: an empty key matches every key.
+        if !self.key.is_empty() && self.key != taint.key {
+            return false;
         }
-        self.key == taint.key && (self.exists || self.value == taint.value)
+        self.exists || self.value == taint.value
     }
 }
 
@@ -341,12 +342,15 @@ mod tests {
         assert!(equal.tolerates(&taint("gpu", "true", TaintEffect::NoSchedule)));
         assert!(!equal.tolerates(&taint("gpu", "false", TaintEffect::NoSchedule)));
         assert!(!equal.tolerates(&taint("gpu", "true", TaintEffect::NoExecute)));
+        // Karmada's example `propagationpolicy_taintToleration.yaml` relies on this: an empty key
+        // with `Equal` matches every taint whose value is empty.
         let empty_key_equal = Toleration {
             key: String::new(),
             exists: false,
             value: String::new(),
-            effect: None,
+            effect: Some(TaintEffect::NoSchedule),
         };
-        assert!(!empty_key_equal.tolerates(&taint("gpu", "", TaintEffect::NoSchedule)));
+        assert!(empty_key_equal.tolerates(&taint("gpu", "", TaintEffect::NoSchedule)));
+        assert!(!empty_key_equal.tolerates(&taint("gpu", "true", TaintEffect::NoSchedule)));
     }
 }

@@ -52,9 +52,19 @@ pub struct SavedChange {
     pub digest: Option<String>,
 }
 
-/// sha256 of every source file, keyed by its path.
+/// sha256 of every source file, keyed by its path, and of every variable's value, keyed by
+/// `var.<name>`.
 #[must_use]
-pub fn input_digests(sources: &Sources) -> BTreeMap<String, String> {
+pub fn input_digests(
+    sources: &Sources,
+    variables: &BTreeMap<String, serde_json::Value>,
+) -> BTreeMap<String, String> {
+    let variables = variables.iter().map(|(name, value)| {
+        (
+            format!("var.{name}"),
+            crate::desired::sha256(value.to_string().as_bytes()),
+        )
+    });
     sources
         .iter()
         .map(|(_, file)| {
@@ -63,6 +73,7 @@ pub fn input_digests(sources: &Sources) -> BTreeMap<String, String> {
                 crate::desired::sha256(file.text.as_bytes()),
             )
         })
+        .chain(variables)
         .collect()
 }
 
@@ -120,6 +131,11 @@ pub fn staleness(
     for (path, digest) in inputs {
         match saved.inputs.get(path) {
             None => return Some(format!("`{path}` is new since the plan was made")),
+            Some(saved_digest) if saved_digest != digest && path.starts_with("var.") => {
+                return Some(format!(
+                    "the value of `{path}` changed since the plan was made"
+                ));
+            }
             Some(saved_digest) if saved_digest != digest => {
                 return Some(format!("`{path}` changed since the plan was made"));
             }

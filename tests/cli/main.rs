@@ -20,6 +20,12 @@ mod locks;
 mod saved_plans;
 /// Errors in the workspace: `file:line:col`, every error at once.
 mod errors;
+/// HCL variables, locals and functions.
+mod variables;
+/// `mcctl init`.
+mod init;
+/// `mcctl fmt`: the canonical HCL layout, `--check` and `--diff`.
+mod fmt;
 /// Every folder under `examples/` plans and applies.
 mod examples;
 /// Modules only use the modules listed above them in `lib.rs`.

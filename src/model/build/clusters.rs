@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use super::{Builder, is_dns_label, not_acted_on};
+use super::{Builder, is_dns_label};
 use crate::addr::ClusterName;
 use crate::config::karmada;
 use crate::config::source::one_of;
@@ -128,19 +128,7 @@ impl Builder<'_> {
                             .with_help(one_of(mode, &["Push", "Pull"])),
                         );
                     }
-                    for (field, present) in [
-                        (
-                            "spec.resourceModels",
-                            karmada.spec.resource_models.is_some(),
-                        ),
-                        ("spec.proxyHeader", karmada.spec.proxy_header.is_some()),
-                    ] {
-                        if present {
-                            let pointer = format!("/{}", field.replace('.', "/"));
-                            self.diagnostics
-                                .push(not_acted_on(field, spans.key(&pointer)));
-                        }
-                    }
+                    self.cluster_extras(&karmada.spec, karmada.status.as_ref(), spans);
                     let status = karmada
                         .status
                         .as_ref()

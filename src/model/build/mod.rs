@@ -1,6 +1,7 @@
 //! The model builder, one file per kind of declaration.
 
 mod clusters;
+mod karmada_rules;
 mod overriding;
 mod propagation;
 mod settings;
@@ -46,22 +47,15 @@ impl Builder<'_> {
     }
 }
 
-pub(super) fn not_supported_yet(what: &str, span: Span) -> Diagnostic {
-    Diagnostic::error(
-        "mcctl::model::not_supported",
-        format!("{what} is not supported yet"),
-    )
-    .with_label(span, "here")
-    .with_help("remove it; mcctl would otherwise place or render differently from Karmada")
-}
-
-pub(super) fn not_acted_on(field: &str, span: Span) -> Diagnostic {
+/// A field mcctl loads and checks but does not act on yet; `consequence` says what the plan
+/// does instead.
+pub(super) fn not_acted_on(field: &str, span: Span, consequence: &str) -> Diagnostic {
     Diagnostic::warning(
         "mcctl::model::not_acted_on",
-        format!("`{field}` is loaded but mcctl does not act on it yet"),
+        format!("`{field}` is not acted on yet"),
     )
-    .with_label(span, "ignored")
-    .with_help("it has no effect on the plan")
+    .with_label(span, "loaded and checked, not acted on")
+    .with_help(consequence.to_owned())
 }
 
 pub(super) use crate::addr::is_dns_label;

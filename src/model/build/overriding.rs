@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Builder, not_supported_yet};
+use super::Builder;
 use crate::config::Declared;
 use crate::config::karmada;
 use crate::config::source::{SpanIndex, one_of};
@@ -96,23 +96,7 @@ impl Builder<'_> {
                 }
                 None => None,
             };
-            for (field, present) in [
-                ("commandOverrider", !overriders.command_overrider.is_empty()),
-                ("argsOverrider", !overriders.args_overrider.is_empty()),
-                ("labelsOverrider", !overriders.labels_overrider.is_empty()),
-                (
-                    "annotationsOverrider",
-                    !overriders.annotations_overrider.is_empty(),
-                ),
-                ("fieldOverrider", !overriders.field_overrider.is_empty()),
-            ] {
-                if present {
-                    self.diagnostics.push(not_supported_yet(
-                        &format!("`{field}`"),
-                        spans.key(&format!("{pointer}/overriders/{field}")),
-                    ));
-                }
-            }
+            self.overrider_extras(&overriders, spans, &pointer);
             let mut images = Vec::new();
             for (index, image) in overriders.image_overrider.iter().enumerate() {
                 let at = format!("{pointer}/overriders/imageOverrider/{index}");

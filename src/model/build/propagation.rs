@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Builder, not_acted_on, not_supported_yet};
+use super::{Builder, not_acted_on};
 use crate::config::Declared;
 use crate::config::karmada;
 use crate::config::source::{SpanIndex, one_of};
@@ -169,10 +169,11 @@ impl Builder<'_> {
         &mut self,
         decls: &[Declared<karmada::PropagationPolicy>],
         clusters: &BTreeSet<&str>,
+        overrides: &BTreeSet<PolicyId>,
     ) -> Vec<PropagationPolicy> {
         let built: Vec<PropagationPolicy> = decls
             .iter()
-            .filter_map(|decl| self.propagation_policy(decl, clusters))
+            .filter_map(|decl| self.propagation_policy(decl, clusters, overrides))
             .collect();
         self.unique_policies(built, |policy| (&policy.id, &policy.spans))
     }
@@ -181,6 +182,7 @@ impl Builder<'_> {
         &mut self,
         decl: &Declared<karmada::PropagationPolicy>,
         clusters: &BTreeSet<&str>,
+        overrides: &BTreeSet<PolicyId>,
     ) -> Option<PropagationPolicy> {
         let spans = &decl.spans;
         let policy = &decl.value;
@@ -196,27 +198,16 @@ impl Builder<'_> {
         }
         let selectors = self.resource_selectors(&spec.resource_selectors, &id, spans);
         let placement = &spec.placement;
-        if placement.cluster_affinities.is_some() {
-            self.diagnostics.push(not_supported_yet(
-                "`clusterAffinities`",
-                spans.key("/spec/placement/clusterAffinities"),
-            ));
-        }
-        if !placement.spread_constraints.is_empty() {
-            self.diagnostics.push(not_supported_yet(
-                "`spreadConstraints`",
-                spans.key("/spec/placement/spreadConstraints"),
-            ));
-        }
-        if placement.workload_affinity.is_some() {
-            self.diagnostics.push(not_supported_yet(
-                "`workloadAffinity`",
-                spans.key("/spec/placement/workloadAffinity"),
-            ));
-        }
-        let affinity = match &placement.cluster_affinity {
-            Some(raw) => self.affinity(raw, spans, "/spec/placement/clusterAffinity", clusters),
-            None => Some(ClusterAffinity::default()),
+        let first_term = self.affinity_terms(placement, spans, clusters);
+        self.spread_constraints(placement, spans);
+        self.workload_affinity(placement, spans);
+        let affinity = match (&placement.cluster_affinity, first_term) {
+            (Some(raw), _) => {
+                self.affinity(raw, spans, "/spec/placement/clusterAffinity", clusters)
+            }
+            (None, Ok(Some(first))) => Some(first),
+            (None, Ok(None)) => Some(ClusterAffinity::default()),
+            (None, Err(())) => None,
         };
         let mut tolerations = Vec::new();
         for (index, toleration) in placement.cluster_tolerations.iter().enumerate() {
@@ -246,16 +237,6 @@ impl Builder<'_> {
                     .with_help("remove `value`, or use `Equal`"),
                 );
             }
-            if toleration.key.is_empty() && !exists {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        "mcctl::model::toleration",
-                        "a toleration without a key must use `Exists`",
-                    )
-                    .with_label(spans.value(&pointer), "here")
-                    .with_help("set `key`, or `operator: Exists` to tolerate every taint"),
-                );
-            }
             let effect = if toleration.effect.is_empty() {
                 None
             } else if let Some(effect) = TaintEffect::parse(&toleration.effect) {
@@ -283,47 +264,8 @@ impl Builder<'_> {
         }
         let replicas =
             self.replica_scheduling(placement.replica_scheduling.as_ref(), spans, clusters);
-        for (field, present) in [
-            ("spec.failover", spec.failover.is_some()),
-            ("spec.suspension", spec.suspension.is_some()),
-            ("spec.preemption", spec.preemption.is_some()),
-            (
-                "spec.dependentOverrides",
-                spec.dependent_overrides.is_some(),
-            ),
-            ("spec.schedulerName", spec.scheduler_name.is_some()),
-            (
-                "spec.conflictResolution",
-                spec.conflict_resolution.is_some(),
-            ),
-            (
-                "spec.activationPreference",
-                spec.activation_preference.is_some(),
-            ),
-            (
-                "spec.preserveResourcesOnDeletion",
-                spec.preserve_resources_on_deletion.is_some(),
-            ),
-            ("spec.schedulePriority", spec.schedule_priority.is_some()),
-        ] {
-            if present {
-                self.diagnostics.push(not_acted_on(
-                    field,
-                    spans.key(&format!("/{}", field.replace('.', "/"))),
-                ));
-            }
-        }
+        self.policy_extras(spec, &id, spans, clusters, overrides);
         let propagate_deps = spec.propagate_deps.or(spec.association).unwrap_or(false);
-        if propagate_deps {
-            self.diagnostics.push(not_acted_on(
-                "spec.propagateDeps",
-                spans.key(if spec.propagate_deps.is_some() {
-                    "/spec/propagateDeps"
-                } else {
-                    "/spec/association"
-                }),
-            ));
-        }
         if self.diagnostics.error_count() != errors {
             return None;
         }
@@ -353,7 +295,16 @@ impl Builder<'_> {
         let pointer = "/spec/placement/replicaScheduling";
         // Karmada's CRD defaults the type to Divided when the block is present.
         match raw.replica_scheduling_type.as_deref().unwrap_or("Divided") {
-            "Duplicated" => return Some(ReplicaScheduling::Duplicated),
+            "Duplicated" => {
+                if raw.weight_preference.is_some() || raw.replica_division_preference.is_some() {
+                    self.diagnostics.push(
+                        Diagnostic::warning("mcctl::model::duplicated_ignores_division", "Duplicated replicas ignore `replicaDivisionPreference` and `weightPreference`")
+                            .with_label(spans.value(pointer), "here")
+                            .with_help("every selected cluster runs all replicas; remove the division settings, or use `replicaSchedulingType: Divided`"),
+                    );
+                }
+                return Some(ReplicaScheduling::Duplicated);
+            }
             "Divided" => {}
             other => {
                 self.diagnostics.push(
@@ -378,11 +329,12 @@ impl Builder<'_> {
         {
             "Weighted" => {}
             "Aggregated" => {
-                self.diagnostics.push(not_supported_yet(
-                    "`replicaDivisionPreference: Aggregated`",
+                self.diagnostics.push(not_acted_on(
+                    "spec.placement.replicaScheduling.replicaDivisionPreference: Aggregated",
                     spans.value(&format!("{pointer}/replicaDivisionPreference")),
+                    "mcctl divides replicas equally over the selected clusters instead of packing them into as few clusters as capacity allows",
                 ));
-                return None;
+                return Some(ReplicaScheduling::StaticWeighted(Vec::new()));
             }
             other => {
                 self.diagnostics.push(
@@ -402,12 +354,26 @@ impl Builder<'_> {
         let Some(preference) = &raw.weight_preference else {
             return Some(ReplicaScheduling::StaticWeighted(Vec::new()));
         };
-        if preference.dynamic_weight.is_some() {
-            self.diagnostics.push(not_supported_yet(
-                "`dynamicWeight`",
-                spans.key(&format!("{pointer}/weightPreference/dynamicWeight")),
+        if let Some(dynamic) = &preference.dynamic_weight {
+            let at = format!("{pointer}/weightPreference/dynamicWeight");
+            if dynamic != "AvailableReplicas" {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::replica_scheduling",
+                        format!("unknown dynamicWeight `{dynamic}`"),
+                    )
+                    .with_label(spans.value(&at), "here")
+                    .with_help(one_of(dynamic, &["AvailableReplicas"])),
+                );
+                return None;
+            }
+            // Karmada ignores the static list when a dynamic weight is set.
+            self.diagnostics.push(not_acted_on(
+                "spec.placement.replicaScheduling.weightPreference.dynamicWeight",
+                spans.key(&at),
+                "mcctl divides replicas equally over the selected clusters instead of by their available replicas",
             ));
-            return None;
+            return Some(ReplicaScheduling::StaticWeighted(Vec::new()));
         }
         let mut weights = Vec::new();
         for (index, entry) in preference.static_weight_list.iter().enumerate() {

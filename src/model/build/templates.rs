@@ -235,9 +235,19 @@ impl Builder<'_> {
                 }
                 None
             }
-            // Unknown offline (a custom resource whose CRD is not in the workspace): take the
-            // manifest's word for it.
-            None => written_namespace.map(str::to_owned),
+            // Unknown offline (a custom resource whose CRD is not in the workspace): most custom
+            // resources are namespaced, so assume it, as `kubectl apply` would default the
+            // namespace; say so when the manifest does not settle it.
+            None => {
+                if written_namespace.is_none() {
+                    self.diagnostics.push(
+                        Diagnostic::warning("mcctl::model::unknown_scope", format!("the scope of `{kind}` in `{api_version}` is unknown: its CRD is not in this workspace"))
+                            .with_label(spans.value("/kind"), "here")
+                            .with_help("mcctl assumes it is namespaced and puts it in `default`; add its CustomResourceDefinition to the workspace, or set `metadata.namespace`"),
+                    );
+                }
+                Some(written_namespace.unwrap_or("default").to_owned())
+            }
         };
         let mut manifest = manifest.clone();
         // `labels:` with nothing after it is null in YAML: treat it as no labels.

@@ -1,0 +1,8 @@
+variable "region" {
+  default = "eu"
+}
+
+cluster "a" {
+  directory = "out/a"
+  region    = var.regoin
+}

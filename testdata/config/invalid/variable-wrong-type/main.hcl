@@ -1,0 +1,4 @@
+variable "zones" {
+  type    = list(string)
+  default = "eu-west-1a"
+}
