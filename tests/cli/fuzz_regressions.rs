@@ -2,32 +2,21 @@
 //! target under `fuzz/`). Each goes through the target's path again: errors are fine, a panic or
 //! a hang fails the test.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use mcctl::diag::Diagnostics;
-
 use crate::support::repo;
+
+/// The code the fuzz targets run, so that each input goes through the same path here.
+#[path = "../../fuzz/common/mod.rs"]
+mod fuzz_common;
 
 /// Longer than any input should take, even in a debug build.
 const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// The main thread's stack, where the CLI loads a workspace.
 const STACK_SIZE: usize = 8 * 1024 * 1024;
-
-/// The same stages as `fuzz/common/mod.rs`: one top-level file in a workspace that does not
-/// exist, loaded, modelled and graphed, and the diagnostics rendered.
-fn load_one(name: &str, data: &[u8]) {
-    let text = String::from_utf8_lossy(data).into_owned();
-    let root = Path::new("/nonexistent/mcctl-fuzz-workspace");
-    let mut diagnostics = Diagnostics::new();
-    let config =
-        mcctl::config::load_texts(root, vec![(PathBuf::from(name), text)], &mut diagnostics);
-    let model = mcctl::model::build(&config, &mut diagnostics);
-    let _graph = mcctl::graph::build(&model, &mut diagnostics);
-    let _text = mcctl::cli::output::diagnostics::render(&diagnostics, &config.sources, false);
-}
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = repo().join("testdata/fuzz").join(target);
@@ -74,10 +63,17 @@ fn check_all(target: &str, check: fn(&[u8])) {
 
 #[test]
 fn yaml_documents_load_without_panicking() {
-    check_all("yaml_documents", |data| load_one("fuzz.yaml", data));
+    check_all("yaml_documents", |data| {
+        fuzz_common::load("fuzz.yaml", data)
+    });
 }
 
 #[test]
 fn hcl_files_load_without_panicking() {
-    check_all("hcl_files", |data| load_one("fuzz.hcl", data));
+    check_all("hcl_files", |data| fuzz_common::load("fuzz.hcl", data));
+}
+
+#[test]
+fn variable_values_load_without_panicking() {
+    check_all("variable_values", fuzz_common::variable_value);
 }
