@@ -43,7 +43,7 @@ pub fn context_with(
     variables: hcl::Map<String, Value>,
     locals: hcl::Map<String, Value>,
 ) -> Context<'static> {
-    let mut context = Context::new();
+    let mut context = crate::config::guard::context();
     context.declare_var("var", Value::Object(variables));
     context.declare_var("local", Value::Object(locals));
     let string = || FuncDef::builder().param(ParamType::String);
@@ -128,7 +128,7 @@ fn templatefile(args: FuncArgs) -> Result<Value, String> {
             context.declare_var(name.as_str(), value.clone());
         }
     }
-    hcl::eval::Evaluate::evaluate(&template, &context)
+    crate::config::guard::evaluate_template(&template, &context)
         .map(Value::String)
         .map_err(|error| format!("cannot render `{relative}`: {error}"))
 }
@@ -245,6 +245,17 @@ fn upper(args: FuncArgs) -> Result<Value, String> {
     Ok(Value::String(first_string(&args)?.to_uppercase()))
 }
 
+/// The most one evaluated value may hold, counting each value and each byte of its strings and
+/// keys: far above any real config, and low enough that locals built from copies of each other
+/// (`b = [local.a, local.a]`, `c = [local.b, local.b]`, …) stop long before they exhaust memory.
+pub const MAX_VALUE_SIZE: usize = 1 << 20;
+
+/// Whether `value` holds more than `limit` values and bytes of strings and keys.
+#[must_use]
+pub fn exceeds(value: &Value, limit: usize) -> bool {
+    crate::config::guard::size_up_to(value, limit) > limit
+}
+
 /// What the expressions of a workspace can see: mcctl's functions, `var.<name>` and
 /// `local.<name>`, and the names whose values could not be computed (their errors are already
 /// reported, so errors that only follow from them are not reported again).
@@ -261,6 +272,9 @@ pub struct EvalFailure {
     pub message: String,
     /// What to do about it.
     pub help: String,
+    /// It names something that has no value (yet): evaluating again once more locals have
+    /// values may succeed. Any other failure is final.
+    pub waiting: bool,
 }
 
 impl Scope {
@@ -285,8 +299,15 @@ impl Scope {
     /// Evaluates an expression. `Err(None)` means it failed only because it uses a value that
     /// already failed.
     pub fn evaluate(&self, expression: &hcl::Expression) -> Result<Value, Option<EvalFailure>> {
-        use hcl::eval::{ErrorKind, Evaluate};
-        let error = match expression.evaluate(&self.context) {
+        use hcl::eval::ErrorKind;
+        let error = match crate::config::guard::evaluate(expression, &self.context) {
+            Ok(value) if exceeds(&value, MAX_VALUE_SIZE) => {
+                return Err(Some(EvalFailure {
+                    message: format!("the value is too large (over {MAX_VALUE_SIZE} elements and bytes)"),
+                    help: "a config value is this large only when values are built from copies of each other; build it from fewer copies".to_owned(),
+                    waiting: false,
+                }));
+            }
             Ok(value) => return Ok(value),
             Err(error) => error,
         };
@@ -308,16 +329,17 @@ impl Scope {
                         None if prefix == "var" => format!("declare it: `variable \"{key}\" {{ … }}`"),
                         None => format!("declare it in a `locals` block: `{key} = …`"),
                     };
-                    return Err(Some(EvalFailure { message: format!("{what} `{key}` is not declared"), help }));
+                    return Err(Some(EvalFailure { message: format!("{what} `{key}` is not declared"), help, waiting: true }));
                 }
-                Err(Some(EvalFailure { message: format!("there is no key `{key}`"), help: "check the names in this expression".to_owned() }))
+                Err(Some(EvalFailure { message: format!("there is no key `{key}`"), help: "check the names in this expression".to_owned(), waiting: true }))
             }
             ErrorKind::UndefinedVar(name) => Err(Some(EvalFailure {
                 message: format!("`{name}` is not defined"),
                 help: "expressions can use `var.<name>`, `local.<name>` and functions; `template.<name>` only in `depends_on`".to_owned(),
+                waiting: false,
             })),
-            ErrorKind::UndefinedFunc(name) => Err(Some(EvalFailure { message: format!("there is no function `{name}`"), help: HELP.to_owned() })),
-            other => Err(Some(EvalFailure { message: other.to_string(), help: HELP.to_owned() })),
+            ErrorKind::UndefinedFunc(name) => Err(Some(EvalFailure { message: format!("there is no function `{name}`"), help: HELP.to_owned(), waiting: false })),
+            other => Err(Some(EvalFailure { message: other.to_string(), help: HELP.to_owned(), waiting: false })),
         }
     }
 }
@@ -359,6 +381,15 @@ mod tests {
             eval("yamldecode(\"a: 1\")").unwrap(),
             eval("{a = 1}").unwrap()
         );
+    }
+
+    #[test]
+    fn values_over_the_size_limit_are_errors() {
+        assert!(!exceeds(&Value::from("abc"), 4));
+        assert!(exceeds(&Value::from("abcd"), 4));
+        let nested = eval("{ab = [1, 2], c = \"x\"}").unwrap();
+        assert!(!exceeds(&nested, 9));
+        assert!(exceeds(&nested, 8));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod format;
 pub mod functions;
+pub mod guard;
 pub mod hcl;
 pub mod karmada;
 pub mod source;
@@ -266,7 +267,7 @@ fn resolve_variables(
     let empty = functions::context_with(::hcl::Map::new(), ::hcl::Map::new());
     for variable in declared.values() {
         if let Some((expression, span)) = &variable.default {
-            match ::hcl::eval::Evaluate::evaluate(expression, &empty) {
+            match guard::evaluate(expression, &empty) {
                 Ok(value) => {
                     given.insert(
                         variable.name.clone(),
@@ -372,7 +373,7 @@ fn resolve_variables(
                 continue;
             }
             let expression: ::hcl::Expression = attribute.value.clone().into();
-            match ::hcl::eval::Evaluate::evaluate(&expression, &empty) {
+            match guard::evaluate(&expression, &empty) {
                 Ok(value) => {
                     given.insert(
                         name.to_owned(),
@@ -449,7 +450,7 @@ fn resolve_variables(
         only_this.insert(variable.name.clone(), value.clone());
         let context = functions::context_with(only_this, ::hcl::Map::new());
         for validation in &variable.validations {
-            match ::hcl::eval::Evaluate::evaluate(&validation.condition, &context) {
+            match guard::evaluate(&validation.condition, &context) {
                 Ok(::hcl::Value::Bool(true)) => {}
                 Ok(::hcl::Value::Bool(false)) => diagnostics.push(
                     Diagnostic::error(
@@ -524,17 +525,28 @@ fn evaluate_locals(
         seen.insert(&local.name, local);
         pending.push(local);
     }
+    // Locals that fail for a reason of their own are not evaluated again: an expensive failure
+    // would be paid once per round.
+    let mut settled: BTreeMap<&str, functions::EvalFailure> = BTreeMap::new();
     loop {
         let scope = functions::Scope::new(variables.clone(), values.clone(), failed.clone());
         let before = pending.len();
         let mut still = Vec::new();
         for local in pending {
+            if settled.contains_key(local.name.as_str()) {
+                still.push(local);
+                continue;
+            }
             match scope.evaluate(&local.expression) {
                 Ok(value) => {
                     values.insert(local.name.clone(), value);
                 }
                 Err(None) => {
                     failed.insert(format!("local.{}", local.name));
+                }
+                Err(Some(failure)) if !failure.waiting => {
+                    settled.insert(&local.name, failure);
+                    still.push(local);
                 }
                 Err(Some(_)) => still.push(local),
             }
@@ -614,7 +626,11 @@ fn evaluate_locals(
         .iter()
         .filter(|local| !in_cycle.contains(&local.name))
     {
-        if let Err(Some(failure)) = scope.evaluate(&local.expression) {
+        let failure = match settled.remove(local.name.as_str()) {
+            Some(failure) => Some(failure),
+            None => scope.evaluate(&local.expression).err().flatten(),
+        };
+        if let Some(failure) = failure {
             diagnostics.push(
                 Diagnostic::error(
                     "mcctl::config::local",

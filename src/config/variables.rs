@@ -209,7 +209,7 @@ pub fn parse_value(text: &str, ty: &VarType) -> Result<Value, String> {
     let expression = hcl::edit::parser::parse_expr(text)
         .map_err(|error| format!("`{text}` is not a value: {}", error.message()))?;
     let expression: hcl::Expression = expression.into();
-    let value = hcl::eval::Evaluate::evaluate(&expression, &hcl::eval::Context::new())
+    let value = crate::config::guard::evaluate(&expression, &crate::config::guard::context())
         .map_err(|error| format!("`{text}` is not a literal value: {error}"))?;
     if *ty == VarType::Any {
         return Ok(value);
