@@ -497,6 +497,65 @@ fn resolve_variables(
     values
 }
 
+/// The names of the locals an expression names as `local.<name>`.
+fn local_names(expression: &::hcl::Expression) -> BTreeSet<String> {
+    names_after(&expression.to_string(), "local")
+}
+
+/// The names written as `<root>.<name>` in `text`.
+fn names_after(text: &str, root: &str) -> BTreeSet<String> {
+    let prefix = format!("{root}.");
+    text.match_indices(&prefix)
+        .map(|(index, _)| {
+            text[index + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// The entries of `map` that `text` names as `<root>.<name>`; all of them when it may use
+/// `<root>` some other way (`local["name"]`, `jsonencode(var)`).
+fn named_values(
+    map: &::hcl::Map<String, ::hcl::Value>,
+    text: &str,
+    root: &str,
+) -> ::hcl::Map<String, ::hcl::Value> {
+    let only_dotted = text.matches(root).count() == text.matches(&format!("{root}.")).count();
+    if !only_dotted {
+        return map.clone();
+    }
+    let names = names_after(text, root);
+    map.iter()
+        .filter(|(name, _)| names.contains(name.as_str()))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
+/// `locals` with each one after the locals it names, or as they are when they name each other
+/// in a cycle.
+fn dependency_order(locals: Vec<&Local>) -> Vec<&Local> {
+    let mut graph = petgraph::graph::DiGraph::<&Local, ()>::new();
+    let nodes: BTreeMap<&str, _> = locals
+        .iter()
+        .map(|local| (local.name.as_str(), graph.add_node(*local)))
+        .collect();
+    for local in &locals {
+        for name in local_names(&local.expression) {
+            if let (Some(&from), Some(&to)) =
+                (nodes.get(name.as_str()), nodes.get(local.name.as_str()))
+            {
+                graph.add_edge(from, to, ());
+            }
+        }
+    }
+    match petgraph::algo::toposort(&graph, None) {
+        Ok(order) => order.into_iter().map(|node| graph[node]).collect(),
+        Err(_) => locals,
+    }
+}
+
 /// Evaluates `locals` in the order their references allow; a local that never becomes
 /// evaluable (a cycle, or a reference to nothing) is reported with the reason and added to
 /// `failed`, as are locals that only failed because a value they use failed.
@@ -525,11 +584,14 @@ fn evaluate_locals(
         seen.insert(&local.name, local);
         pending.push(local);
     }
+    // Each local after the locals it names, so that one round usually settles them all: rounds
+    // cost the number of pending locals each.
+    let declared = pending.clone();
+    let mut pending = dependency_order(pending);
     // Locals that fail for a reason of their own are not evaluated again: an expensive failure
     // would be paid once per round.
     let mut settled: BTreeMap<&str, functions::EvalFailure> = BTreeMap::new();
     loop {
-        let scope = functions::Scope::new(variables.clone(), values.clone(), failed.clone());
         let before = pending.len();
         let mut still = Vec::new();
         for local in pending {
@@ -537,6 +599,13 @@ fn evaluate_locals(
                 still.push(local);
                 continue;
             }
+            // Only the values it names: copying every value for every local is quadratic.
+            let text = local.expression.to_string();
+            let scope = functions::Scope::new(
+                named_values(variables, &text, "var"),
+                named_values(&values, &text, "local"),
+                failed.clone(),
+            );
             match scope.evaluate(&local.expression) {
                 Ok(value) => {
                     values.insert(local.name.clone(), value);
@@ -557,20 +626,20 @@ fn evaluate_locals(
             break;
         }
     }
+    // Report in the order they are written.
+    let left: BTreeSet<&str> = pending.iter().map(|local| local.name.as_str()).collect();
+    let pending: Vec<&Local> = declared
+        .into_iter()
+        .filter(|local| left.contains(local.name.as_str()))
+        .collect();
     let unresolved: Vec<&str> = pending.iter().map(|local| local.name.as_str()).collect();
     for local in &pending {
         failed.insert(format!("local.{}", local.name));
     }
     // Locals that refer to each other in a cycle can never be evaluated: report each cycle.
     let refers = |local: &Local| -> BTreeSet<String> {
-        let text = local.expression.to_string();
-        text.match_indices("local.")
-            .map(|(index, _)| {
-                text[index + "local.".len()..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-                    .collect::<String>()
-            })
+        local_names(&local.expression)
+            .into_iter()
             .filter(|name| unresolved.contains(&name.as_str()))
             .collect()
     };
