@@ -383,8 +383,7 @@ fn map_template(
 /// An evaluation error, told in terms of the expression as written.
 #[derive(Debug)]
 pub struct EvalError {
-    kind: ErrorKind,
-    expr: Option<Expression>,
+    inner: Box<(ErrorKind, Option<Expression>)>,
 }
 
 impl EvalError {
@@ -398,26 +397,28 @@ impl EvalError {
             }
             other => other,
         };
-        Self { kind, expr }
+        Self {
+            inner: Box::new((kind, expr)),
+        }
     }
 
     /// What went wrong.
     #[must_use]
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.inner.0
     }
 
     /// The part of the expression where it went wrong.
     #[must_use]
     pub fn expr(&self) -> Option<&Expression> {
-        self.expr.as_ref()
+        self.inner.1.as_ref()
     }
 }
 
 impl std::fmt::Display for EvalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.kind)?;
-        if let Some(expr) = &self.expr {
+        write!(f, "{}", self.kind())?;
+        if let Some(expr) = self.expr() {
             write!(f, " in expression `{expr}`")?;
         }
         Ok(())
@@ -487,6 +488,10 @@ fn count(args: FuncArgs) -> Result<Value, String> {
     Ok(value)
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "hcl-rs calls functions with owned arguments"
+)]
 fn arithmetic(args: FuncArgs) -> Result<Value, String> {
     let (Some(lhs), Some(Value::String(symbol)), Some(rhs)) =
         (args.first(), args.get(1), args.get(2))

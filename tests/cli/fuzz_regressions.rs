@@ -64,13 +64,15 @@ fn check_all(target: &str, check: fn(&[u8])) {
 #[test]
 fn yaml_documents_load_without_panicking() {
     check_all("yaml_documents", |data| {
-        fuzz_common::load("fuzz.yaml", data)
+        fuzz_common::load("fuzz.yaml", data);
     });
 }
 
 #[test]
 fn hcl_files_load_without_panicking() {
-    check_all("hcl_files", |data| fuzz_common::load("fuzz.hcl", data));
+    check_all("hcl_files", |data| {
+        fuzz_common::load("fuzz.hcl", data);
+    });
 }
 
 #[test]
