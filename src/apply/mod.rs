@@ -387,6 +387,15 @@ fn finish(
             touched.insert(cluster.clone());
         }
     }
+    // Record since when unreachable clusters have been unreachable, and forget it once they
+    // answer again: failover deadlines count from the first sighting.
+    for (cluster, shard) in &mut state.shards {
+        let since = plan.unreachable_since.get(cluster);
+        if shard.unreachable_since.as_ref() != since {
+            shard.unreachable_since = since.cloned();
+            touched.insert(cluster.clone());
+        }
+    }
     for cluster in touched {
         let remove = match state.shards.get(&cluster) {
             None => true,
@@ -461,7 +470,9 @@ fn record(
             },
         );
         if let Some(replicas) = placements.and_then(|placements| placements.get(&change.object)) {
-            shard.placements.insert(change.object.clone(), *replicas);
+            shard
+                .placements
+                .insert(change.object.clone(), replicas.clone());
         }
     }
 }

@@ -111,6 +111,7 @@ pub struct RefreshArgs {
 
 /// `plan`.
 #[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "command-line flags")]
 pub struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
@@ -127,6 +128,12 @@ pub struct PlanArgs {
     /// Save the plan to FILE for `mcctl apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// Schedule every template afresh, as Karmada's `WorkloadRebalancer` does: replicas are
+    /// divided anew, affinity terms are tried from the first, and shares on unreachable or
+    /// tainted clusters move.
+    #[arg(long)]
+    pub rebalance: bool,
 
     /// `--refresh`.
     #[command(flatten)]
@@ -151,6 +158,10 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
+
+    /// Schedule every template afresh before applying (see `plan --rebalance`).
+    #[arg(long, conflicts_with = "plan_file")]
+    pub rebalance: bool,
 
     /// Skip unreachable and offline clusters instead of refusing to start.
     #[arg(long)]

@@ -126,6 +126,8 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
         include_protected: false,
         secret_key: secret_key(),
         variables: variable_inputs(&args.variables),
+        rebalance: args.rebalance,
+        explain: None,
     };
     let run = match pipeline::plan(&context.root, &options).await {
         Ok(run) => run,
@@ -220,6 +222,8 @@ pub(crate) async fn apply(
                     include_protected: false,
                     secret_key: secret_key(),
                     variables: variable_inputs(&args.variables),
+                    rebalance: args.rebalance,
+                    explain: None,
                 },
             )
             .await?
@@ -254,6 +258,8 @@ pub(crate) async fn destroy(
         include_protected: args.include_protected,
         secret_key: secret_key(),
         variables: variable_inputs(&args.variables),
+        rebalance: false,
+        explain: None,
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);

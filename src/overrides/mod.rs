@@ -93,7 +93,7 @@ fn revise_replicas(
     replicas: Option<u32>,
     completions: Option<u64>,
 ) {
-    let (Some(workload), Some(replicas)) = (template.workload, replicas) else {
+    let (Some(workload), Some(replicas)) = (template.workload.as_ref(), replicas) else {
         return;
     };
     let Some(object) = manifest.as_object_mut() else {
@@ -120,7 +120,7 @@ fn revise_replicas(
 
 /// A divided Job's `completions` split over its clusters in proportion to their replicas.
 fn divided_completions(template: &Template, binding: &Binding) -> Option<Vec<u64>> {
-    let workload = template.workload?;
+    let workload = template.workload.as_ref()?;
     if workload.field != ReplicaField::JobParallelism || !binding.divided {
         return None;
     }

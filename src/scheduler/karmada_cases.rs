@@ -13,7 +13,10 @@
 use std::collections::BTreeMap;
 
 use super::divide::{Party, TieBreak, webster};
-use super::{ClusterName, ClusterStatus, Diagnostics, Inputs, ObjectRef, choose_policy, schedule};
+use super::{
+    ClusterName, ClusterStatus, Diagnostics, Inputs, ObjectRef, PreviousBinding, choose_policy,
+    schedule,
+};
 use crate::model::policy::best_match;
 use crate::testing::{model_from_yaml, try_model_from};
 
@@ -311,20 +314,16 @@ fn nginx_targets(yaml: &str, previous: &[(&str, u32)]) -> Vec<(String, Option<u3
     let object: ObjectRef = NGINX.parse().expect("a valid address");
     let previous = BTreeMap::from([(
         object.clone(),
-        previous
-            .iter()
-            .map(|(cluster, replicas)| (ClusterName::new(*cluster), Some(*replicas)))
-            .collect(),
+        PreviousBinding {
+            clusters: previous
+                .iter()
+                .map(|(cluster, replicas)| (ClusterName::new(*cluster), Some(*replicas)))
+                .collect(),
+            ..PreviousBinding::default()
+        },
     )]);
     let mut diagnostics = Diagnostics::new();
-    let placement = schedule(
-        &model,
-        Inputs {
-            statuses: &statuses,
-            previous: &previous,
-        },
-        &mut diagnostics,
-    );
+    let placement = schedule(&model, Inputs::new(&statuses, &previous), &mut diagnostics);
     placement
         .binding(&object)
         .expect("every template gets a binding")

@@ -64,7 +64,9 @@ fn apply_renders_each_clusters_share_and_registry() {
     }
     let shard: serde_json::Value =
         serde_json::from_str(&context.read("mcctl.state/clusters/eu-1.json")).unwrap();
-    assert_eq!(shard["placements"]["apps/Deployment/default/web"], 4);
+    let web = &shard["placements"]["apps/Deployment/default/web"];
+    assert_eq!(web["replicas"], 4);
+    assert_eq!(web["policy"], "PropagationPolicy/default/web");
     assert_eq!(shard["workspace"], "quickstart");
 }
 
@@ -292,7 +294,17 @@ fn declared_status_changes_take_effect() {
             .exists()
     );
     context.write("clusters.yaml", &clusters);
-    let plan = context.run(&["plan"]);
+    // Like Karmada, a Divided workload is not rescheduled because a cluster starts to fit; the
+    // plan says so, and `--rebalance` divides afresh.
+    let plan = context.run(&["plan", "--detailed-exitcode"]);
+    plan.expect_code(0);
+    assert!(
+        plan.stderr
+            .contains("us-1 now fits `apps/Deployment/default/web` but gets no replicas"),
+        "{}",
+        plan.stderr
+    );
+    let plan = context.run(&["plan", "--rebalance"]);
     assert!(
         plan.stdout.contains("us-1         2 replicas  (new)"),
         "{}",

@@ -1,0 +1,121 @@
+//! Which propagation policy a template follows (KARMADA.md §3.1–3.3): a template stays with the
+//! policy that claimed it; otherwise the best match wins, namespaced policies before cluster-wide
+//! ones; `preemption: Always` takes templates over from weaker policies.
+
+use std::cmp::Ordering;
+
+use crate::model::policy::best_match;
+use crate::model::{MatchStrength, Model, PolicyId, PolicyKind, PropagationPolicy, Template};
+
+/// The policy a template follows, and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    /// The policy.
+    pub policy: &'a PropagationPolicy,
+    /// Why this one.
+    pub reason: ClaimReason<'a>,
+}
+
+/// Why a template follows its policy.
+#[derive(Debug, Clone, Copy)]
+pub enum ClaimReason<'a> {
+    /// The best match, with the strength of its best selector.
+    Best(MatchStrength),
+    /// It claimed the template before and still matches it; `better` would win a fresh choice
+    /// but may not take the template over (no `preemption: Always`).
+    Kept {
+        /// A policy that would be chosen if the template were new.
+        better: Option<&'a PropagationPolicy>,
+    },
+    /// It took the template over from the policy that had claimed it.
+    Preempted {
+        /// The previous claimant.
+        from: &'a PropagationPolicy,
+    },
+}
+
+/// The policy of `template`, given the policy that claimed it at the last apply.
+#[must_use]
+pub fn claim<'a>(
+    model: &'a Model,
+    template: &Template,
+    previous: Option<&PolicyId>,
+) -> Option<Claim<'a>> {
+    let matching = |kind: PolicyKind| {
+        model
+            .propagation_policies
+            .iter()
+            .filter(move |policy| policy.id.kind == kind)
+            .filter_map(|policy| {
+                best_match(&policy.selectors, template).map(|strength| (policy, strength))
+            })
+    };
+    let best = |kind: PolicyKind| matching(kind).min_by(|a, b| compare(*a, *b));
+    let fresh =
+        best(PolicyKind::PropagationPolicy).or_else(|| best(PolicyKind::ClusterPropagationPolicy));
+    let claimant = previous.and_then(|id| {
+        model
+            .propagation_policies
+            .binary_search_by(|policy| policy.id.cmp(id))
+            .ok()
+            .map(|index| &model.propagation_policies[index])
+            .filter(|policy| best_match(&policy.selectors, template).is_some())
+    });
+    let Some(claimant) = claimant else {
+        return fresh.map(|(policy, strength)| Claim {
+            policy,
+            reason: ClaimReason::Best(strength),
+        });
+    };
+    // Preemption: a namespaced policy takes over from a lower-priority namespaced one, or from
+    // any cluster-wide one; a cluster-wide policy only from a lower-priority cluster-wide one.
+    let preempts = |policy: &PropagationPolicy| {
+        policy.preemption
+            && policy.id != claimant.id
+            && match (policy.id.kind, claimant.id.kind) {
+                (PolicyKind::PropagationPolicy, PolicyKind::ClusterPropagationPolicy) => true,
+                (kind, claimant_kind) if kind == claimant_kind => {
+                    policy.priority > claimant.priority
+                }
+                _ => false,
+            }
+    };
+    let preemptor = |kind: PolicyKind| {
+        matching(kind)
+            .filter(|(policy, _)| preempts(policy))
+            .min_by(|a, b| compare(*a, *b))
+    };
+    if let Some((policy, _)) = preemptor(PolicyKind::PropagationPolicy)
+        .or_else(|| preemptor(PolicyKind::ClusterPropagationPolicy))
+    {
+        return Some(Claim {
+            policy,
+            reason: ClaimReason::Preempted { from: claimant },
+        });
+    }
+    let better = fresh
+        .map(|(policy, _)| policy)
+        .filter(|policy| policy.id != claimant.id);
+    Some(Claim {
+        policy: claimant,
+        reason: ClaimReason::Kept { better },
+    })
+}
+
+/// Karmada's order among matching policies of one kind: higher explicit priority, then the more
+/// specific selector match, then the smaller name.
+fn compare(
+    (a, a_strength): (&PropagationPolicy, MatchStrength),
+    (b, b_strength): (&PropagationPolicy, MatchStrength),
+) -> Ordering {
+    b.priority
+        .cmp(&a.priority)
+        .then(b_strength.cmp(&a_strength))
+        .then(a.id.name.cmp(&b.id.name))
+}
+
+/// Whether `policy` is the one Karmada would choose for a new template.
+#[must_use]
+pub fn choose_policy<'a>(model: &'a Model, template: &Template) -> Option<&'a PropagationPolicy> {
+    claim(model, template, None).map(|claim| claim.policy)
+}

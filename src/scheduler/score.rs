@@ -1,0 +1,21 @@
+//! Score plugins (KARMADA.md §2.4). Karmada's `ClusterLocality` gives 100 to a cluster the
+//! template already runs on, which keeps rescheduling sticky; its `ClusterAffinity` score is
+//! always 0 and is left out.
+
+use super::filter::FilterInput;
+
+/// The score of a cluster that passed the filters.
+#[must_use]
+pub fn score(input: &FilterInput<'_>) -> i64 {
+    cluster_locality(input)
+}
+
+/// 100 where the template already runs (unless a fresh schedule was asked for), else 0.
+#[must_use]
+pub fn cluster_locality(input: &FilterInput<'_>) -> i64 {
+    if input.already_placed && input.evicted.is_none() {
+        100
+    } else {
+        0
+    }
+}
