@@ -38,6 +38,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Change the clusters to match the workspace.
     Apply(ApplyArgs),
+    /// Show how one template is scheduled: its policy, each cluster's filter verdict and score,
+    /// the selection and the division, step by step.
+    Explain(ExplainArgs),
     /// Delete everything the state says mcctl applied.
     Destroy(DestroyArgs),
     /// Clear lock info left behind by a killed mcctl.
@@ -142,6 +145,31 @@ pub struct PlanArgs {
     /// `--lock`, `--lock-timeout`.
     #[command(flatten)]
     pub lock: PlanLockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
+}
+
+/// `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The template: a full address (`apps/Deployment/default/web`), or `Kind/namespace/name`,
+    /// `Kind/name` or `name` when that names one template.
+    #[arg(value_name = "RESOURCE")]
+    pub resource: String,
+
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Explain a fresh schedule (see `plan --rebalance`).
+    #[arg(long)]
+    pub rebalance: bool,
+
+    /// `--refresh`.
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
 
     /// `--var`, `--var-file`.
     #[command(flatten)]

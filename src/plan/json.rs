@@ -31,7 +31,9 @@ pub fn resource(object: &ObjectRef, api_version: &str) -> Value {
     Value::Object(map)
 }
 
-fn policy(id: &PolicyId) -> Value {
+/// A policy id as JSON.
+#[must_use]
+pub fn policy(id: &PolicyId) -> Value {
     let mut map = Map::new();
     map.insert("kind".into(), Value::String(id.kind.as_str().to_owned()));
     if let Some(namespace) = &id.namespace {
@@ -41,7 +43,9 @@ fn policy(id: &PolicyId) -> Value {
     Value::Object(map)
 }
 
-fn clusters(list: &[(crate::addr::ClusterName, Option<u32>)]) -> Value {
+/// Clusters and replicas as JSON: `[{"name": "eu-1", "replicas": 4}]`.
+#[must_use]
+pub fn clusters(list: &[(crate::addr::ClusterName, Option<u32>)]) -> Value {
     Value::Array(
         list.iter()
             .map(|(name, replicas)| {

@@ -181,6 +181,9 @@ pub struct ClusterReport {
     pub allocatable: Option<u32>,
     /// `allocatable` plus the replicas the template already runs there.
     pub available: Option<i64>,
+    /// Whether the cluster declared or reported its resources; without them Karmada's
+    /// estimator counts no room at all.
+    pub capacity_known: bool,
     /// 0 for the term's own clusters, n for its n-th overflow tier.
     pub overflow_tier: usize,
 }
@@ -753,6 +756,7 @@ fn schedule_term(
                 score,
                 allocatable: workload.map(|_| allocatable),
                 available: workload.map(|_| i64::from(allocatable) + i64::from(assigned)),
+                capacity_known: fleet.capacities[index].is_known(),
                 overflow_tier: overflow_order,
             });
         }

@@ -174,9 +174,10 @@ fn by_region(
         );
         steps.note(|| {
             format!(
-                "region {}: {} clusters, group score {}",
+                "region {}: {} cluster{}, group score {}",
                 group.name,
                 group.clusters.len(),
+                if group.clusters.len() == 1 { "" } else { "s" },
                 group.score
             )
         });

@@ -205,10 +205,7 @@ fn a_placement_change_is_previewed_before_apply() {
         .join("\n");
     snapshot!(context, placement, @r"
     Placement:
-      apps/Deployment/default/web  (PropagationPolicy/default/web)
-          eu-1         6 replicas  (was 4 replicas)
-          eu-2         3 replicas  (was 2 replicas)
-          us-1         3 replicas  (was 2 replicas)
+      apps/Deployment/default/web: eu-1 4→6, eu-2 2→3, us-1 2→3  (PropagationPolicy/default/web)
     ");
     assert!(
         outcome.stdout.contains("placement: replicas 4 → 6"),
@@ -306,7 +303,8 @@ fn declared_status_changes_take_effect() {
     );
     let plan = context.run(&["plan", "--rebalance"]);
     assert!(
-        plan.stdout.contains("us-1         2 replicas  (new)"),
+        plan.stdout
+            .contains("apps/Deployment/default/web: eu-1 5→4, eu-2 3→2, us-1 +2 (new)"),
         "{}",
         plan.stdout
     );
