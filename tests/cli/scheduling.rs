@@ -1,7 +1,10 @@
 use crate::support::TestContext;
 
+/// `(cluster, replicas)` pairs.
+type Clusters = Vec<(String, Option<u64>)>;
+
 /// `(kind/name, [(cluster, replicas)])` of every binding in a plan's JSON.
-fn bindings(json: &serde_json::Value) -> Vec<(String, Vec<(String, Option<u64>)>)> {
+fn bindings(json: &serde_json::Value) -> Vec<(String, Clusters)> {
     json["bindings"]
         .as_array()
         .unwrap()
@@ -51,7 +54,7 @@ fn warnings(context: &TestContext, args: &[&str]) -> String {
         .join("\n")
 }
 
-fn clusters(list: &[(&str, Option<u64>)]) -> Vec<(String, Option<u64>)> {
+fn clusters(list: &[(&str, Option<u64>)]) -> Clusters {
     list.iter()
         .map(|(name, replicas)| ((*name).to_owned(), *replicas))
         .collect()
