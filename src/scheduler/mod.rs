@@ -307,6 +307,8 @@ struct Fleet<'a> {
     clusters: &'a [Cluster],
     statuses: Vec<&'a ClusterStatus>,
     capacities: Vec<Capacity>,
+    /// Each policy's placement digest per affinity term.
+    digests: BTreeMap<&'a PolicyId, Vec<String>>,
 }
 
 /// Schedules every template. Unschedulable templates and Karmada's surprises get diagnostics.
@@ -327,6 +329,17 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
         clusters: &model.clusters,
         capacities: statuses.iter().map(|status| Capacity::of(status)).collect(),
         statuses,
+        digests: model
+            .propagation_policies
+            .iter()
+            .map(|policy| {
+                let terms = policy.placement.affinity_terms.len();
+                let digests = (0..terms)
+                    .map(|term| placement_digest(&policy.placement, term))
+                    .collect();
+                (&policy.id, digests)
+            })
+            .collect(),
     };
     let no_previous = PreviousBinding::default();
     let bindings = model
@@ -485,7 +498,7 @@ fn schedule_one(
     } else {
         placement.term_index(previous.affinity_term.as_deref())
     };
-    let digest = placement_digest(placement, start);
+    let digest = fleet.digest(&policy.id, start);
     let reasons = reschedule_reasons(
         fleet,
         workload.map(|w| w.replicas),
@@ -525,7 +538,8 @@ fn schedule_one(
             let now_feasible = attempt
                 .feasible
                 .into_iter()
-                .filter(|cluster| !previous.clusters.contains_key(cluster))
+                .filter(|cluster| !previous.clusters.contains_key(*cluster))
+                .cloned()
                 .collect();
             binding.targets = previous_targets(previous, true);
             binding.affinity_term.clone_from(&previous.affinity_term);
@@ -546,7 +560,7 @@ fn schedule_one(
     let term_name = |index: usize| placement.affinity_terms[index].name.clone();
     if let Some((index, targets)) = scheduled {
         binding.affinity_term = term_name(index);
-        binding.placement_digest = Some(placement_digest(placement, index));
+        binding.placement_digest = Some(fleet.digest(&policy.id, index));
         if index > 0 && term_name(index) != previous.affinity_term {
             notes.later_term = term_name(index);
         }
@@ -661,6 +675,15 @@ fn reschedule_reasons(
 }
 
 impl Fleet<'_> {
+    /// The placement digest of a policy's affinity term.
+    fn digest(&self, policy: &PolicyId, term: usize) -> String {
+        self.digests
+            .get(policy)
+            .and_then(|digests| digests.get(term))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     fn index(&self, name: &ClusterName) -> Option<usize> {
         self.clusters
             .binary_search_by(|cluster| cluster.name.cmp(name))
@@ -689,15 +712,15 @@ enum TermError {
     Failed(String),
 }
 
-struct TermAttempt {
+struct TermAttempt<'a> {
     report: Attempt,
     result: Result<Vec<Target>, TermError>,
-    feasible: Vec<ClusterName>,
+    feasible: Vec<&'a ClusterName>,
 }
 
 #[allow(clippy::too_many_arguments)]
-fn schedule_term(
-    fleet: &Fleet<'_>,
+fn schedule_term<'a>(
+    fleet: &Fleet<'a>,
     template: &Template,
     placement: &PolicyPlacement,
     term: &AffinityTerm,
@@ -706,7 +729,7 @@ fn schedule_term(
     workload: Option<&crate::model::Workload>,
     inputs: Inputs<'_>,
     steps: &mut Steps,
-) -> TermAttempt {
+) -> TermAttempt<'a> {
     let mut report = Attempt {
         term: term.name.clone(),
         ..Attempt::default()
@@ -726,6 +749,10 @@ fn schedule_term(
             is_workload: workload.is_some(),
         };
         let passes = filter::FILTERS.iter().all(|plugin| plugin.passes(&input));
+        if !passes && !steps.enabled {
+            rejected.push(index);
+            continue;
+        }
         let score = score::score(&input);
         let allocatable = workload.map_or(UNLIMITED, |workload| {
             fleet.capacities[index].replicas_for(&workload.requests)
@@ -735,7 +762,8 @@ fn schedule_term(
         } else {
             assigned.copied().flatten().unwrap_or(0)
         };
-        let overflow_order = if term.affinity.matches(&cluster.facts()) {
+        let overflow_order = if term.overflow.is_empty() || term.affinity.matches(&cluster.facts())
+        {
             0
         } else {
             term.overflow
@@ -774,9 +802,9 @@ fn schedule_term(
             rejected.push(index);
         }
     }
-    let feasible: Vec<ClusterName> = candidates
+    let feasible: Vec<&ClusterName> = candidates
         .iter()
-        .map(|candidate| candidate.cluster.name.clone())
+        .map(|candidate| &candidate.cluster.name)
         .collect();
     if candidates.is_empty() {
         let reasons: Vec<(ClusterName, String)> = rejected
@@ -915,5 +943,7 @@ pub fn duration(seconds: i64) -> String {
 
 #[cfg(test)]
 mod karmada_cases;
+#[cfg(test)]
+mod properties;
 #[cfg(test)]
 mod tests;
