@@ -913,3 +913,5 @@ pub fn duration(seconds: i64) -> String {
 mod karmada_cases;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod fixtures;
