@@ -685,7 +685,22 @@ fn run_file(file: &str) {
 }
 
 /// The fixture files, each run by the test of the same name.
-const FILES: &[&str] = &["policy-choice.yaml", "static-weights.yaml"];
+const FILES: &[&str] = &[
+    "distribution-of-replicas.yaml",
+    "dynamic-division.yaml",
+    "policy-choice.yaml",
+    "static-weights.yaml",
+];
+
+#[test]
+fn distribution_of_replicas() {
+    run_file("distribution-of-replicas.yaml");
+}
+
+#[test]
+fn dynamic_division() {
+    run_file("dynamic-division.yaml");
+}
 
 #[test]
 fn policy_choice() {
