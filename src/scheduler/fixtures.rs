@@ -686,11 +686,18 @@ fn run_file(file: &str) {
 
 /// The fixture files, each run by the test of the same name.
 const FILES: &[&str] = &[
+    "assign-replicas.yaml",
     "distribution-of-replicas.yaml",
     "dynamic-division.yaml",
+    "filters.yaml",
     "policy-choice.yaml",
     "static-weights.yaml",
 ];
+
+#[test]
+fn assign_replicas() {
+    run_file("assign-replicas.yaml");
+}
 
 #[test]
 fn distribution_of_replicas() {
@@ -700,6 +707,11 @@ fn distribution_of_replicas() {
 #[test]
 fn dynamic_division() {
     run_file("dynamic-division.yaml");
+}
+
+#[test]
+fn filters() {
+    run_file("filters.yaml");
 }
 
 #[test]
