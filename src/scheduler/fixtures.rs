@@ -687,6 +687,7 @@ fn run_file(file: &str) {
 /// The fixture files, each run by the test of the same name.
 const FILES: &[&str] = &[
     "assign-replicas.yaml",
+    "cluster-affinity.yaml",
     "distribution-of-replicas.yaml",
     "dynamic-division.yaml",
     "filters.yaml",
@@ -697,6 +698,11 @@ const FILES: &[&str] = &[
 #[test]
 fn assign_replicas() {
     run_file("assign-replicas.yaml");
+}
+
+#[test]
+fn cluster_affinity() {
+    run_file("cluster-affinity.yaml");
 }
 
 #[test]
