@@ -692,6 +692,7 @@ const FILES: &[&str] = &[
     "dynamic-division.yaml",
     "filters.yaml",
     "policy-choice.yaml",
+    "spread-constraints.yaml",
     "static-weights.yaml",
 ];
 
@@ -723,6 +724,11 @@ fn filters() {
 #[test]
 fn policy_choice() {
     run_file("policy-choice.yaml");
+}
+
+#[test]
+fn spread_constraints() {
+    run_file("spread-constraints.yaml");
 }
 
 #[test]
