@@ -181,6 +181,8 @@ struct ClusterSpec {
     allocatable: Option<Map<String, Value>>,
     /// `status.resourceSummary.allocated`.
     allocated: Option<Map<String, Value>>,
+    /// `status.resourceSummary.allocating`.
+    allocating: Option<Map<String, Value>>,
     /// Served kinds by group/version: `{apps/v1: [Deployment]}`; absent means every API.
     #[serde(rename = "apiEnablements")]
     api_enablements: Option<BTreeMap<String, Vec<String>>>,
@@ -214,6 +216,9 @@ impl ClusterSpec {
             let mut summary = json!({"allocatable": allocatable});
             if let Some(allocated) = &self.allocated {
                 summary["allocated"] = json!(allocated);
+            }
+            if let Some(allocating) = &self.allocating {
+                summary["allocating"] = json!(allocating);
             }
             status.insert("resourceSummary".into(), summary);
         }
@@ -686,15 +691,22 @@ fn run_file(file: &str) {
 
 /// The fixture files, each run by the test of the same name.
 const FILES: &[&str] = &[
+    "affinity-terms.yaml",
     "assign-replicas.yaml",
     "cluster-affinity.yaml",
     "distribution-of-replicas.yaml",
     "dynamic-division.yaml",
+    "estimator.yaml",
     "filters.yaml",
     "policy-choice.yaml",
     "spread-constraints.yaml",
     "static-weights.yaml",
 ];
+
+#[test]
+fn affinity_terms() {
+    run_file("affinity-terms.yaml");
+}
 
 #[test]
 fn assign_replicas() {
@@ -714,6 +726,11 @@ fn distribution_of_replicas() {
 #[test]
 fn dynamic_division() {
     run_file("dynamic-division.yaml");
+}
+
+#[test]
+fn estimator() {
+    run_file("estimator.yaml");
 }
 
 #[test]
