@@ -426,6 +426,8 @@ struct Expect {
     message: Option<String>,
     /// The name of the policy that places the template.
     policy: Option<String>,
+    /// Results upstream accepts, any one of which is right: `[{cluster: replicas}, ...]`.
+    any_of: Option<Vec<BTreeMap<String, u32>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -640,6 +642,20 @@ fn compare(expect: &Expect, observed: &Observed) -> Result<(), String> {
         }
         None => {}
     }
+    if let Some(results) = &expect.any_of {
+        let matches = |result: &BTreeMap<String, u32>| {
+            result
+                .iter()
+                .map(|(cluster, replicas)| (cluster.clone(), Some(*replicas)))
+                .eq(observed.targets.iter().cloned())
+        };
+        if !results.iter().any(matches) {
+            problems.push(format!(
+                "one of {results:?} expected, got {:?}",
+                observed.targets
+            ));
+        }
+    }
     if let Some(policy) = &expect.policy
         && observed.policy.as_ref() != Some(policy)
     {
@@ -694,6 +710,7 @@ const FILES: &[&str] = &[
     "affinity-terms.yaml",
     "assign-replicas.yaml",
     "cluster-affinity.yaml",
+    "dispenser.yaml",
     "distribution-of-replicas.yaml",
     "dynamic-division.yaml",
     "estimator.yaml",
@@ -716,6 +733,11 @@ fn assign_replicas() {
 #[test]
 fn cluster_affinity() {
     run_file("cluster-affinity.yaml");
+}
+
+#[test]
+fn dispenser() {
+    run_file("dispenser.yaml");
 }
 
 #[test]
@@ -758,7 +780,10 @@ fn every_fixture_file_is_run() {
     let mut found: Vec<String> = std::fs::read_dir(fixture_dir())
         .expect("testdata/scheduler exists")
         .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "yaml"))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "yaml")
+        })
         .filter_map(|path| Some(path.file_name()?.to_string_lossy().into_owned()))
         .collect();
     found.sort();
