@@ -596,10 +596,19 @@ fn run(case: &Case, defaults: &CaseInputs) -> Result<(), String> {
 }
 
 fn compare(expect: &Expect, observed: &Observed) -> Result<(), String> {
+    if expect.clusters.is_none()
+        && expect.outcome.is_none()
+        && expect.message.is_none()
+        && expect.policy.is_none()
+        && expect.any_of.is_none()
+    {
+        return Err("`expect` checks nothing".to_owned());
+    }
     let mut problems = Vec::new();
     let outcome = expect
         .outcome
-        .or(expect.clusters.as_ref().map(|_| ExpectedOutcome::Scheduled));
+        .or((expect.clusters.is_some() || expect.any_of.is_some())
+            .then_some(ExpectedOutcome::Scheduled));
     if let Some(outcome) = outcome
         && outcome != observed.outcome
     {
