@@ -947,3 +947,5 @@ mod karmada_cases;
 mod properties;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod fixtures;
