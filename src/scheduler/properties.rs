@@ -20,15 +20,6 @@ enum Strategy {
     Aggregated,
 }
 
-fn strategy() -> impl proptest::strategy::Strategy<Value = Strategy> {
-    prop_oneof![
-        Just(Strategy::Duplicated),
-        Just(Strategy::Static),
-        Just(Strategy::Dynamic),
-        Just(Strategy::Aggregated),
-    ]
-}
-
 /// A fleet: per cluster (pods free, weight), and whether it carries the `skip` label.
 fn fleet() -> impl proptest::strategy::Strategy<Value = Vec<(u32, u64, bool)>> {
     proptest::collection::vec((0_u32..60, 1_u64..6, proptest::bool::weighted(0.2)), 1..8)
@@ -50,15 +41,13 @@ status:
 "
         );
     }
-    let weights: String = fleet
-        .iter()
-        .enumerate()
-        .map(|(index, (_, weight, _))| {
-            format!(
-                "\n          - {{targetCluster: {{clusterNames: [c{index}]}}, weight: {weight}}}"
-            )
-        })
-        .collect();
+    let mut weights = String::new();
+    for (index, (_, weight, _)) in fleet.iter().enumerate() {
+        let _ = write!(
+            weights,
+            "\n          - {{targetCluster: {{clusterNames: [c{index}]}}, weight: {weight}}}"
+        );
+    }
     let scheduling = match strategy {
         Strategy::Duplicated => String::new(),
         Strategy::Static => format!(
