@@ -304,6 +304,9 @@ pub struct Placement {
     pub tolerations: Vec<Toleration>,
     /// Spread constraints.
     pub spread: Vec<SpreadConstraint>,
+    /// Whether Karmada skips the spread constraints: replicas divided by static weights, with
+    /// `weightPreference` absent or listing weights (not an empty `weightPreference: {}`).
+    pub spread_ignored: bool,
     /// Replica scheduling.
     pub replicas: ReplicaScheduling,
 }

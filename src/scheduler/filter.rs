@@ -18,8 +18,11 @@ pub struct FilterInput<'a> {
     pub cluster: &'a Cluster,
     /// What is known of the cluster.
     pub status: &'a ClusterStatus,
-    /// Whether the template is already placed on the cluster and keeps the benefit of it (the
-    /// state says so and no fresh schedule was asked for).
+    /// Whether the template runs on the cluster now (the state says so and failover is not
+    /// moving it off): such a cluster scores higher.
+    pub placed_before: bool,
+    /// Whether the filters let the cluster through because the template already runs there
+    /// (as Karmada's do), which a fresh schedule (`--rebalance`) does not.
     pub already_placed: bool,
     /// Why the template is being evicted from this cluster, if it is (failover).
     pub evicted: Option<&'a str>,

@@ -744,6 +744,7 @@ fn schedule_term<'a>(
             term,
             cluster,
             status: fleet.statuses[index],
+            placed_before: assigned.is_some() && !evicted.contains_key(cluster.name.as_str()),
             already_placed: assigned.is_some() && !inputs.rebalance,
             evicted: evicted.get(cluster.name.as_str()).map(String::as_str),
             is_workload: workload.is_some(),
@@ -817,6 +818,7 @@ fn schedule_term<'a>(
                     term,
                     cluster,
                     status: fleet.statuses[*index],
+                    placed_before: previous.clusters.contains_key(&cluster.name),
                     already_placed: previous.clusters.contains_key(&cluster.name)
                         && !inputs.rebalance,
                     evicted: evicted.get(cluster.name.as_str()).map(String::as_str),

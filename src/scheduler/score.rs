@@ -10,10 +10,10 @@ pub fn score(input: &FilterInput<'_>) -> i64 {
     cluster_locality(input)
 }
 
-/// 100 where the template already runs (unless a fresh schedule was asked for), else 0.
+/// 100 where the template already runs, else 0 (a rebalance keeps this, as Karmada's does).
 #[must_use]
 pub fn cluster_locality(input: &FilterInput<'_>) -> i64 {
-    if input.already_placed && input.evicted.is_none() {
+    if input.placed_before {
         100
     } else {
         0

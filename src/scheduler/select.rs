@@ -24,7 +24,7 @@ pub fn select(
     if placement.spread.is_empty() {
         return Ok(all());
     }
-    if matches!(&placement.replicas, ReplicaScheduling::StaticWeighted(_)) {
+    if placement.spread_ignored {
         steps.note(|| "spread constraints are ignored under static weights: every feasible cluster is selected"
                 .to_owned(),
         );

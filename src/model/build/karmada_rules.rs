@@ -20,7 +20,7 @@ fn is_reserved_namespace(namespace: &str) -> bool {
 
 /// A qualified name, as Kubernetes label keys are: optional DNS prefix and `/`, then a name.
 /// Whether replicas are divided by static weights (Karmada's shortcut that skips spreading).
-fn is_static_weighting(strategy: &karmada::ReplicaSchedulingStrategy) -> bool {
+pub(super) fn is_static_weighting(strategy: &karmada::ReplicaSchedulingStrategy) -> bool {
     strategy
         .replica_scheduling_type
         .as_deref()

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::Builder;
+use super::karmada_rules::is_static_weighting;
 use crate::config::Declared;
 use crate::config::karmada;
 use crate::config::source::{SpanIndex, one_of};
@@ -304,6 +305,10 @@ impl Builder<'_> {
                 affinity_terms: affinity_terms?,
                 tolerations,
                 spread: spread?,
+                spread_ignored: placement
+                    .replica_scheduling
+                    .as_ref()
+                    .is_some_and(is_static_weighting),
                 replicas: replicas?,
             },
             failover_after,
