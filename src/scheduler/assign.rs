@@ -357,3 +357,150 @@ fn describe(candidates: &[Candidate<'_>], weights: &[(usize, u64)]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+    use crate::model::Model;
+    use crate::testing::model_from_yaml;
+
+    fn model() -> Model {
+        let mut yaml = String::new();
+        for name in ["m1", "m2", "m3"] {
+            let _ = write!(
+                yaml,
+                "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {{name: {name}}}\nspec: {{syncMode: Pull}}\n---\n"
+            );
+        }
+        model_from_yaml(&yaml)
+    }
+
+    /// Candidates m1, m2, m3 with `(allocatable, assigned)`.
+    fn candidates(model: &Model, facts: [(u32, u32); 3]) -> Vec<Candidate<'_>> {
+        model
+            .clusters
+            .iter()
+            .zip(facts)
+            .map(|(cluster, (allocatable, assigned))| Candidate {
+                cluster,
+                name: cluster.name.as_str(),
+                score: if assigned > 0 { 100 } else { 0 },
+                allocatable,
+                assigned,
+                available: i64::from(allocatable) + i64::from(assigned),
+                overflow_order: 0,
+            })
+            .collect()
+    }
+
+    fn run(
+        candidates: &[Candidate<'_>],
+        strategy: &ReplicaScheduling,
+        replicas: u32,
+        mode: Mode,
+    ) -> Result<Vec<(String, u32)>, String> {
+        let request = Request {
+            replicas,
+            strategy,
+            mode,
+            tie_break: TieBreak::AscendingName,
+            overflow: false,
+        };
+        assign(candidates, &[0, 1, 2], &request, &mut Steps::new(false)).map(|result| {
+            let mut named: Vec<(String, u32)> = result
+                .into_iter()
+                .map(|(position, replicas)| (candidates[position].name.to_owned(), replicas))
+                .collect();
+            named.sort();
+            named
+        })
+    }
+
+    fn expect(pairs: &[(&str, u32)]) -> Vec<(String, u32)> {
+        pairs
+            .iter()
+            .map(|(name, replicas)| ((*name).to_owned(), *replicas))
+            .collect()
+    }
+
+    // The worked examples of KARMADA.md §2.7.1.
+    #[test]
+    fn dynamic_weights_divide_by_room_and_build_on_the_previous_assignment() {
+        let model = model();
+        let dynamic = ReplicaScheduling::DynamicWeighted;
+        let first = candidates(&model, [(6, 0), (8, 0), (10, 0)]);
+        assert_eq!(
+            run(&first, &dynamic, 12, Mode::Steady).unwrap(),
+            expect(&[("m1", 3), ("m2", 4), ("m3", 5)])
+        );
+        let short = candidates(&model, [(3, 0), (3, 0), (3, 0)]);
+        assert!(
+            run(&short, &dynamic, 12, Mode::Steady)
+                .unwrap_err()
+                .contains("(9) are not enough")
+        );
+        let up = candidates(&model, [(10, 2), (10, 4), (10, 6)]);
+        assert_eq!(
+            run(&up, &dynamic, 24, Mode::Steady).unwrap(),
+            expect(&[("m1", 6), ("m2", 8), ("m3", 10)])
+        );
+        assert_eq!(
+            run(&up, &dynamic, 6, Mode::Steady).unwrap(),
+            expect(&[("m1", 1), ("m2", 2), ("m3", 3)])
+        );
+        assert_eq!(
+            run(&up, &dynamic, 12, Mode::Steady).unwrap(),
+            expect(&[("m1", 2), ("m2", 4), ("m3", 6)])
+        );
+    }
+
+    #[test]
+    fn aggregation_packs_into_the_fewest_clusters_in_use_first() {
+        let model = model();
+        let aggregated = ReplicaScheduling::Aggregated;
+        // Candidate order is by room: m3, m2, m1.
+        let mut first = candidates(&model, [(6, 0), (8, 0), (10, 0)]);
+        first.reverse();
+        assert_eq!(
+            run(&first, &aggregated, 12, Mode::Steady).unwrap(),
+            expect(&[("m2", 5), ("m3", 7)])
+        );
+        let up = candidates(&model, [(4, 4), (6, 8), (8, 0)]);
+        assert_eq!(
+            run(&up, &aggregated, 24, Mode::Steady).unwrap(),
+            expect(&[("m1", 7), ("m2", 12), ("m3", 5)])
+        );
+    }
+
+    #[test]
+    fn fresh_division_counts_what_already_runs_as_room() {
+        let model = model();
+        let list = candidates(&model, [(10, 2), (10, 0), (0, 0)]);
+        assert_eq!(
+            run(&list, &ReplicaScheduling::DynamicWeighted, 11, Mode::Fresh).unwrap(),
+            expect(&[("m1", 6), ("m2", 5)])
+        );
+    }
+
+    #[test]
+    fn duplicated_and_static_ignore_room() {
+        let model = model();
+        let list = candidates(&model, [(0, 0), (0, 0), (0, 0)]);
+        assert_eq!(
+            run(&list, &ReplicaScheduling::Duplicated, 3, Mode::Steady).unwrap(),
+            expect(&[("m1", 3), ("m2", 3), ("m3", 3)])
+        );
+        assert_eq!(
+            run(
+                &list,
+                &ReplicaScheduling::StaticWeighted(Vec::new()),
+                4,
+                Mode::Steady
+            )
+            .unwrap(),
+            expect(&[("m1", 2), ("m2", 1), ("m3", 1)])
+        );
+    }
+}

@@ -119,3 +119,110 @@ fn compare(
 pub fn choose_policy<'a>(model: &'a Model, template: &Template) -> Option<&'a PropagationPolicy> {
     claim(model, template, None).map(|claim| claim.policy)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+    use crate::testing::model_from_yaml;
+
+    /// A Deployment `web` and the given policies `(kind, name, priority, preemption)`, each
+    /// selecting it by name.
+    fn model(policies: &[(&str, &str, i32, bool)]) -> Model {
+        let mut yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n".to_owned();
+        for (kind, name, priority, preemption) in policies {
+            let preemption = if *preemption { "Always" } else { "Never" };
+            let _ = write!(
+                yaml,
+                "---\napiVersion: policy.karmada.io/v1alpha1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n  priority: {priority}\n  preemption: {preemption}\n  resourceSelectors: [{{apiVersion: apps/v1, kind: Deployment, name: web}}]\n"
+            );
+        }
+        model_from_yaml(&yaml)
+    }
+
+    fn id(text: &str) -> PolicyId {
+        text.parse().unwrap()
+    }
+
+    fn chosen(model: &Model, previous: Option<&str>) -> (String, String) {
+        let claim = claim(model, &model.templates[0], previous.map(id).as_ref()).unwrap();
+        let reason = match claim.reason {
+            ClaimReason::Best(_) => "best".to_owned(),
+            ClaimReason::Kept { better: None } => "kept".to_owned(),
+            ClaimReason::Kept {
+                better: Some(better),
+            } => format!("kept over {}", better.id.name),
+            ClaimReason::Preempted { from } => format!("preempted {}", from.id.name),
+        };
+        (claim.policy.id.name.clone(), reason)
+    }
+
+    fn pair(name: &str, reason: &str) -> (String, String) {
+        (name.to_owned(), reason.to_owned())
+    }
+
+    #[test]
+    fn a_claim_holds_until_preemption() {
+        let model = model(&[
+            ("PropagationPolicy", "old", 0, false),
+            ("PropagationPolicy", "new", 5, false),
+        ]);
+        assert_eq!(chosen(&model, None), pair("new", "best"));
+        assert_eq!(
+            chosen(&model, Some("PropagationPolicy/default/old")),
+            pair("old", "kept over new")
+        );
+        let model = self::model(&[
+            ("PropagationPolicy", "old", 0, false),
+            ("PropagationPolicy", "new", 5, true),
+        ]);
+        assert_eq!(
+            chosen(&model, Some("PropagationPolicy/default/old")),
+            pair("new", "preempted old")
+        );
+    }
+
+    #[test]
+    fn preemption_needs_strictly_higher_priority_between_namespaced_policies() {
+        let model = model(&[
+            ("PropagationPolicy", "old", 5, false),
+            ("PropagationPolicy", "new", 5, true),
+        ]);
+        // Equal priority: `new` wins a fresh choice by name, but may not take the template.
+        assert_eq!(
+            chosen(&model, Some("PropagationPolicy/default/old")),
+            pair("old", "kept over new")
+        );
+    }
+
+    #[test]
+    fn a_namespaced_policy_preempts_any_cluster_wide_one() {
+        let model = model(&[
+            ("ClusterPropagationPolicy", "wide", 100, false),
+            ("PropagationPolicy", "local", -5, true),
+        ]);
+        assert_eq!(
+            chosen(&model, Some("ClusterPropagationPolicy/wide")),
+            pair("local", "preempted wide")
+        );
+        // Without preemption the cluster-wide claim holds, though a namespaced policy matches.
+        let model = self::model(&[
+            ("ClusterPropagationPolicy", "wide", 100, false),
+            ("PropagationPolicy", "local", -5, false),
+        ]);
+        assert_eq!(
+            chosen(&model, Some("ClusterPropagationPolicy/wide")),
+            pair("wide", "kept over local")
+        );
+    }
+
+    #[test]
+    fn a_stale_claim_falls_back_to_the_best_match() {
+        let model = model(&[("PropagationPolicy", "only", 0, false)]);
+        assert_eq!(
+            chosen(&model, Some("PropagationPolicy/default/gone")),
+            pair("only", "best")
+        );
+    }
+}

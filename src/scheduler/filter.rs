@@ -266,3 +266,151 @@ impl Filter for SpreadConstraint {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClusterStatus, Model, Readiness};
+    use crate::testing::model_from_yaml;
+
+    const WORKSPACE: &str = "
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: plain, labels: {env: prod}}
+spec: {syncMode: Pull, region: eu}
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: tainted, labels: {env: prod}}
+spec:
+  syncMode: Pull
+  taints: [{key: gpu, value: \"true\", effect: NoSchedule}, {key: soft, effect: PreferNoSchedule}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+  placement:
+    clusterAffinity: {labelSelector: {matchLabels: {env: prod}}}
+    spreadConstraints:
+      - {spreadByField: region, maxGroups: 1}
+      - {spreadByField: cluster, maxGroups: 1}
+";
+
+    /// Runs every filter on `cluster` of [`WORKSPACE`].
+    fn verdict(
+        model: &Model,
+        cluster: &str,
+        status: &ClusterStatus,
+        already_placed: bool,
+    ) -> Result<(), (&'static str, String)> {
+        let policy = &model.propagation_policies[0];
+        let input = FilterInput {
+            template: &model.templates[0],
+            placement: &policy.placement,
+            term: &policy.placement.affinity_terms[0],
+            cluster: model.cluster(cluster).unwrap(),
+            status,
+            placed_before: already_placed,
+            already_placed,
+            evicted: None,
+            is_workload: true,
+        };
+        // `passes` and `filter` must agree for every plugin.
+        for plugin in FILTERS {
+            assert_eq!(
+                plugin.passes(&input),
+                plugin.filter(&input).is_ok(),
+                "{}",
+                plugin.name()
+            );
+        }
+        run(&input)
+    }
+
+    #[test]
+    fn untolerated_taints_reject_new_placements_only() {
+        let model = model_from_yaml(WORKSPACE);
+        let status = ClusterStatus::default();
+        assert_eq!(
+            verdict(&model, "tainted", &status, false),
+            Err((
+                "TaintToleration",
+                "has untolerated taint `gpu=true:NoSchedule`".to_owned()
+            ))
+        );
+        // The region filter would reject it next; a placed cluster passes the taint filter.
+        assert_eq!(
+            verdict(&model, "tainted", &status, true).unwrap_err().0,
+            "SpreadConstraint"
+        );
+    }
+
+    #[test]
+    fn readiness_adds_karmadas_taints() {
+        let model = model_from_yaml(WORKSPACE);
+        for (readiness, taint) in [
+            (
+                Readiness::NotReady,
+                "cluster.karmada.io/not-ready:NoSchedule",
+            ),
+            (
+                Readiness::Unknown,
+                "cluster.karmada.io/unreachable:NoSchedule",
+            ),
+        ] {
+            let status = ClusterStatus {
+                readiness: Some(readiness),
+                ..ClusterStatus::default()
+            };
+            assert_eq!(
+                verdict(&model, "plain", &status, false),
+                Err((
+                    "TaintToleration",
+                    format!("has untolerated taint `{taint}`")
+                ))
+            );
+            assert_eq!(verdict(&model, "plain", &status, true), Ok(()));
+        }
+    }
+
+    #[test]
+    fn api_enablement_is_checked_for_new_placements() {
+        let model = model_from_yaml(WORKSPACE);
+        let status = ClusterStatus {
+            api_enablements: Some(ClusterStatus::parse_api_enablements(&["v1".into()])),
+            ..ClusterStatus::default()
+        };
+        assert_eq!(
+            verdict(&model, "plain", &status, false),
+            Err((
+                "APIEnablement",
+                "does not serve `Deployment` in `apps/v1`".to_owned()
+            ))
+        );
+        assert_eq!(verdict(&model, "plain", &status, true), Ok(()));
+    }
+
+    #[test]
+    fn spread_fields_must_be_present() {
+        let model = model_from_yaml(
+            &WORKSPACE.replace("{key: gpu, value: \"true\", effect: NoSchedule}, ", ""),
+        );
+        assert_eq!(
+            verdict(&model, "tainted", &ClusterStatus::default(), false),
+            Err((
+                "SpreadConstraint",
+                "has no region, and replicas are spread by region".to_owned()
+            ))
+        );
+        assert_eq!(
+            verdict(&model, "plain", &ClusterStatus::default(), false),
+            Ok(())
+        );
+    }
+}

@@ -355,3 +355,137 @@ fn search(
         path.pop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+    use crate::model::{Model, Placement};
+    use crate::testing::model_from_yaml;
+
+    /// Clusters `(name, region)` and a policy with `spread`, Divided by dynamic weights.
+    fn model(clusters: &[(&str, &str)], spread: &str) -> Model {
+        let mut yaml = String::new();
+        for (name, region) in clusters {
+            let _ = write!(
+                yaml,
+                "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {{name: {name}}}\nspec: {{syncMode: Pull, region: {region}}}\n---\n"
+            );
+        }
+        let _ = write!(
+                yaml,
+            "apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {{name: p}}
+spec:
+  resourceSelectors: [{{apiVersion: apps/v1, kind: Deployment}}]
+  placement:
+    spreadConstraints: {spread}
+    replicaScheduling: {{replicaSchedulingType: Divided, weightPreference: {{dynamicWeight: AvailableReplicas}}}}
+"
+        );
+        model_from_yaml(&yaml)
+    }
+
+    /// Candidates in the order given, with `(score, available)`.
+    fn candidates<'a>(model: &'a Model, facts: &[(&str, i64, i64)]) -> Vec<Candidate<'a>> {
+        facts
+            .iter()
+            .map(|(name, score, available)| {
+                let cluster = model.cluster(name).unwrap();
+                Candidate {
+                    cluster,
+                    name: cluster.name.as_str(),
+                    score: *score,
+                    allocatable: u32::try_from(*available).unwrap(),
+                    assigned: 0,
+                    available: *available,
+                    overflow_order: 0,
+                }
+            })
+            .collect()
+    }
+
+    fn names(candidates: &[Candidate<'_>], chosen: &[usize]) -> Vec<String> {
+        chosen
+            .iter()
+            .map(|index| candidates[*index].name.to_owned())
+            .collect()
+    }
+
+    fn placement(model: &Model) -> &Placement {
+        &model.propagation_policies[0].placement
+    }
+
+    #[test]
+    fn by_cluster_swaps_in_room_when_the_best_fall_short() {
+        // Karmada's example: 2 clusters for 80 replicas; scores 60/50/40, room 40/30/60.
+        let model = model(
+            &[("m1", "r"), ("m2", "r"), ("m3", "r")],
+            "[{spreadByField: cluster, minGroups: 2, maxGroups: 2}]",
+        );
+        let list = candidates(&model, &[("m1", 60, 40), ("m2", 50, 30), ("m3", 40, 60)]);
+        let mut steps = Steps::new(true);
+        let chosen = select(&list, placement(&model), 80, &mut steps).unwrap();
+        assert_eq!(names(&list, &chosen), ["m1", "m3"]);
+        assert!(
+            steps.lines[1].contains("m3 (60 available) replaces m2 (30)"),
+            "{:?}",
+            steps.lines
+        );
+        assert_eq!(
+            select(&list, placement(&model), 101, &mut Steps::new(false)).unwrap_err(),
+            "not enough available replicas when selecting 2 clusters"
+        );
+    }
+
+    #[test]
+    fn by_cluster_needs_min_groups() {
+        let model = model(
+            &[("m1", "r")],
+            "[{spreadByField: cluster, minGroups: 2, maxGroups: 3}]",
+        );
+        let list = candidates(&model, &[("m1", 0, 10)]);
+        assert!(
+            select(&list, placement(&model), 1, &mut Steps::new(false))
+                .unwrap_err()
+                .contains("fewer than the spread constraint's minGroups 2")
+        );
+    }
+
+    #[test]
+    fn by_region_takes_the_best_cluster_of_each_chosen_region() {
+        let model = model(
+            &[
+                ("eu-1", "eu"),
+                ("eu-2", "eu"),
+                ("us-1", "us"),
+                ("ap-1", "ap"),
+            ],
+            "[{spreadByField: region, minGroups: 2, maxGroups: 2}, {spreadByField: cluster, minGroups: 2, maxGroups: 3}]",
+        );
+        // eu holds 12 + 8, us 4, ap 2: eu and us are chosen; eu-1 and us-1 first, then eu-2.
+        let list = candidates(
+            &model,
+            &[
+                ("eu-1", 0, 12),
+                ("eu-2", 0, 8),
+                ("us-1", 0, 4),
+                ("ap-1", 0, 2),
+            ],
+        );
+        let chosen = select(&list, placement(&model), 12, &mut Steps::new(false)).unwrap();
+        assert_eq!(names(&list, &chosen), ["eu-1", "eu-2", "us-1"]);
+    }
+
+    #[test]
+    fn unset_max_groups_selects_nothing() {
+        let model = model(&[("m1", "r"), ("m2", "r")], "[{spreadByField: cluster}]");
+        let list = candidates(&model, &[("m1", 0, 10), ("m2", 0, 10)]);
+        assert_eq!(
+            select(&list, placement(&model), 4, &mut Steps::new(false)).unwrap_err(),
+            "not enough available replicas when selecting 0 clusters"
+        );
+    }
+}
