@@ -656,7 +656,19 @@ fn plan_cluster(
         let why = if inputs.destroy {
             "destroy".to_owned()
         } else if inputs.model.template(object).is_some() {
-            "no longer placed on this cluster".to_owned()
+            match inputs
+                .placement
+                .binding(object)
+                .map(|binding| &binding.outcome)
+            {
+                Some(crate::scheduler::Outcome::NoFit { .. }) => {
+                    "no cluster fits: the placement is emptied, as Karmada does".to_owned()
+                }
+                Some(crate::scheduler::Outcome::NotPropagated) => {
+                    "no policy selects it any more".to_owned()
+                }
+                _ => "no longer placed on this cluster".to_owned(),
+            }
         } else if record.implicit {
             "no object needs this namespace anymore".to_owned()
         } else {
