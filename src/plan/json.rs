@@ -134,6 +134,7 @@ pub fn render(
                 binding.policy.as_ref().map_or(Value::Null, policy),
             );
             map.insert("clusters".into(), clusters(&binding.clusters));
+            map.insert("outcome".into(), Value::String(binding.outcome.to_owned()));
             if let Some(previous) = &binding.previous {
                 map.insert("previous_clusters".into(), clusters(previous));
             }

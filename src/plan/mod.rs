@@ -157,6 +157,9 @@ pub struct BindingView {
     pub clusters: Vec<(ClusterName, Option<u32>)>,
     /// Clusters and replicas at the last apply, if the state knows.
     pub previous: Option<Vec<(ClusterName, Option<u32>)>>,
+    /// How the scheduler arrived at `clusters`: `scheduled`, `unchanged`, `kept`, `no_fit` or
+    /// `not_propagated`.
+    pub outcome: &'static str,
 }
 
 /// Change counts.
@@ -430,6 +433,13 @@ fn binding_views(
             api_version: binding.api_version.clone(),
             policy: binding.policy().cloned(),
             auto_namespace: binding.source == BindingSource::NamespaceAutoPropagation,
+            outcome: match binding.outcome {
+                crate::scheduler::Outcome::NotPropagated => "not_propagated",
+                crate::scheduler::Outcome::Scheduled => "scheduled",
+                crate::scheduler::Outcome::Unchanged { .. } => "unchanged",
+                crate::scheduler::Outcome::Kept { .. } => "kept",
+                crate::scheduler::Outcome::NoFit { .. } => "no_fit",
+            },
             clusters: binding
                 .targets
                 .iter()
