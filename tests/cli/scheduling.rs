@@ -247,3 +247,34 @@ spec:
         "{preempted}"
     );
 }
+
+#[test]
+fn a_saved_rebalance_plan_is_applied_as_planned() {
+    let context = TestContext::new("examples/quickstart");
+    let clusters = context.read("clusters.yaml");
+    context.write(
+        "clusters.yaml",
+        &clusters.replace(
+            "  region: us-east-1\n  zones: [us-east-1a]\n",
+            "  region: us-east-1\n  zones: [us-east-1a]\nstatus:\n  apiEnablements:\n    - groupVersion: v1\n      resources: [{name: services, kind: Service}, {name: configmaps, kind: ConfigMap}]\n",
+        ),
+    );
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    context.write("clusters.yaml", &clusters);
+    let plan = context.run(&["plan", "--rebalance", "--out", "rebalance.json"]);
+    plan.expect_code(0);
+    assert!(
+        plan.stdout
+            .contains("apps/Deployment/default/web: eu-1 5→4, eu-2 3→2, us-1 +2 (new)"),
+        "{}",
+        plan.stdout
+    );
+    // Replayed with `--rebalance`, so the saved plan is not stale.
+    context.run(&["apply", "rebalance.json"]).expect_code(0);
+    assert!(
+        context
+            .read("out/us-1/default/deployment.apps.web.yaml")
+            .contains("replicas: 2")
+    );
+    context.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
