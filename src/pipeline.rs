@@ -264,11 +264,14 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             || status.readiness == Some(Readiness::Unknown)
             || (!options.refresh && recorded.is_some());
         if is_unreachable {
+            // The failover clock starts when the state first saw the cluster unreachable, or
+            // when its own status turned `Unknown`; a `Ready` condition's time says nothing
+            // about when a refresh started failing.
+            let reported = (status.readiness == Some(Readiness::Unknown))
+                .then(|| status.ready_since.as_deref().and_then(parse_time))
+                .flatten();
             status.readiness = Some(Readiness::Unknown);
-            let since = recorded
-                .or_else(|| status.ready_since.as_deref().and_then(parse_time))
-                .unwrap_or(now);
-            unreachable_since.insert(cluster.name.clone(), since);
+            unreachable_since.insert(cluster.name.clone(), recorded.or(reported).unwrap_or(now));
         }
         statuses.insert(cluster.name.clone(), status);
     }

@@ -369,8 +369,13 @@ fn finish(
             touched.insert(cluster.clone());
         }
     }
+    // Placements are the scheduler's memory, like Karmada's `spec.clusters`: recorded for every
+    // cluster, applied to or skipped, so that a share moved off an unreachable cluster does not
+    // come back to it when it answers again.
     for (cluster, placements) in &plan.placements {
-        if !applicable.contains(cluster) {
+        if plan.clusters.get(cluster) == Some(&ClusterMode::Removed)
+            || (!applicable.contains(cluster) && !state.shards.contains_key(cluster))
+        {
             continue;
         }
         let shard = state

@@ -3,6 +3,7 @@
 //! ones; `preemption: Always` takes templates over from weaker policies.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use crate::model::policy::best_match;
 use crate::model::{MatchStrength, Model, PolicyId, PolicyKind, PropagationPolicy, Template};
@@ -34,32 +35,94 @@ pub enum ClaimReason<'a> {
     },
 }
 
+/// The propagation policies that may select a template, found without scanning them all: by
+/// (`apiVersion`, kind), then by name for selectors that name their template. Built once per
+/// schedule, so that a fleet with a policy per template stays linear.
+pub struct PolicyIndex<'a> {
+    model: &'a Model,
+    buckets: HashMap<(&'a str, &'a str), Bucket<'a>>,
+}
+
+/// The policies with a selector for one (`apiVersion`, kind).
+#[derive(Default)]
+struct Bucket<'a> {
+    /// Policies whose selector names a template, by that name.
+    by_name: HashMap<&'a str, Vec<usize>>,
+    /// Policies with a selector that names no template.
+    unnamed: Vec<usize>,
+}
+
+impl<'a> PolicyIndex<'a> {
+    /// Indexes the model's propagation policies.
+    #[must_use]
+    pub fn new(model: &'a Model) -> Self {
+        let mut buckets: HashMap<(&str, &str), Bucket<'_>> = HashMap::new();
+        for (index, policy) in model.propagation_policies.iter().enumerate() {
+            for selector in &policy.selectors {
+                let bucket = buckets
+                    .entry((selector.api_version.as_str(), selector.kind.as_str()))
+                    .or_default();
+                let list = match &selector.name {
+                    Some(name) => bucket.by_name.entry(name.as_str()).or_default(),
+                    None => &mut bucket.unnamed,
+                };
+                if list.last() != Some(&index) {
+                    list.push(index);
+                }
+            }
+        }
+        Self { model, buckets }
+    }
+
+    /// The policies that may select `template` (each once, in model order).
+    fn candidates(&self, template: &Template) -> Vec<&'a PropagationPolicy> {
+        let Some(bucket) = self
+            .buckets
+            .get(&(template.api_version.as_str(), template.object.kind.as_str()))
+        else {
+            return Vec::new();
+        };
+        let mut indices: Vec<usize> = bucket.unnamed.clone();
+        if let Some(named) = bucket.by_name.get(template.object.name.as_str()) {
+            indices.extend(named);
+        }
+        indices.sort_unstable();
+        indices.dedup();
+        indices
+            .into_iter()
+            .map(|index| &self.model.propagation_policies[index])
+            .collect()
+    }
+}
+
 /// The policy of `template`, given the policy that claimed it at the last apply.
 #[must_use]
 pub fn claim<'a>(
-    model: &'a Model,
+    index: &PolicyIndex<'a>,
     template: &Template,
     previous: Option<&PolicyId>,
 ) -> Option<Claim<'a>> {
-    let matching = |kind: PolicyKind| {
-        model
-            .propagation_policies
+    let matching: Vec<(&'a PropagationPolicy, MatchStrength)> = index
+        .candidates(template)
+        .into_iter()
+        .filter_map(|policy| {
+            best_match(&policy.selectors, template).map(|strength| (policy, strength))
+        })
+        .collect();
+    let of_kind = |kind: PolicyKind| {
+        matching
             .iter()
-            .filter(move |policy| policy.id.kind == kind)
-            .filter_map(|policy| {
-                best_match(&policy.selectors, template).map(|strength| (policy, strength))
-            })
+            .copied()
+            .filter(move |(policy, _)| policy.id.kind == kind)
     };
-    let best = |kind: PolicyKind| matching(kind).min_by(|a, b| compare(*a, *b));
-    let fresh =
-        best(PolicyKind::PropagationPolicy).or_else(|| best(PolicyKind::ClusterPropagationPolicy));
+    let best = |kind: PolicyKind| of_kind(kind).min_by(|a, b| compare(*a, *b));
+    let fresh = best(PolicyKind::PropagationPolicy)
+        .or_else(|| best(PolicyKind::ClusterPropagationPolicy));
     let claimant = previous.and_then(|id| {
-        model
-            .propagation_policies
-            .binary_search_by(|policy| policy.id.cmp(id))
-            .ok()
-            .map(|index| &model.propagation_policies[index])
-            .filter(|policy| best_match(&policy.selectors, template).is_some())
+        matching
+            .iter()
+            .map(|(policy, _)| *policy)
+            .find(|policy| &policy.id == id)
     });
     let Some(claimant) = claimant else {
         return fresh.map(|(policy, strength)| Claim {
@@ -81,7 +144,7 @@ pub fn claim<'a>(
             }
     };
     let preemptor = |kind: PolicyKind| {
-        matching(kind)
+        of_kind(kind)
             .filter(|(policy, _)| preempts(policy))
             .min_by(|a, b| compare(*a, *b))
     };
@@ -114,10 +177,10 @@ fn compare(
         .then(a.id.name.cmp(&b.id.name))
 }
 
-/// Whether `policy` is the one Karmada would choose for a new template.
+/// The policy Karmada would choose for a new template.
 #[must_use]
 pub fn choose_policy<'a>(model: &'a Model, template: &Template) -> Option<&'a PropagationPolicy> {
-    claim(model, template, None).map(|claim| claim.policy)
+    claim(&PolicyIndex::new(model), template, None).map(|claim| claim.policy)
 }
 
 #[cfg(test)]
@@ -146,7 +209,8 @@ mod tests {
     }
 
     fn chosen(model: &Model, previous: Option<&str>) -> (String, String) {
-        let claim = claim(model, &model.templates[0], previous.map(id).as_ref()).unwrap();
+        let index = PolicyIndex::new(model);
+        let claim = claim(&index, &model.templates[0], previous.map(id).as_ref()).unwrap();
         let reason = match claim.reason {
             ClaimReason::Best(_) => "best".to_owned(),
             ClaimReason::Kept { better: None } => "kept".to_owned(),

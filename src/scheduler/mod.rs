@@ -341,6 +341,7 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
             })
             .collect(),
     };
+    let policies = claim::PolicyIndex::new(model);
     let no_previous = PreviousBinding::default();
     let bindings = model
         .templates
@@ -350,7 +351,8 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
                 .previous
                 .get(&template.object)
                 .unwrap_or(&no_previous);
-            let (binding, notes) = schedule_one(model, &fleet, template, previous, inputs);
+            let (binding, notes) =
+                schedule_one(model, &fleet, &policies, template, previous, inputs);
             report::report(&binding, template, previous, &notes, diagnostics);
             binding
         })
@@ -376,6 +378,7 @@ pub struct Notes {
 fn schedule_one(
     model: &Model,
     fleet: &Fleet<'_>,
+    policies: &claim::PolicyIndex<'_>,
     template: &Template,
     previous: &PreviousBinding,
     inputs: Inputs<'_>,
@@ -407,7 +410,7 @@ fn schedule_one(
         });
         return (binding, notes);
     }
-    let Some(claim) = claim::claim(model, template, previous.policy.as_ref()) else {
+    let Some(claim) = claim::claim(policies, template, previous.policy.as_ref()) else {
         let auto_namespace = template.object.group.is_empty()
             && template.object.kind == "Namespace"
             && !is_reserved_namespace(&template.object.name)
