@@ -517,6 +517,8 @@ fn schedule_one(
             vec!["Karmada reschedules a Divided workload only when its placement or replicas change, a rebalance is asked for, or one of its clusters goes: none of these happened, so the placement stays".to_owned()]
         } else if previous.clusters.is_empty() {
             vec!["first schedule".to_owned()]
+        } else if reasons.is_empty() {
+            vec!["Duplicated and non-workload templates are scheduled on every plan, as Karmada does; the locality score keeps them where they run".to_owned()]
         } else {
             reasons.clone()
         };
@@ -536,14 +538,43 @@ fn schedule_one(
             });
         });
         if stable {
-            // The placement stays whatever a schedule would say; the attempt only tells which
-            // clusters would fit now.
-            let now_feasible = attempt
+            // The placement stays whatever a schedule would say. Clusters that fit now but are
+            // not used are worth a warning only if a rebalance would give them replicas.
+            let new_clusters = attempt
                 .feasible
-                .into_iter()
-                .filter(|cluster| !previous.clusters.contains_key(*cluster))
-                .cloned()
-                .collect();
+                .iter()
+                .any(|cluster| !previous.clusters.contains_key(*cluster));
+            let now_feasible = if new_clusters {
+                let fresh = Inputs {
+                    rebalance: true,
+                    ..inputs
+                };
+                let mut quiet = Steps::new(false);
+                let rebalanced = schedule_term(
+                    fleet, template, placement, term, previous, &evicted, workload, fresh,
+                    &mut quiet,
+                );
+                rebalanced
+                    .result
+                    .map(|targets| {
+                        targets
+                            .into_iter()
+                            .map(|target| target.cluster)
+                            .filter(|cluster| !previous.clusters.contains_key(cluster))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            explain(&mut binding, |explanation| {
+                if let Some(attempt) = explanation.attempts.last_mut() {
+                    attempt.steps.push(
+                        "the placement stays: the result above is what scheduling would give, not what is applied"
+                            .to_owned(),
+                    );
+                }
+            });
             binding.targets = previous_targets(previous, true);
             binding.affinity_term.clone_from(&previous.affinity_term);
             binding.placement_digest = Some(digest);

@@ -10,7 +10,8 @@ use crate::model::{Placement, ReplicaScheduling, SpreadBy, SpreadConstraint};
 const WEIGHT_UNIT: i64 = 1000;
 
 /// Selects clusters from `candidates` (sorted in candidate order). Returns the positions chosen,
-/// in candidate order, or the reason selection failed. Each step is added to `steps`.
+/// in the order Karmada's selection yields them (candidate order without spread constraints), or
+/// the reason selection failed. Each step is added to `steps`.
 ///
 /// # Errors
 /// Karmada's selection errors: too few clusters or regions, or not enough available replicas.
@@ -117,7 +118,7 @@ fn by_available_replicas(
     if sum(&chosen) < i64::from(need) {
         return None;
     }
-    chosen.sort_unstable();
+    // Kept in selection order: assignment breaks ties by it, as Karmada's does.
     Some(chosen)
 }
 
@@ -221,7 +222,7 @@ fn by_region(
         });
         selected.extend(others.into_iter().take(need - selected.len()));
     }
-    selected.sort_unstable();
+    // Selection order (each region's best cluster first): assignment breaks ties by it.
     Ok(selected)
 }
 
@@ -296,31 +297,36 @@ fn select_groups(
         (region.min_groups as usize, region.max_groups as usize),
         cluster_min as usize,
     );
-    let weight = |path: &[usize]| -> i64 { path.iter().map(|index| regions[*index].score).sum() };
-    let value = |path: &[usize]| -> usize {
-        path.iter()
-            .map(|index| regions[*index].clusters.len())
-            .sum()
-    };
-    let mut ranked: Vec<(usize, &Vec<usize>)> = paths.iter().enumerate().collect();
-    ranked.sort_by(|(a_order, a), (b_order, b)| {
-        weight(b)
-            .cmp(&weight(a))
-            .then(value(b).cmp(&value(a)))
-            .then(a_order.cmp(b_order))
+    // Each path's figures once: total score, total clusters, region names by score then name.
+    let figures: Vec<(i64, usize, Vec<&str>)> = paths
+        .iter()
+        .map(|path| {
+            let mut sorted: Vec<&Region<'_>> =
+                path.iter().map(|index| &regions[*index]).collect();
+            sorted.sort_by(|a, b| b.score.cmp(&a.score).then(a.name.cmp(b.name)));
+            (
+                sorted.iter().map(|region| region.score).sum(),
+                sorted.iter().map(|region| region.clusters.len()).sum(),
+                sorted.iter().map(|region| region.name).collect(),
+            )
+        })
+        .collect();
+    let mut ranked: Vec<usize> = (0..paths.len()).collect();
+    ranked.sort_by(|a, b| {
+        figures[*b]
+            .0
+            .cmp(&figures[*a].0)
+            .then(figures[*b].1.cmp(&figures[*a].1))
+            .then(a.cmp(b))
     });
-    let names = |path: &[usize]| -> Vec<&str> {
-        let mut sorted: Vec<&Region<'_>> = path.iter().map(|index| &regions[*index]).collect();
-        sorted.sort_by(|a, b| b.score.cmp(&a.score).then(a.name.cmp(b.name)));
-        sorted.into_iter().map(|region| region.name).collect()
-    };
-    let mut best = ranked.first()?.1;
-    for (_, candidate) in ranked.iter().skip(1) {
-        let (short, long) = (names(candidate), names(best));
-        if short.len() < long.len() && long.starts_with(&short) {
-            best = candidate;
+    let mut best = *ranked.first()?;
+    for candidate in ranked.iter().skip(1) {
+        let (short, long) = (&figures[*candidate].2, &figures[best].2);
+        if short.len() < long.len() && long.starts_with(short) {
+            best = *candidate;
         }
     }
+    let best = &paths[best];
     Some(best.clone())
 }
 
@@ -476,7 +482,8 @@ spec:
             ],
         );
         let chosen = select(&list, placement(&model), 12, &mut Steps::new(false)).unwrap();
-        assert_eq!(names(&list, &chosen), ["eu-1", "eu-2", "us-1"]);
+        // In selection order: each chosen region's best cluster, then the others.
+        assert_eq!(names(&list, &chosen), ["eu-1", "us-1", "eu-2"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Scheduler tests on small inline workspaces.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::*;
 use crate::testing::model_from_yaml;
@@ -400,4 +401,46 @@ spec:
     let mut diagnostics = Diagnostics::new();
     let placement = schedule(&model, Inputs::new(&statuses, &previous), &mut diagnostics);
     assert_eq!(placement.binding(&object).unwrap().targets.len(), 1);
+}
+
+#[test]
+fn aggregation_follows_the_selection_order_of_a_region_spread() {
+    // Upstream returns each chosen region's best cluster first; aggregation keeps the shortest
+    // prefix of that order, so the replicas span both regions.
+    let mut yaml = String::new();
+    for (name, region) in [("eu-1", "eu"), ("eu-2", "eu"), ("us-1", "us")] {
+        let _ = write!(
+            yaml,
+            "apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {{name: {name}}}
+spec: {{syncMode: Pull, region: {region}}}
+status: {{resourceSummary: {{allocatable: {{pods: \"10\"}}}}}}
+---
+"
+        );
+    }
+    yaml.push_str(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {replicas: 12}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+  placement:
+    spreadConstraints:
+      - {spreadByField: region, minGroups: 2, maxGroups: 2}
+      - {spreadByField: cluster, minGroups: 2, maxGroups: 3}
+    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}
+",
+    );
+    let (placement, _) = placement_of(&yaml);
+    assert_eq!(
+        targets(&placement, "apps/Deployment/default/web"),
+        [("eu-1".into(), Some(6)), ("us-1".into(), Some(6))]
+    );
 }
