@@ -116,8 +116,8 @@ pub fn claim<'a>(
             .filter(move |(policy, _)| policy.id.kind == kind)
     };
     let best = |kind: PolicyKind| of_kind(kind).min_by(|a, b| compare(*a, *b));
-    let fresh = best(PolicyKind::PropagationPolicy)
-        .or_else(|| best(PolicyKind::ClusterPropagationPolicy));
+    let fresh =
+        best(PolicyKind::PropagationPolicy).or_else(|| best(PolicyKind::ClusterPropagationPolicy));
     let claimant = previous.and_then(|id| {
         matching
             .iter()

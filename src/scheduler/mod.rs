@@ -373,6 +373,10 @@ pub struct Notes {
     pub stranded: Vec<(ClusterName, Option<i64>)>,
     /// The affinity term in use when it is not the first.
     pub later_term: Option<String>,
+    /// The declared clusters the template ran on before this plan.
+    pub placed_before: Vec<ClusterName>,
+    /// Why the claimant kept the template from a better policy with `preemption: Always`.
+    pub preemption_refused: Option<String>,
 }
 
 fn schedule_one(
@@ -383,7 +387,15 @@ fn schedule_one(
     previous: &PreviousBinding,
     inputs: Inputs<'_>,
 ) -> (Binding, Notes) {
-    let mut notes = Notes::default();
+    let mut notes = Notes {
+        placed_before: previous
+            .clusters
+            .keys()
+            .filter(|cluster| fleet.index(cluster).is_some())
+            .cloned()
+            .collect(),
+        ..Notes::default()
+    };
     let mut binding = Binding {
         object: template.object.clone(),
         api_version: template.api_version.clone(),
@@ -447,7 +459,22 @@ fn schedule_one(
     match claim.reason {
         ClaimReason::Kept {
             better: Some(better),
-        } => notes.kept_claim = Some(better.id.clone()),
+        } => {
+            notes.kept_claim = Some(better.id.clone());
+            notes.preemption_refused = better.preemption.then(|| {
+                if better.id.kind == crate::model::PolicyKind::ClusterPropagationPolicy
+                    && policy_kind_of(&claim) == crate::model::PolicyKind::PropagationPolicy
+                {
+                    "a ClusterPropagationPolicy never takes a template from a PropagationPolicy"
+                        .to_owned()
+                } else {
+                    format!(
+                        "preemption needs a strictly higher priority than {}; `{}` has {}",
+                        claim.policy.priority, better.id, better.priority
+                    )
+                }
+            });
+        }
         ClaimReason::Preempted { from } => notes.preempted_from = Some(from.id.clone()),
         ClaimReason::Kept { better: None } | ClaimReason::Best(_) => {}
     }
@@ -575,7 +602,7 @@ fn schedule_one(
                     );
                 }
             });
-            binding.targets = previous_targets(previous, true);
+            binding.targets = previous_targets(fleet, previous, true);
             binding.affinity_term.clone_from(&previous.affinity_term);
             binding.placement_digest = Some(digest);
             binding.outcome = Outcome::Unchanged { now_feasible };
@@ -608,7 +635,7 @@ fn schedule_one(
             .clone_from(&previous.placement_digest);
         match first_error {
             Some(TermError::Failed(reason)) => {
-                binding.targets = previous_targets(previous, workload.is_some())
+                binding.targets = previous_targets(fleet, previous, workload.is_some())
                     .into_iter()
                     .filter(|target| !evicted.contains_key(target.cluster.as_str()))
                     .collect();
@@ -625,6 +652,10 @@ fn schedule_one(
         }
     }
     (binding, notes)
+}
+
+fn policy_kind_of(claim: &Claim<'_>) -> crate::model::PolicyKind {
+    claim.policy.id.kind
 }
 
 fn explain(binding: &mut Binding, edit: impl FnOnce(&mut Explanation)) {
@@ -660,10 +691,25 @@ fn describe_claim(claim: &Claim<'_>, previous: &PreviousBinding) -> Vec<String> 
         )],
         ClaimReason::Kept {
             better: Some(better),
-        } => vec![format!(
-            "`{id}` claimed it at the last apply and still selects it, so it keeps it although `{}` would win a fresh choice (it has no `preemption: Always`)",
-            better.id
-        )],
+        } => {
+            let why = if !better.preemption {
+                "it has no `preemption: Always`".to_owned()
+            } else if better.id.kind == crate::model::PolicyKind::ClusterPropagationPolicy
+                && id.kind == crate::model::PolicyKind::PropagationPolicy
+            {
+                "a ClusterPropagationPolicy never takes a template from a PropagationPolicy"
+                    .to_owned()
+            } else {
+                format!(
+                    "preemption needs a priority above {}, and it has {}",
+                    claim.policy.priority, better.priority
+                )
+            };
+            vec![format!(
+                "`{id}` claimed it at the last apply and still selects it, so it keeps it although `{}` would win a fresh choice ({why})",
+                better.id
+            )]
+        }
         ClaimReason::Preempted { from } => vec![format!(
             "`{id}` (priority {}, preemption: Always) takes it over from `{}` (priority {})",
             claim.policy.priority, from.id, from.priority
@@ -726,10 +772,11 @@ impl Fleet<'_> {
 }
 
 /// The previous placement as targets, on clusters still declared.
-fn previous_targets(previous: &PreviousBinding, workload: bool) -> Vec<Target> {
+fn previous_targets(fleet: &Fleet<'_>, previous: &PreviousBinding, workload: bool) -> Vec<Target> {
     previous
         .clusters
         .iter()
+        .filter(|(cluster, _)| fleet.index(cluster).is_some())
         .map(|(cluster, replicas)| Target {
             cluster: cluster.clone(),
             replicas: if workload { *replicas } else { None },

@@ -54,8 +54,31 @@ pub fn report(
             diagnostics.push(warn("mcctl::schedule::no_fit", message, help));
         }
         Outcome::Kept { reason } => {
+            let placed: u32 = binding
+                .targets
+                .iter()
+                .filter_map(|target| target.replicas)
+                .sum();
+            let wanted = template
+                .workload
+                .as_ref()
+                .map_or(0, |workload| workload.replicas);
             let message = if placed_before.is_empty() {
                 format!("`{object}` cannot be scheduled (policy `{policy}`): {reason}")
+            } else if binding.targets.is_empty() {
+                format!(
+                    "`{object}` cannot be rescheduled (policy `{policy}`): {reason}; it runs on no cluster"
+                )
+            } else if binding.divided && placed < wanted {
+                format!(
+                    "`{object}` cannot be rescheduled (policy `{policy}`): {reason}; it keeps only {placed} of {wanted} replicas, on {}",
+                    binding
+                        .targets
+                        .iter()
+                        .map(|target| target.cluster.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             } else {
                 format!(
                     "`{object}` cannot be rescheduled (policy `{policy}`): {reason}; it stays where it is"
@@ -90,10 +113,18 @@ pub fn report(
         Outcome::Unchanged { .. } | Outcome::Scheduled | Outcome::NotPropagated => {}
     }
     if let Some(better) = &notes.kept_claim {
+        let help = match &notes.preemption_refused {
+            Some(why) => format!(
+                "`{better}` has `preemption: Always`, but {why}; raise its priority, or stop `{policy}` from selecting the template"
+            ),
+            None => format!(
+                "Karmada moves a claimed template only by preemption: set `preemption: Always` on `{better}` (it needs a `name` in every resource selector), or stop `{policy}` from selecting it"
+            ),
+        };
         diagnostics.push(warn(
             "mcctl::schedule::claimed",
             format!("`{object}` stays with `{policy}`, which claimed it first, although `{better}` would be chosen for a new template"),
-            format!("Karmada moves a claimed template only by preemption: set `preemption: Always` on `{better}` (it needs a `name` in every resource selector), or stop `{policy}` from selecting it"),
+            help,
         ));
     }
     if let Some(from) = &notes.preempted_from {
@@ -113,7 +144,17 @@ pub fn report(
             format!("the policy `{policy}` tolerates an unreachable cluster for its `failover` `tolerationSeconds`; its share is placed on the other clusters"),
         ));
     }
-    for (cluster, remaining) in &notes.stranded {
+    let still_on = |cluster: &crate::addr::ClusterName| {
+        binding
+            .targets
+            .iter()
+            .any(|target| &target.cluster == cluster)
+    };
+    for (cluster, remaining) in notes
+        .stranded
+        .iter()
+        .filter(|(cluster, _)| still_on(cluster))
+    {
         let (message, help) = match remaining {
             Some(remaining) => (
                 format!("`{object}` stays on unreachable `{cluster}` for now: failover moves it in {}", duration(*remaining)),

@@ -301,8 +301,7 @@ fn select_groups(
     let figures: Vec<(i64, usize, Vec<&str>)> = paths
         .iter()
         .map(|path| {
-            let mut sorted: Vec<&Region<'_>> =
-                path.iter().map(|index| &regions[*index]).collect();
+            let mut sorted: Vec<&Region<'_>> = path.iter().map(|index| &regions[*index]).collect();
             sorted.sort_by(|a, b| b.score.cmp(&a.score).then(a.name.cmp(b.name)));
             (
                 sorted.iter().map(|region| region.score).sum(),

@@ -32,7 +32,8 @@ pub(super) fn is_static_weighting(strategy: &karmada::ReplicaSchedulingStrategy)
             .unwrap_or("Weighted")
             == "Weighted"
         && strategy.weight_preference.as_ref().is_none_or(|weights| {
-            weights.dynamic_weight.is_none() && !weights.static_weight_list.is_empty()
+            weights.dynamic_weight.as_deref().is_none_or(str::is_empty)
+                && !weights.static_weight_list.is_empty()
         })
 }
 
@@ -113,10 +114,12 @@ impl Builder<'_> {
                     .unwrap_or("Divided")
                     == "Divided"
                     && (strategy.replica_division_preference.as_deref() == Some("Aggregated")
-                        || strategy
-                            .weight_preference
-                            .as_ref()
-                            .is_some_and(|weights| weights.dynamic_weight.is_some()))
+                        || strategy.weight_preference.as_ref().is_some_and(|weights| {
+                            weights
+                                .dynamic_weight
+                                .as_deref()
+                                .is_some_and(|weight| !weight.is_empty())
+                        }))
             });
         let mut names = BTreeSet::new();
         let mut built = Vec::new();
@@ -278,13 +281,13 @@ impl Builder<'_> {
             }
             if max == 0 {
                 let consequence = if field == Some("region") {
-                    "Karmada selects no region, so the template fits no cluster"
+                    "Karmada selects no region, so the template is not scheduled (a previous placement stays)"
                 } else if field == Some("cluster")
                     && !constraints
                         .iter()
                         .any(|other| other.spread_by_field.as_deref() == Some("region"))
                 {
-                    "Karmada selects no cluster, so the template fits no cluster"
+                    "Karmada selects no cluster, so the template is not scheduled (a previous placement stays)"
                 } else {
                     "Karmada takes no more than one cluster per group"
                 };
@@ -326,7 +329,7 @@ impl Builder<'_> {
             let consequence = if fields.contains("cluster") {
                 "Karmada ignores it next to a `cluster` constraint"
             } else {
-                "Karmada cannot schedule with it on its own: the template fits no cluster"
+                "Karmada cannot schedule with it on its own: the template is not scheduled (a previous placement stays)"
             };
             self.diagnostics.push(
                 Diagnostic::warning(

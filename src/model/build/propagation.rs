@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::Builder;
 use super::karmada_rules::is_static_weighting;
+use super::{Builder, not_acted_on};
 use crate::config::Declared;
 use crate::config::karmada;
 use crate::config::source::{SpanIndex, one_of};
@@ -275,7 +275,14 @@ impl Builder<'_> {
                     );
                     None
                 }
-                Some(seconds) => u64::try_from(seconds).ok(),
+                Some(seconds) => {
+                    self.diagnostics.push(not_acted_on(
+                        "spec.placement.clusterTolerations[].tolerationSeconds",
+                        spans.key(&format!("{pointer}/tolerationSeconds")),
+                        "mcctl does not evict on NoExecute taints; a share moves off an unreachable cluster after the policy's `failover` `tolerationSeconds`",
+                    ));
+                    u64::try_from(seconds).ok()
+                }
             };
             tolerations.push(Toleration {
                 key: toleration.key.clone(),
@@ -390,7 +397,12 @@ impl Builder<'_> {
         let Some(preference) = &raw.weight_preference else {
             return Some(ReplicaScheduling::StaticWeighted(Vec::new()));
         };
-        if let Some(dynamic) = &preference.dynamic_weight {
+        // An empty `dynamicWeight` is unset, as Karmada's webhook takes it.
+        if let Some(dynamic) = preference
+            .dynamic_weight
+            .as_ref()
+            .filter(|dynamic| !dynamic.is_empty())
+        {
             let at = format!("{pointer}/weightPreference/dynamicWeight");
             if dynamic != "AvailableReplicas" {
                 self.diagnostics.push(
