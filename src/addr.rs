@@ -323,6 +323,65 @@ impl FromStr for InstanceAddr {
     }
 }
 
+/// Finds the object a user means among `known`: a full address (`apps/Deployment/default/web`),
+/// or a shorter form — `Kind/namespace/name`, `Kind/name` or `name` — that names exactly one.
+/// Kinds compare case-insensitively.
+///
+/// # Errors
+/// A message naming the candidates when the query is ambiguous, or the closest address when
+/// nothing matches.
+pub fn resolve<'a>(
+    query: &str,
+    known: impl IntoIterator<Item = &'a ObjectRef>,
+) -> Result<ObjectRef, String> {
+    let known: Vec<&ObjectRef> = known.into_iter().collect();
+    if let Ok(exact) = query.parse::<ObjectRef>() {
+        return known
+            .iter()
+            .find(|object| **object == &exact)
+            .map(|object| (*object).clone())
+            .ok_or_else(|| format!("no template `{exact}` in the workspace"));
+    }
+    let parts: Vec<&str> = query.trim().split('/').collect();
+    let matches = |object: &ObjectRef| -> bool {
+        let kind = |kind: &str| object.kind.eq_ignore_ascii_case(kind);
+        match parts.as_slice() {
+            [name] => object.name == *name,
+            [kind_part, name] => kind(kind_part) && object.name == *name,
+            [kind_part, namespace, name] => {
+                kind(kind_part)
+                    && object.namespace.as_deref().unwrap_or("_") == *namespace
+                    && object.name == *name
+            }
+            _ => false,
+        }
+    };
+    let found: Vec<&&ObjectRef> = known.iter().filter(|object| matches(object)).collect();
+    match found.as_slice() {
+        [one] => Ok((**one).clone()),
+        [] => {
+            let closest = known
+                .iter()
+                .map(ToString::to_string)
+                .min_by_key(|address| strsim::levenshtein(address, query));
+            Err(match closest {
+                Some(closest) => {
+                    format!("no template matches `{query}`; did you mean `{closest}`?")
+                }
+                None => format!("no template matches `{query}`: the workspace has none"),
+            })
+        }
+        many => Err(format!(
+            "`{query}` matches {} templates: {}; give the full address",
+            many.len(),
+            many.iter()
+                .map(|object| format!("`{object}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,5 +444,28 @@ mod tests {
         assert_eq!(group_of("apps/v1"), "apps");
         assert_eq!(group_of("v1"), "");
         assert_eq!(group_of("policy.karmada.io/v1alpha1"), "policy.karmada.io");
+    }
+
+    #[test]
+    fn short_addresses_resolve_when_unique() {
+        let known: Vec<ObjectRef> = [
+            "apps/Deployment/default/web",
+            "core/Service/default/web",
+            "core/ConfigMap/shop/web-config",
+        ]
+        .iter()
+        .map(|address| address.parse().unwrap())
+        .collect();
+        let resolve = |query: &str| resolve(query, &known);
+        assert_eq!(resolve("deployment/web").unwrap(), known[0]);
+        assert_eq!(resolve("Service/default/web").unwrap(), known[1]);
+        assert_eq!(resolve("web-config").unwrap(), known[2]);
+        assert_eq!(resolve("apps/Deployment/default/web").unwrap(), known[0]);
+        assert!(resolve("web").unwrap_err().contains("matches 2 templates"));
+        assert!(
+            resolve("deployment/wbe")
+                .unwrap_err()
+                .contains("did you mean `apps/Deployment/default/web`?")
+        );
     }
 }

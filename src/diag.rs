@@ -139,7 +139,7 @@ impl Sources {
 }
 
 /// How bad a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     /// The run cannot go on.
     Error,
@@ -157,7 +157,7 @@ impl fmt::Display for Severity {
 }
 
 /// A span with a short message shown under it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Label {
     /// Where.
     pub span: Span,
@@ -166,7 +166,7 @@ pub struct Label {
 }
 
 /// One problem found in the user's input or in what it asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
@@ -317,15 +317,15 @@ impl Diagnostics {
 
     /// Drops exact duplicates (the same problem found twice), keeping the first.
     pub fn dedup(&mut self) {
-        let mut seen = Vec::with_capacity(self.0.len());
-        self.0.retain(|diagnostic| {
-            if seen.contains(diagnostic) {
-                false
-            } else {
-                seen.push(diagnostic.clone());
-                true
-            }
-        });
+        let keep: Vec<bool> = {
+            let mut seen = std::collections::HashSet::with_capacity(self.0.len());
+            self.0
+                .iter()
+                .map(|diagnostic| seen.insert(diagnostic))
+                .collect()
+        };
+        let mut keep = keep.into_iter();
+        self.0.retain(|_| keep.next().unwrap_or(true));
     }
 }
 

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::addr::ClusterName;
+use crate::addr::{ClusterName, ObjectRef};
 use crate::apply::{self, Observer, Report};
 use crate::cluster::{self, KindRef};
 use crate::config::variables::VariableInputs;
@@ -15,7 +15,7 @@ use crate::desired::secret::{SecretKey, is_secret};
 use crate::desired::{self, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::graph::{self, DependencyGraph};
-use crate::model::{self, ClusterStatus, Model};
+use crate::model::{self, ClusterStatus, Model, Readiness};
 use crate::plan::file::{
     SAVED_PLAN_VERSION, SavedPlan, input_digests, replay, saved_changes, staleness,
 };
@@ -111,6 +111,10 @@ pub struct LockRequest {
 
 /// How to plan.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent switches, as the command line gives them"
+)]
 pub struct PlanOptions {
     /// Ask the clusters (else plan from the state).
     pub refresh: bool,
@@ -125,6 +129,10 @@ pub struct PlanOptions {
     pub secret_key: Option<String>,
     /// Values of HCL variables.
     pub variables: VariableInputs,
+    /// Schedule afresh, like Karmada's `WorkloadRebalancer` (`plan --rebalance`).
+    pub rebalance: bool,
+    /// Record every scheduling step of this template (`mcctl explain`).
+    pub explain: Option<ObjectRef>,
 }
 
 /// A finished plan with everything apply needs.
@@ -152,6 +160,8 @@ pub struct PlanRun {
     pub locks: Option<Locks>,
     /// Keys the digests of Secrets.
     pub secret_key: SecretKey,
+    /// Whether it was planned with `--rebalance`.
+    pub rebalance: bool,
 }
 
 fn fail(config: Config, mut diagnostics: Diagnostics) -> Error {
@@ -231,32 +241,52 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             }
         }
     }
-    let statuses: BTreeMap<ClusterName, ClusterStatus> = model
-        .clusters
-        .iter()
-        .map(|cluster| {
-            let from_state = state
-                .shards
-                .get(&cluster.name)
-                .and_then(|shard| shard.status.clone())
-                .unwrap_or_default();
-            let status = discovered
-                .get(&cluster.name)
-                .cloned()
-                .unwrap_or_default()
-                .or(&from_state)
-                .or(&cluster.declared_status);
-            (cluster.name.clone(), status)
-        })
-        .collect();
+    let now = unix_seconds(SystemTime::now());
+    let mut statuses: BTreeMap<ClusterName, ClusterStatus> = BTreeMap::new();
+    let mut unreachable_since: BTreeMap<ClusterName, i64> = BTreeMap::new();
+    for cluster in &model.clusters {
+        let shard = state.shards.get(&cluster.name);
+        let from_state = shard
+            .and_then(|shard| shard.status.clone())
+            .unwrap_or_default();
+        let mut status = discovered
+            .get(&cluster.name)
+            .cloned()
+            .unwrap_or_default()
+            .or(&from_state)
+            .or(&cluster.declared_status);
+        let recorded = shard
+            .and_then(|shard| shard.unreachable_since.as_deref())
+            .and_then(parse_time);
+        // Unreachable: discovery failed now, the status says so, or (planning from the state)
+        // the state last saw it unreachable.
+        let is_unreachable = unreachable.contains_key(&cluster.name)
+            || status.readiness == Some(Readiness::Unknown)
+            || (!options.refresh && recorded.is_some());
+        if is_unreachable {
+            // The failover clock starts when the state first saw the cluster unreachable, or
+            // when its own status turned `Unknown`; a `Ready` condition's time says nothing
+            // about when a refresh started failing.
+            let reported = (status.readiness == Some(Readiness::Unknown))
+                .then(|| status.ready_since.as_deref().and_then(parse_time))
+                .flatten();
+            status.readiness = Some(Readiness::Unknown);
+            unreachable_since.insert(cluster.name.clone(), recorded.or(reported).unwrap_or(now));
+        }
+        statuses.insert(cluster.name.clone(), status);
+    }
 
     // Stages 4–6: schedule, override, render.
-    let previous = state.placements();
+    let previous = state.previous_bindings();
     let placement = scheduler::schedule(
         &model,
         scheduler::Inputs {
             statuses: &statuses,
             previous: &previous,
+            unreachable_since: &unreachable_since,
+            now,
+            rebalance: options.rebalance,
+            explain: options.explain.as_ref(),
         },
         &mut diagnostics,
     );
@@ -332,6 +362,10 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             unreachable: &unreachable,
             // Only what the clusters said is recorded; declared status stays in the config.
             statuses: &discovered,
+            unreachable_since: &unreachable_since
+                .iter()
+                .map(|(cluster, since)| (cluster.clone(), format_time(*since)))
+                .collect(),
             connected: &clients.keys().cloned().collect(),
             secret_key: &secret_key,
             destroy: options.destroy,
@@ -352,6 +386,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         diagnostics,
         locks,
         secret_key,
+        rebalance: options.rebalance,
     })
 }
 
@@ -457,6 +492,7 @@ pub fn save_plan(run: &PlanRun, path: &Path) -> Result<(), Error> {
         lineage: run.state.lineage.clone(),
         serials: run.state.serials(),
         inputs: input_digests(&run.config.sources, &run.config.variables),
+        rebalance: run.rebalance,
         changes: saved_changes(&run.plan, &run.secret_key),
         plan: plan::json::render(
             Some(&run.plan),
@@ -505,6 +541,8 @@ pub async fn plan_from_saved(
             include_protected: false,
             secret_key,
             variables,
+            rebalance: saved.rebalance,
+            explain: None,
         },
     )
     .await?;
@@ -539,4 +577,22 @@ pub fn force_unlock(root: &Path, id: &str) -> Result<lock::Unlocked, Error> {
         .find_map(|decl| decl.settings.state.as_ref()?.path.clone())
         .map_or_else(|| PathBuf::from("mcctl.state"), PathBuf::from);
     Ok(lock::force_unlock(&root.join(state_path), id)?)
+}
+
+/// Seconds since the Unix epoch.
+fn unix_seconds(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
+        i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+    })
+}
+
+/// An RFC 3339 time as Unix seconds.
+fn parse_time(text: &str) -> Option<i64> {
+    humantime::parse_rfc3339_weak(text).ok().map(unix_seconds)
+}
+
+/// Unix seconds as RFC 3339.
+fn format_time(seconds: i64) -> String {
+    let time = UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
+    humantime::format_rfc3339_seconds(time).to_string()
 }

@@ -51,7 +51,7 @@ pub(crate) fn stages_with(
     yaml: &str,
     previous: &std::collections::BTreeMap<
         crate::addr::ObjectRef,
-        std::collections::BTreeMap<crate::addr::ClusterName, Option<u32>>,
+        crate::scheduler::PreviousBinding,
     >,
 ) -> Staged {
     let model = model_from_yaml(yaml);
@@ -60,10 +60,7 @@ pub(crate) fn stages_with(
     let statuses = std::collections::BTreeMap::new();
     let placement = crate::scheduler::schedule(
         &model,
-        crate::scheduler::Inputs {
-            statuses: &statuses,
-            previous,
-        },
+        crate::scheduler::Inputs::new(&statuses, previous),
         &mut diagnostics,
     );
     let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);

@@ -369,8 +369,13 @@ fn finish(
             touched.insert(cluster.clone());
         }
     }
+    // Placements are the scheduler's memory, like Karmada's `spec.clusters`: recorded for every
+    // cluster, applied to or skipped, so that a share moved off an unreachable cluster does not
+    // come back to it when it answers again.
     for (cluster, placements) in &plan.placements {
-        if !applicable.contains(cluster) {
+        if plan.clusters.get(cluster) == Some(&ClusterMode::Removed)
+            || (!applicable.contains(cluster) && !state.shards.contains_key(cluster))
+        {
             continue;
         }
         let shard = state
@@ -384,6 +389,15 @@ fn finish(
     }
     for (cluster, mode) in &plan.clusters {
         if *mode == ClusterMode::Removed {
+            touched.insert(cluster.clone());
+        }
+    }
+    // Record since when unreachable clusters have been unreachable, and forget it once they
+    // answer again: failover deadlines count from the first sighting.
+    for (cluster, shard) in &mut state.shards {
+        let since = plan.unreachable_since.get(cluster);
+        if shard.unreachable_since.as_ref() != since {
+            shard.unreachable_since = since.cloned();
             touched.insert(cluster.clone());
         }
     }
@@ -461,7 +475,9 @@ fn record(
             },
         );
         if let Some(replicas) = placements.and_then(|placements| placements.get(&change.object)) {
-            shard.placements.insert(change.object.clone(), *replicas);
+            shard
+                .placements
+                .insert(change.object.clone(), replicas.clone());
         }
     }
 }

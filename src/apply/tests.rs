@@ -59,7 +59,7 @@ struct Setup {
 }
 
 fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
-    let staged = stages_with(yaml, &state.placements());
+    let staged = stages_with(yaml, &state.previous_bindings());
     let statuses = BTreeMap::new();
     let (model, placement, desired, mut diagnostics) = (
         staged.model,
@@ -93,6 +93,7 @@ fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
             observed: &observed,
             unreachable: &unreachable,
             statuses: &statuses,
+            unreachable_since: &BTreeMap::new(),
             connected: &clients.keys().cloned().collect(),
             secret_key: &crate::desired::secret::SecretKey::derived("shop"),
             destroy: false,
@@ -183,7 +184,8 @@ async fn applies_wave_by_wave_and_batch_by_batch_then_writes_state() {
     assert_eq!(read.shards[&ClusterName::new("a")].objects.len(), 2);
     assert_eq!(
         read.shards[&ClusterName::new("a")].placements
-            [&"apps/Deployment/default/web".parse::<ObjectRef>().unwrap()],
+            [&"apps/Deployment/default/web".parse::<ObjectRef>().unwrap()]
+            .replicas,
         Some(2)
     );
 }

@@ -38,6 +38,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Change the clusters to match the workspace.
     Apply(ApplyArgs),
+    /// Show how one template is scheduled: its policy, each cluster's filter verdict and score,
+    /// the selection and the division, step by step.
+    Explain(ExplainArgs),
     /// Delete everything the state says mcctl applied.
     Destroy(DestroyArgs),
     /// Clear lock info left behind by a killed mcctl.
@@ -111,6 +114,7 @@ pub struct RefreshArgs {
 
 /// `plan`.
 #[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "command-line flags")]
 pub struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
@@ -128,6 +132,12 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
+    /// Schedule every template afresh, as Karmada's `WorkloadRebalancer` does: replicas are
+    /// divided anew, affinity terms are tried from the first, and shares on unreachable or
+    /// tainted clusters move.
+    #[arg(long)]
+    pub rebalance: bool,
+
     /// `--refresh`.
     #[command(flatten)]
     pub refresh: RefreshArgs,
@@ -135,6 +145,31 @@ pub struct PlanArgs {
     /// `--lock`, `--lock-timeout`.
     #[command(flatten)]
     pub lock: PlanLockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
+}
+
+/// `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The template: a full address (`apps/Deployment/default/web`), or `Kind/namespace/name`,
+    /// `Kind/name` or `name` when that names one template.
+    #[arg(value_name = "RESOURCE")]
+    pub resource: String,
+
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Explain a fresh schedule (see `plan --rebalance`).
+    #[arg(long)]
+    pub rebalance: bool,
+
+    /// `--refresh`.
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
 
     /// `--var`, `--var-file`.
     #[command(flatten)]
@@ -151,6 +186,10 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
+
+    /// Schedule every template afresh before applying (see `plan --rebalance`).
+    #[arg(long, conflicts_with = "plan_file")]
+    pub rebalance: bool,
 
     /// Skip unreachable and offline clusters instead of refusing to start.
     #[arg(long)]

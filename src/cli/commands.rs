@@ -7,13 +7,14 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use crate::addr::ClusterName;
+use crate::addr::{self, ClusterName};
 use crate::apply::{Event, Observer, Report};
 use crate::cli::args::{
-    ApplyArgs, DestroyArgs, FmtArgs, ForceUnlockArgs, LockArgs, PlanArgs, ValidateArgs, VarArgs,
+    ApplyArgs, DestroyArgs, ExplainArgs, FmtArgs, ForceUnlockArgs, LockArgs, PlanArgs,
+    ValidateArgs, VarArgs,
 };
-use crate::cli::output::Printer;
 use crate::cli::output::plan::{PlanView, render as render_plan};
+use crate::cli::output::{self, Printer};
 use crate::cli::{Context, who};
 use crate::config::format::{FormatError, format_hcl};
 use crate::config::variables::VariableInputs;
@@ -126,6 +127,8 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
         include_protected: false,
         secret_key: secret_key(),
         variables: variable_inputs(&args.variables),
+        rebalance: args.rebalance,
+        explain: None,
     };
     let run = match pipeline::plan(&context.root, &options).await {
         Ok(run) => run,
@@ -220,6 +223,8 @@ pub(crate) async fn apply(
                     include_protected: false,
                     secret_key: secret_key(),
                     variables: variable_inputs(&args.variables),
+                    rebalance: args.rebalance,
+                    explain: None,
                 },
             )
             .await?
@@ -242,6 +247,59 @@ pub(crate) async fn apply(
     finish(context, run, args.allow_unreachable, "Apply").await
 }
 
+/// `mcctl explain`.
+pub(crate) async fn explain(
+    context: &Context,
+    args: &ExplainArgs,
+) -> Result<ExitCode, pipeline::Error> {
+    let variables = variable_inputs(&args.variables);
+    let validated = pipeline::validate(&context.root, &variables);
+    let Some(model) = validated.model else {
+        return Err(pipeline::Error::Diagnostics {
+            sources: Box::new(validated.config.sources),
+            diagnostics: validated.diagnostics,
+        });
+    };
+    let object = match addr::resolve(
+        &args.resource,
+        model.templates.iter().map(|template| &template.object),
+    ) {
+        Ok(object) => object,
+        Err(message) => {
+            context.printer.err(&format!("error: {message}"));
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let options = PlanOptions {
+        refresh: args.refresh.refresh,
+        lock: None,
+        destroy: false,
+        include_protected: false,
+        secret_key: secret_key(),
+        variables,
+        rebalance: args.rebalance,
+        explain: Some(object.clone()),
+    };
+    let run = pipeline::plan(&context.root, &options).await?;
+    let Some(binding) = run.placement.binding(&object) else {
+        context
+            .printer
+            .err(&format!("error: no template `{object}` in the workspace"));
+        return Ok(ExitCode::FAILURE);
+    };
+    let view = run.plan.bindings.iter().find(|view| view.object == object);
+    if args.json {
+        let json = output::explain::render_json(binding, view);
+        context.printer.out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        ));
+    } else {
+        context.printer.out(&output::explain::render(binding, view));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `mcctl destroy`.
 pub(crate) async fn destroy(
     context: &Context,
@@ -254,6 +312,8 @@ pub(crate) async fn destroy(
         include_protected: args.include_protected,
         secret_key: secret_key(),
         variables: variable_inputs(&args.variables),
+        rebalance: false,
+        explain: None,
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);

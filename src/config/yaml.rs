@@ -113,9 +113,17 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
 /// Parses every document of a YAML file. Empty and comment-only documents are skipped.
 pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Vec<Document>, Box<Diagnostic>> {
+    // The parser's default budget (1,024 documents, 250,000 nodes per file) guards services
+    // against hostile input; a workspace is the user's own, and a fleet's manifests may be one
+    // large generated file. The byte cap and the alias guards stay as they are.
     let options = serde_saphyr::options! {
         legacy_octal_numbers: true,
         with_snippet: false,
+        budget: serde_saphyr::budget! {
+            max_documents: 1_000_000,
+            max_nodes: 50_000_000,
+            max_events: 200_000_000,
+        },
     };
     let nodes: Vec<Spanned<Node>> = serde_saphyr::from_multiple_with_options(&file.text, options)
         .map_err(|error| {
@@ -123,12 +131,26 @@ pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Vec<Document>, Box<Di
             .location()
             .map_or(0, |location| byte_offset(file, &location));
         let message = error.to_string();
+        let span = crate::diag::Span::new(file_id, offset..offset);
+        if message.contains("budget breached") {
+            return Box::new(
+                Diagnostic::error(
+                    "mcctl::config::yaml_too_large",
+                    format!(
+                        "this file is too large to read in one piece ({})",
+                        strip_location(&message)
+                    ),
+                )
+                .with_label(span, "the limit is reached here")
+                .with_help("split it into several files"),
+            );
+        }
         Box::new(
             Diagnostic::error(
                 "mcctl::config::yaml_syntax",
                 format!("invalid YAML: {}", strip_location(&message)),
             )
-            .with_label(crate::diag::Span::new(file_id, offset..offset), "here")
+            .with_label(span, "here")
             .with_help("fix the YAML syntax at this position"),
         )
     })?;

@@ -162,6 +162,15 @@ pub struct ClusterStatus {
     /// Allocatable resources as quantities; none means nothing is known.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub allocatable: Option<BTreeMap<String, String>>,
+    /// Resources requested by running pods.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub allocated: Option<BTreeMap<String, String>>,
+    /// Resources requested by pods not yet running.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub allocating: Option<BTreeMap<String, String>>,
+    /// When the `Ready` condition last changed (RFC 3339), as the cluster reported it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ready_since: Option<String>,
 }
 
 impl ClusterStatus {
@@ -191,8 +200,14 @@ impl ClusterStatus {
         if self.api_enablements.is_none() {
             self.api_enablements.clone_from(&fallback.api_enablements);
         }
+        // The resource summary is one observation: take all of it from one source.
         if self.allocatable.is_none() {
             self.allocatable.clone_from(&fallback.allocatable);
+            self.allocated.clone_from(&fallback.allocated);
+            self.allocating.clone_from(&fallback.allocating);
+        }
+        if self.ready_since.is_none() {
+            self.ready_since.clone_from(&fallback.ready_since);
         }
         self
     }
@@ -200,15 +215,19 @@ impl ClusterStatus {
     /// A status from Karmada's `Cluster.status`.
     #[must_use]
     pub fn from_karmada(status: &karmada::ClusterStatus) -> Self {
-        let readiness = status
+        let ready = status
             .conditions
             .iter()
-            .find(|condition| condition.type_ == "Ready")
-            .map(|condition| match condition.status.as_str() {
-                "True" => Readiness::Ready,
-                "False" => Readiness::NotReady,
-                _ => Readiness::Unknown,
-            });
+            .find(|condition| condition.type_ == "Ready");
+        let readiness = ready.map(|condition| match condition.status.as_str() {
+            "True" => Readiness::Ready,
+            "False" => Readiness::NotReady,
+            _ => Readiness::Unknown,
+        });
+        let ready_since = ready
+            .and_then(|condition| condition.last_transition_time.as_ref())
+            .and_then(|time| time.as_str())
+            .map(str::to_owned);
         let api_enablements = status.api_enablements.as_ref().map(|enablements| {
             enablements
                 .iter()
@@ -222,18 +241,24 @@ impl ClusterStatus {
                 })
                 .collect()
         });
-        let allocatable = status.resource_summary.as_ref().map(|summary| {
-            summary
-                .allocatable
-                .iter()
+        let summary = status.resource_summary.as_ref();
+        let quantities = |list: &BTreeMap<String, karmada::Quantity>| -> BTreeMap<String, String> {
+            list.iter()
                 .map(|(name, quantity)| (name.clone(), quantity.as_text()))
                 .collect()
-        });
+        };
         Self {
             kubernetes_version: status.kubernetes_version.clone(),
             readiness,
             api_enablements,
-            allocatable,
+            allocatable: summary.map(|summary| quantities(&summary.allocatable)),
+            allocated: summary
+                .map(|summary| quantities(&summary.allocated))
+                .filter(|list| !list.is_empty()),
+            allocating: summary
+                .map(|summary| quantities(&summary.allocating))
+                .filter(|list| !list.is_empty()),
+            ready_since,
         }
     }
 

@@ -23,9 +23,10 @@ use crate::diag::Diagnostics;
 
 pub use self::cluster::{Access, Cluster, ClusterStatus, Readiness, Taint, TaintEffect};
 pub use self::policy::{
-    ImageComponent, ImageOverrider, MatchStrength, OverridePolicy, OverrideRule, PatchOperator,
-    Placement, PlaintextPatch, PolicyId, PolicyKind, PropagationPolicy, ReplicaScheduling,
-    ResourceSelector, StaticWeight, Toleration,
+    AffinityTerm, ImageComponent, ImageOverrider, MatchStrength, OverflowTier, OverridePolicy,
+    OverrideRule, PatchOperator, Placement, PlaintextPatch, PolicyId, PolicyKind,
+    PropagationPolicy, ReplicaScheduling, ResourceSelector, SpreadBy, SpreadConstraint,
+    StaticWeight, Toleration,
 };
 pub use self::selector::{ClusterAffinity, LabelSelector};
 pub use self::template::{ReplicaField, Template, Workload};

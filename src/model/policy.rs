@@ -62,6 +62,37 @@ impl fmt::Display for PolicyId {
     }
 }
 
+impl std::str::FromStr for PolicyId {
+    type Err = String;
+
+    /// Parses `Kind/namespace/name` (namespaced kinds) or `Kind/name` (cluster-wide kinds).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = text.split('/').collect();
+        let kind = match parts[0] {
+            "PropagationPolicy" => PolicyKind::PropagationPolicy,
+            "ClusterPropagationPolicy" => PolicyKind::ClusterPropagationPolicy,
+            "OverridePolicy" => PolicyKind::OverridePolicy,
+            "ClusterOverridePolicy" => PolicyKind::ClusterOverridePolicy,
+            other => return Err(format!("`{other}` is not a policy kind")),
+        };
+        match (kind.is_namespaced(), parts.as_slice()) {
+            (true, [_, namespace, name]) => Ok(Self {
+                kind,
+                namespace: Some((*namespace).to_owned()),
+                name: (*name).to_owned(),
+            }),
+            (false, [_, name]) => Ok(Self {
+                kind,
+                namespace: None,
+                name: (*name).to_owned(),
+            }),
+            _ => Err(format!(
+                "`{text}` is not `Kind/namespace/name` or `Kind/name`"
+            )),
+        }
+    }
+}
+
 /// How specifically a selector matched a template (Karmada's implicit priority).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MatchStrength {
@@ -127,7 +158,7 @@ pub fn best_match(selectors: &[ResourceSelector], template: &Template) -> Option
 }
 
 /// A toleration of cluster taints.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Toleration {
     /// Key; empty with `Exists` tolerates every taint.
     pub key: String,
@@ -137,6 +168,8 @@ pub struct Toleration {
     pub value: String,
     /// Effect; `None` matches every effect.
     pub effect: Option<crate::model::cluster::TaintEffect>,
+    /// How long a `NoExecute` taint is tolerated; `None` is forever.
+    pub toleration_seconds: Option<u64>,
 }
 
 impl Toleration {
@@ -154,17 +187,46 @@ impl Toleration {
     }
 }
 
-/// How replicas are spread over the selected clusters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How replicas are spread over the selected clusters (KARMADA.md §2.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ReplicaScheduling {
     /// Every cluster runs the full count.
     Duplicated,
     /// The count is divided by static weights; an empty list means equal weights.
     StaticWeighted(Vec<StaticWeight>),
+    /// The count is divided in proportion to each cluster's available replicas.
+    DynamicWeighted,
+    /// The count is packed into as few clusters as their available replicas allow.
+    Aggregated,
+}
+
+impl ReplicaScheduling {
+    /// Whether the count is divided (rather than duplicated).
+    #[must_use]
+    pub fn is_divided(&self) -> bool {
+        !matches!(self, Self::Duplicated)
+    }
+
+    /// Whether the division follows capacity (dynamic weights or aggregation).
+    #[must_use]
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self, Self::DynamicWeighted | Self::Aggregated)
+    }
+
+    /// How the strategy is named in Karmada's terms, for messages.
+    #[must_use]
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Duplicated => "Duplicated",
+            Self::StaticWeighted(_) => "Divided by static weights",
+            Self::DynamicWeighted => "Divided by available replicas (dynamicWeight)",
+            Self::Aggregated => "Divided, Aggregated",
+        }
+    }
 }
 
 /// One entry of a static weight list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaticWeight {
     /// The clusters it applies to.
     pub target: ClusterAffinity,
@@ -172,15 +234,100 @@ pub struct StaticWeight {
     pub weight: u64,
 }
 
-/// Where a policy's templates go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placement {
+/// One cluster affinity term. A plain `clusterAffinity` (or none) is a single unnamed term;
+/// `clusterAffinities` are named terms tried in order (KARMADA.md §2.5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AffinityTerm {
+    /// `affinityName`; `None` for a plain `clusterAffinity`.
+    pub name: Option<String>,
     /// Which clusters qualify.
     pub affinity: ClusterAffinity,
+    /// Spill-over tiers, used in order when the term's own clusters run out of capacity.
+    pub overflow: Vec<OverflowTier>,
+}
+
+/// One `overflowAffinities` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverflowTier {
+    /// `affinityName`.
+    pub name: String,
+    /// Which clusters belong to the tier.
+    pub affinity: ClusterAffinity,
+}
+
+/// What a spread constraint groups clusters by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SpreadBy {
+    /// Each cluster is a group.
+    Cluster,
+    /// `spec.region`.
+    Region,
+    /// `spec.zones`.
+    Zone,
+    /// `spec.provider`.
+    Provider,
+    /// A cluster label (Karmada accepts it but cannot schedule with it).
+    Label(String),
+}
+
+impl SpreadBy {
+    /// Karmada's spelling.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cluster => "cluster",
+            Self::Region => "region",
+            Self::Zone => "zone",
+            Self::Provider => "provider",
+            Self::Label(label) => label,
+        }
+    }
+}
+
+/// A `SpreadConstraint`, with Karmada's defaults applied (`minGroups` at least 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpreadConstraint {
+    /// The grouping.
+    pub by: SpreadBy,
+    /// Fewest groups.
+    pub min_groups: u32,
+    /// Most groups; 0 when unset, which Karmada turns into "select nothing" (karmada#4617).
+    pub max_groups: u32,
+}
+
+/// Where a policy's templates go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Placement {
+    /// Affinity terms in order; never empty.
+    pub affinity_terms: Vec<AffinityTerm>,
     /// Tolerated taints.
     pub tolerations: Vec<Toleration>,
+    /// Spread constraints.
+    pub spread: Vec<SpreadConstraint>,
+    /// Whether Karmada skips the spread constraints: replicas divided by static weights, with
+    /// `weightPreference` absent or listing weights (not an empty `weightPreference: {}`).
+    pub spread_ignored: bool,
     /// Replica scheduling.
     pub replicas: ReplicaScheduling,
+}
+
+impl Placement {
+    /// The affinity term with this name, and its index (`None` finds the first term).
+    #[must_use]
+    pub fn term_index(&self, name: Option<&str>) -> usize {
+        name.and_then(|name| {
+            self.affinity_terms
+                .iter()
+                .position(|term| term.name.as_deref() == Some(name))
+        })
+        .unwrap_or(0)
+    }
+
+    /// The spread constraint grouping by `by`.
+    #[must_use]
+    pub fn spread_by(&self, by: &SpreadBy) -> Option<&SpreadConstraint> {
+        self.spread.iter().find(|constraint| &constraint.by == by)
+    }
 }
 
 /// A `PropagationPolicy` or `ClusterPropagationPolicy`.
@@ -190,10 +337,15 @@ pub struct PropagationPolicy {
     pub id: PolicyId,
     /// Explicit priority (default 0).
     pub priority: i32,
+    /// Whether it takes templates over from lower-priority policies (`preemption: Always`).
+    pub preemption: bool,
     /// What it selects.
     pub selectors: Vec<ResourceSelector>,
     /// Where it sends them.
     pub placement: Placement,
+    /// How long a share may stay on an unreachable cluster before it moves; `None` without
+    /// `failover` (the share stays until `--rebalance`).
+    pub failover_after: Option<u64>,
     /// Whether referenced objects follow the templates.
     pub propagate_deps: bool,
     /// Where its parts are.
@@ -331,6 +483,7 @@ mod tests {
             exists: true,
             value: String::new(),
             effect: None,
+            toleration_seconds: None,
         };
         assert!(exists_all.tolerates(&taint("gpu", "true", TaintEffect::NoSchedule)));
         let equal = Toleration {
@@ -338,6 +491,7 @@ mod tests {
             exists: false,
             value: "true".into(),
             effect: Some(TaintEffect::NoSchedule),
+            toleration_seconds: None,
         };
         assert!(equal.tolerates(&taint("gpu", "true", TaintEffect::NoSchedule)));
         assert!(!equal.tolerates(&taint("gpu", "false", TaintEffect::NoSchedule)));
@@ -349,6 +503,7 @@ mod tests {
             exists: false,
             value: String::new(),
             effect: Some(TaintEffect::NoSchedule),
+            toleration_seconds: None,
         };
         assert!(empty_key_equal.tolerates(&taint("gpu", "", TaintEffect::NoSchedule)));
         assert!(!empty_key_equal.tolerates(&taint("gpu", "true", TaintEffect::NoSchedule)));

@@ -3,11 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::config::karmada;
 use crate::diag::{Diagnostic, Span};
 
 /// A set-based selector operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Operator {
     /// The value is one of the values.
     In,
@@ -31,7 +33,7 @@ impl fmt::Display for Operator {
 }
 
 /// One requirement of a label selector.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Requirement {
     /// Label key.
     pub key: String,
@@ -55,7 +57,7 @@ impl Requirement {
 }
 
 /// A `metav1.LabelSelector` with `matchLabels` folded into `In` requirements.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LabelSelector {
     /// All must hold; none selects everything.
     pub requirements: Vec<Requirement>,
@@ -237,7 +239,7 @@ fn is_label_name(name: &str) -> bool {
 }
 
 /// A cluster field a field selector can test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ClusterField {
     /// `spec.provider`.
     Provider,
@@ -248,7 +250,7 @@ pub enum ClusterField {
 }
 
 /// One requirement of a cluster field selector (`In` or `NotIn` only, as Karmada validates).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldRequirement {
     /// Field.
     pub field: ClusterField,
@@ -274,7 +276,7 @@ pub struct ClusterFacts<'a> {
 }
 
 /// A `ClusterAffinity`: which clusters a placement or override rule targets.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClusterAffinity {
     /// Over cluster labels.
     pub label_selector: Option<LabelSelector>,
@@ -405,10 +407,21 @@ impl ClusterAffinity {
         None
     }
 
-    /// Whether the cluster matches.
+    /// Whether the cluster matches: [`Self::mismatch`] without building the reason, as the
+    /// scheduler asks this for every (template, cluster) pair.
     #[must_use]
     pub fn matches(&self, cluster: &ClusterFacts<'_>) -> bool {
-        self.mismatch(cluster).is_none()
+        !self.exclude.iter().any(|name| name == cluster.name)
+            && self
+                .label_selector
+                .as_ref()
+                .is_none_or(|selector| selector.matches(cluster.labels))
+            && self
+                .field_selector
+                .iter()
+                .all(|requirement| field_matches(requirement, cluster))
+            && (self.cluster_names.is_empty()
+                || self.cluster_names.iter().any(|name| name == cluster.name))
     }
 }
 
@@ -433,12 +446,11 @@ fn field_matches(requirement: &FieldRequirement, cluster: &ClusterFacts<'_>) -> 
                 cluster.region
             };
             let value = value.filter(|value| !value.is_empty());
-            Requirement {
-                key: String::new(),
-                operator: requirement.operator,
-                values: requirement.values.clone(),
+            let listed = value.is_some_and(|value| requirement.values.contains(value));
+            match requirement.operator {
+                Operator::In => listed,
+                _ => !listed,
             }
-            .matches(value)
         }
     }
 }

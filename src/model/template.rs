@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::addr::ObjectRef;
 use crate::config::source::SpanIndex;
 use crate::diag::Span;
+use crate::model::quantity::parse_milli;
 
 /// A resource template.
 #[derive(Debug, Clone)]
@@ -34,10 +35,14 @@ pub struct Template {
 }
 
 /// Replica information of a workload template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workload {
     /// Desired replicas (Job: parallelism).
     pub replicas: u32,
+    /// What one replica requests, in thousandths of each resource's unit: the sum over the
+    /// containers, or an init container's request when larger (Kubernetes' effective request,
+    /// as Karmada's `replicaRequirements`).
+    pub requests: BTreeMap<String, i128>,
     /// Whether the pod template requests resources; with 0 replicas this decides whether
     /// Karmada treats the object as a workload at all (KARMADA.md §2.7).
     pub has_requirements: bool,
@@ -169,18 +174,7 @@ pub fn workload_of(group: &str, kind: &str, manifest: &Value) -> Option<Workload
         _ => return None,
     };
     let pod = spec.and_then(|spec| spec.pointer("/template/spec"));
-    let requests = |list: &str| {
-        pod.and_then(|pod| pod.get(list))
-            .and_then(Value::as_array)
-            .is_some_and(|containers| {
-                containers.iter().any(|container| {
-                    container
-                        .pointer("/resources/requests")
-                        .and_then(Value::as_object)
-                        .is_some_and(|requests| !requests.is_empty())
-                })
-            })
-    };
+    let requests = pod.map(pod_requests).unwrap_or_default();
     // Karmada's replicaRequirements: resource requests, or a node claim (nodeSelector,
     // tolerations, required node affinity).
     let node_claim = pod.is_some_and(|pod| {
@@ -195,12 +189,62 @@ pub fn workload_of(group: &str, kind: &str, manifest: &Value) -> Option<Workload
                 .pointer("/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution")
                 .is_some()
     });
-    let has_requirements = requests("containers") || requests("initContainers") || node_claim;
+    let has_requirements = !requests.is_empty() || node_claim;
     Some(Workload {
         replicas,
+        requests,
         has_requirements,
         field,
     })
+}
+
+/// The effective request of one pod: per resource, the larger of the containers' sum and each
+/// init container's request, plus the pod overhead. Quantities that do not parse are left out
+/// (the loader reports them).
+fn pod_requests(pod: &Value) -> BTreeMap<String, i128> {
+    let requests_of = |container: &Value| -> Vec<(String, i128)> {
+        container
+            .pointer("/resources/requests")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, quantity)| {
+                let text = match quantity {
+                    Value::String(text) => text.clone(),
+                    Value::Number(number) => number.to_string(),
+                    _ => return None,
+                };
+                parse_milli(&text).map(|milli| (name.clone(), milli))
+            })
+            .collect()
+    };
+    let containers = |list: &str| {
+        pod.get(list)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    let mut total: BTreeMap<String, i128> = BTreeMap::new();
+    for container in containers("containers") {
+        for (name, milli) in requests_of(container) {
+            *total.entry(name).or_default() += milli;
+        }
+    }
+    for container in containers("initContainers") {
+        for (name, milli) in requests_of(container) {
+            let entry = total.entry(name).or_default();
+            *entry = (*entry).max(milli);
+        }
+    }
+    if let Some(overhead) = pod.get("overhead").and_then(Value::as_object) {
+        for (name, quantity) in overhead {
+            if let Some(milli) = quantity.as_str().and_then(parse_milli) {
+                *total.entry(name.clone()).or_default() += milli;
+            }
+        }
+    }
+    total.retain(|_, milli| *milli > 0);
+    total
 }
 
 #[cfg(test)]
@@ -233,6 +277,22 @@ mod tests {
             (workload.replicas, workload.field),
             (3, ReplicaField::JobParallelism)
         );
+    }
+
+    #[test]
+    fn requests_add_containers_and_take_the_larger_init_container() {
+        let manifest = json!({"spec": {"template": {"spec": {
+            "containers": [
+                {"name": "a", "resources": {"requests": {"cpu": "250m", "memory": "64Mi"}}},
+                {"name": "b", "resources": {"requests": {"cpu": "250m"}}}
+            ],
+            "initContainers": [
+                {"name": "init", "resources": {"requests": {"cpu": "2", "memory": "1Mi"}}}
+            ]
+        }}}});
+        let workload = workload_of("apps", "Deployment", &manifest).unwrap();
+        assert_eq!(workload.requests["cpu"], 2000);
+        assert_eq!(workload.requests["memory"], 64 * 1024 * 1024 * 1000);
     }
 
     #[test]

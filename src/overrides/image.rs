@@ -160,16 +160,25 @@ pub fn is_tagged_digest(reference: &str) -> bool {
     !image.tag.is_empty() && !image.digest.is_empty()
 }
 
+/// What an image overrider did that the plan should mention.
+#[derive(Debug, Default)]
+pub struct Rewrite {
+    /// References that had both a tag and a digest.
+    pub tagged_digests: Vec<String>,
+    /// Images of init containers left as they are (Karmada rewrites only `containers`).
+    pub skipped_init_images: Vec<String>,
+}
+
 /// Applies an overrider to a manifest. Without a predicate every container image of the kinds
 /// Karmada knows is rewritten (init and ephemeral containers are not); other kinds are left as
-/// they are. With a predicate, the one image at its path is rewritten. Returns the references
-/// that had both a tag and a digest.
+/// they are. With a predicate, the one image at its path is rewritten.
 pub fn apply(
     manifest: &mut Value,
     kind: &str,
     overrider: &ImageOverrider,
-) -> Result<Vec<String>, String> {
+) -> Result<Rewrite, String> {
     let mut tagged_digests = Vec::new();
+    let mut skipped_init_images = Vec::new();
     let mut rewrite = |reference: &mut String| {
         if is_tagged_digest(reference) {
             tagged_digests.push(reference.clone());
@@ -183,16 +192,28 @@ pub fn apply(
             return Err(format!("image path `{path}` is not a string"));
         };
         rewrite(reference);
-    } else if let Some(pointer) = containers_pointer(kind)
-        && let Some(Value::Array(containers)) = manifest.pointer_mut(pointer)
-    {
-        for container in containers {
-            if let Some(Value::String(reference)) = container.get_mut("image") {
-                rewrite(reference);
+    } else if let Some(pointer) = containers_pointer(kind) {
+        if let Some(Value::Array(containers)) = manifest.pointer_mut(pointer) {
+            for container in containers {
+                if let Some(Value::String(reference)) = container.get_mut("image") {
+                    rewrite(reference);
+                }
             }
         }
+        let init = pointer.replace("/containers", "/initContainers");
+        if let Some(Value::Array(containers)) = manifest.pointer(&init) {
+            skipped_init_images.extend(
+                containers
+                    .iter()
+                    .filter_map(|container| container.get("image").and_then(Value::as_str))
+                    .map(str::to_owned),
+            );
+        }
     }
-    Ok(tagged_digests)
+    Ok(Rewrite {
+        tagged_digests,
+        skipped_init_images,
+    })
 }
 
 /// Walks a `/`-separated path through objects and numeric array indices.
@@ -389,7 +410,7 @@ mod tests {
             "initContainers": [{"name": "init", "image": "busybox"}],
             "containers": [{"name": "a", "image": "nginx:1"}, {"name": "b", "image": "x.io/sidecar:2"}]
         }}}});
-        apply(
+        let rewrite = apply(
             &mut manifest,
             "Deployment",
             &overrider(
@@ -399,6 +420,7 @@ mod tests {
             ),
         )
         .unwrap();
+        assert_eq!(rewrite.skipped_init_images, ["busybox"]);
         let spec = &manifest["spec"]["template"]["spec"];
         assert_eq!(spec["containers"][0]["image"], "eu.example/nginx:1");
         assert_eq!(spec["containers"][1]["image"], "eu.example/sidecar:2");

@@ -56,11 +56,22 @@ pub fn apply(model: &Model, placement: &Placement, diagnostics: &mut Diagnostics
                 target.replicas,
                 completions.as_ref().map(|all| all[index]),
             );
-            let mut tagged_digests = Vec::new();
-            let applied =
-                apply_policies(model, template, cluster, &mut manifest, &mut tagged_digests)
-                    .and_then(|()| keep_identity(template, cluster, &manifest));
-            if let Some(image) = tagged_digests.first() {
+            let mut rewrite = image::Rewrite::default();
+            let applied = apply_policies(model, template, cluster, &mut manifest, &mut rewrite)
+                .and_then(|()| keep_identity(template, cluster, &manifest));
+            if let Some(image) = rewrite.skipped_init_images.first() {
+                // Reported once per template, as the tagged-digest warning below.
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "mcctl::override::init_containers",
+                        format!("an imageOverrider without a predicate leaves the init container image `{image}` of `{}` as it is", template.object),
+                    )
+                    .with_label(template.spans.root(), "this template")
+                    .with_help("Karmada rewrites only `containers`; to change an init container's image, add an imageOverrider with `imagePath: /spec/template/spec/initContainers/<index>/image`")
+                    .with_resource(template.object.clone()),
+                );
+            }
+            if let Some(image) = rewrite.tagged_digests.first() {
                 // Reported once per template: the message names no cluster, so duplicates fold.
                 diagnostics.push(
                     Diagnostic::warning(
@@ -93,7 +104,7 @@ fn revise_replicas(
     replicas: Option<u32>,
     completions: Option<u64>,
 ) {
-    let (Some(workload), Some(replicas)) = (template.workload, replicas) else {
+    let (Some(workload), Some(replicas)) = (template.workload.as_ref(), replicas) else {
         return;
     };
     let Some(object) = manifest.as_object_mut() else {
@@ -120,7 +131,7 @@ fn revise_replicas(
 
 /// A divided Job's `completions` split over its clusters in proportion to their replicas.
 fn divided_completions(template: &Template, binding: &Binding) -> Option<Vec<u64>> {
-    let workload = template.workload?;
+    let workload = template.workload.as_ref()?;
     if workload.field != ReplicaField::JobParallelism || !binding.divided {
         return None;
     }
@@ -211,7 +222,7 @@ fn apply_policies(
     template: &Template,
     cluster: &Cluster,
     manifest: &mut Value,
-    tagged_digests: &mut Vec<String>,
+    rewrite: &mut image::Rewrite,
 ) -> Result<(), Box<Diagnostic>> {
     for policy in applicable_policies(model, template) {
         for rule in &policy.rules {
@@ -222,7 +233,7 @@ fn apply_policies(
             {
                 continue;
             }
-            apply_rule(rule, template, manifest, tagged_digests).map_err(|message| {
+            apply_rule(rule, template, manifest, rewrite).map_err(|message| {
                 Box::new(
                     Diagnostic::error(
                         "mcctl::override::failed",
@@ -244,10 +255,12 @@ fn apply_rule(
     rule: &OverrideRule,
     template: &Template,
     manifest: &mut Value,
-    tagged_digests: &mut Vec<String>,
+    rewrite: &mut image::Rewrite,
 ) -> Result<(), String> {
     for overrider in &rule.images {
-        tagged_digests.extend(image::apply(manifest, &template.object.kind, overrider)?);
+        let done = image::apply(manifest, &template.object.kind, overrider)?;
+        rewrite.tagged_digests.extend(done.tagged_digests);
+        rewrite.skipped_init_images.extend(done.skipped_init_images);
     }
     if rule.plaintext.is_empty() {
         return Ok(());

@@ -33,6 +33,9 @@ pub struct SavedPlan {
     pub serials: BTreeMap<ClusterName, u64>,
     /// sha256 of every input file, by path.
     pub inputs: BTreeMap<String, String>,
+    /// Whether it was planned with `--rebalance` (replayed the same way).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rebalance: bool,
     /// The planned changes, in apply order.
     pub changes: Vec<SavedChange>,
     /// The plan as `plan --json` shows it (Secret values redacted), for reading.

@@ -31,7 +31,9 @@ pub fn resource(object: &ObjectRef, api_version: &str) -> Value {
     Value::Object(map)
 }
 
-fn policy(id: &PolicyId) -> Value {
+/// A policy id as JSON.
+#[must_use]
+pub fn policy(id: &PolicyId) -> Value {
     let mut map = Map::new();
     map.insert("kind".into(), Value::String(id.kind.as_str().to_owned()));
     if let Some(namespace) = &id.namespace {
@@ -41,7 +43,9 @@ fn policy(id: &PolicyId) -> Value {
     Value::Object(map)
 }
 
-fn clusters(list: &[(crate::addr::ClusterName, Option<u32>)]) -> Value {
+/// Clusters and replicas as JSON: `[{"name": "eu-1", "replicas": 4}]`.
+#[must_use]
+pub fn clusters(list: &[(crate::addr::ClusterName, Option<u32>)]) -> Value {
     Value::Array(
         list.iter()
             .map(|(name, replicas)| {
@@ -130,6 +134,7 @@ pub fn render(
                 binding.policy.as_ref().map_or(Value::Null, policy),
             );
             map.insert("clusters".into(), clusters(&binding.clusters));
+            map.insert("outcome".into(), Value::String(binding.outcome.to_owned()));
             if let Some(previous) = &binding.previous {
                 map.insert("previous_clusters".into(), clusters(previous));
             }

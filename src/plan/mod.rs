@@ -25,7 +25,7 @@ use crate::model::template::is_protected;
 use crate::model::{ClusterStatus, Model, PolicyId};
 use crate::refresh::{ObservedCluster, ObservedState};
 use crate::scheduler::{BindingSource, Placement};
-use crate::state::{ObjectRecord, State};
+use crate::state::{ObjectRecord, PlacementRecord, State};
 
 /// What apply does to one object on one cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -157,6 +157,9 @@ pub struct BindingView {
     pub clusters: Vec<(ClusterName, Option<u32>)>,
     /// Clusters and replicas at the last apply, if the state knows.
     pub previous: Option<Vec<(ClusterName, Option<u32>)>>,
+    /// How the scheduler arrived at `clusters`: `scheduled`, `unchanged`, `kept`, `no_fit` or
+    /// `not_propagated`.
+    pub outcome: &'static str,
 }
 
 /// Change counts.
@@ -192,7 +195,10 @@ pub struct Plan {
     /// The status to record per cluster.
     pub statuses: BTreeMap<ClusterName, ClusterStatus>,
     /// Where each template goes, per cluster (written to the state with the objects).
-    pub placements: BTreeMap<ClusterName, BTreeMap<ObjectRef, Option<u32>>>,
+    pub placements: BTreeMap<ClusterName, BTreeMap<ObjectRef, PlacementRecord>>,
+    /// Since when each unreachable cluster has been unreachable (RFC 3339); the state records
+    /// it so that failover deadlines count from the first sighting.
+    pub unreachable_since: BTreeMap<ClusterName, String>,
     /// Whether the state needs writing even if no object changes.
     pub state_outdated: bool,
 }
@@ -247,6 +253,8 @@ pub struct Inputs<'a> {
     pub unreachable: &'a BTreeMap<ClusterName, String>,
     /// Status to record per cluster.
     pub statuses: &'a BTreeMap<ClusterName, ClusterStatus>,
+    /// Since when each unreachable cluster has been unreachable (RFC 3339), to record.
+    pub unreachable_since: &'a BTreeMap<ClusterName, String>,
     /// The clusters mcctl has a client for.
     pub connected: &'a BTreeSet<ClusterName>,
     /// Keys the digests of Secrets.
@@ -356,7 +364,10 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
         clusters: BTreeMap::new(),
         statuses: inputs.statuses.clone(),
         placements: BTreeMap::new(),
-        state_outdated: false,
+        unreachable_since: inputs.unreachable_since.clone(),
+        state_outdated: inputs.state.shards.iter().any(|(cluster, shard)| {
+            shard.unreachable_since.as_ref() != inputs.unreachable_since.get(cluster)
+        }),
     };
     let mut clusters: BTreeSet<&ClusterName> = inputs.desired.clusters.keys().collect();
     clusters.extend(inputs.state.shards.keys());
@@ -422,6 +433,13 @@ fn binding_views(
             api_version: binding.api_version.clone(),
             policy: binding.policy().cloned(),
             auto_namespace: binding.source == BindingSource::NamespaceAutoPropagation,
+            outcome: match binding.outcome {
+                crate::scheduler::Outcome::NotPropagated => "not_propagated",
+                crate::scheduler::Outcome::Scheduled => "scheduled",
+                crate::scheduler::Outcome::Unchanged { .. } => "unchanged",
+                crate::scheduler::Outcome::Kept { .. } => "kept",
+                crate::scheduler::Outcome::NoFit { .. } => "no_fit",
+            },
             clusters: binding
                 .targets
                 .iter()
@@ -489,7 +507,10 @@ fn plan_cluster(
                 .iter()
                 .find(|target| &target.cluster == cluster)
             {
-                placements.insert(binding.object.clone(), target.replicas);
+                placements.insert(
+                    binding.object.clone(),
+                    PlacementRecord::of(binding, target.replicas),
+                );
             }
         }
     }
@@ -534,7 +555,7 @@ fn plan_cluster(
             previous,
             object,
             cluster,
-            placements.get(object).copied().flatten(),
+            placements.get(object).and_then(|record| record.replicas),
             shard.is_some(),
         )
         .filter(|_| !wanted.implicit);
@@ -645,7 +666,19 @@ fn plan_cluster(
         let why = if inputs.destroy {
             "destroy".to_owned()
         } else if inputs.model.template(object).is_some() {
-            "no longer placed on this cluster".to_owned()
+            match inputs
+                .placement
+                .binding(object)
+                .map(|binding| &binding.outcome)
+            {
+                Some(crate::scheduler::Outcome::NoFit { .. }) => {
+                    "no cluster fits: the placement is emptied, as Karmada does".to_owned()
+                }
+                Some(crate::scheduler::Outcome::NotPropagated) => {
+                    "no policy selects it any more".to_owned()
+                }
+                _ => "no longer placed on this cluster".to_owned(),
+            }
         } else if record.implicit {
             "no object needs this namespace anymore".to_owned()
         } else {

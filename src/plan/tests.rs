@@ -81,9 +81,10 @@ fn applied_state(fixture: &Fixture) -> State {
     }
     for binding in &fixture.placement.bindings {
         for target in &binding.targets {
-            shard
-                .placements
-                .insert(binding.object.clone(), target.replicas);
+            shard.placements.insert(
+                binding.object.clone(),
+                crate::state::PlacementRecord::of(binding, target.replicas),
+            );
         }
     }
     State {
@@ -119,6 +120,7 @@ fn run(fixture: &Fixture, state: &State, observed: &ObservedState) -> (Plan, Dia
             observed,
             unreachable: &unreachable,
             statuses: &statuses,
+            unreachable_since: &BTreeMap::new(),
             connected: &BTreeSet::from([eu()]),
             secret_key: &SecretKey::derived("shop"),
             destroy: false,

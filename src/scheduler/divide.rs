@@ -2,6 +2,7 @@
 //! UID-derived tie-break (KARMADA.md §2.7). Pure and deterministic.
 
 use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 /// One party of a division: a cluster and its votes (weight).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,46 +47,88 @@ fn fnv1a_32(bytes: &[u8]) -> u32 {
 #[must_use]
 pub fn webster(seats: u64, mut parties: Vec<Party>, tie_break: TieBreak) -> Vec<Party> {
     parties.sort_by(|a, b| a.name.cmp(&b.name));
-    if parties.iter().all(|party| party.votes == 0) {
-        return parties;
-    }
-    for _ in 0..seats {
-        let mut best: Option<usize> = None;
-        for (index, party) in parties.iter().enumerate() {
-            if party.votes == 0 {
-                continue;
-            }
-            best = match best {
-                None => Some(index),
-                Some(current) if prefer(party, &parties[current], tie_break) => Some(index),
-                keep => keep,
-            };
-        }
-        if let Some(index) = best {
-            parties[index].seats += 1;
-        }
+    let names: Vec<&str> = parties.iter().map(|party| party.name.as_str()).collect();
+    let votes: Vec<u64> = parties.iter().map(|party| party.votes).collect();
+    let initial: Vec<u64> = parties.iter().map(|party| party.seats).collect();
+    let result = allocate(seats, &names, &votes, &initial, tie_break);
+    for (party, seats) in parties.iter_mut().zip(result) {
+        party.seats = seats;
     }
     parties
 }
 
-/// Whether `a` should get the next seat before `b`.
-fn prefer(a: &Party, b: &Party, tie_break: TieBreak) -> bool {
-    // Compare votes_a/(2·seats_a+1) with votes_b/(2·seats_b+1) exactly, by cross-multiplying.
-    let left = u128::from(a.votes) * u128::from(2 * b.seats + 1);
-    let right = u128::from(b.votes) * u128::from(2 * a.seats + 1);
-    match left.cmp(&right) {
-        Ordering::Greater => true,
-        Ordering::Less => false,
-        Ordering::Equal => match a.seats.cmp(&b.seats) {
-            Ordering::Less => true,
-            Ordering::Greater => false,
-            Ordering::Equal => match tie_break {
-                TieBreak::AscendingName => a.name < b.name,
-                TieBreak::DescendingName => a.name > b.name,
-            },
-        },
+/// [`webster`] over parallel slices, without copying names: the final seats of each party, in
+/// the order given. `O(seats · log parties)`.
+#[must_use]
+pub fn allocate(
+    seats: u64,
+    names: &[&str],
+    votes: &[u64],
+    initial: &[u64],
+    tie_break: TieBreak,
+) -> Vec<u64> {
+    let mut result = initial.to_vec();
+    if votes.iter().all(|votes| *votes == 0) {
+        return result;
+    }
+    let mut heap: BinaryHeap<Entry<'_>> = (0..names.len())
+        .filter(|index| votes[*index] > 0)
+        .map(|index| Entry {
+            index,
+            name: names[index],
+            votes: votes[index],
+            seats: result[index],
+            tie_break,
+        })
+        .collect();
+    for _ in 0..seats {
+        let Some(mut best) = heap.pop() else {
+            break;
+        };
+        best.seats += 1;
+        result[best.index] += 1;
+        heap.push(best);
+    }
+    result
+}
+
+/// A party in the priority queue; the greatest entry gets the next seat.
+struct Entry<'a> {
+    index: usize,
+    name: &'a str,
+    votes: u64,
+    seats: u64,
+    tie_break: TieBreak,
+}
+
+impl Ord for Entry<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // votes_a/(2·seats_a+1) against votes_b/(2·seats_b+1), exactly, by cross-multiplying;
+        // then fewer seats first; then the name order the UID picks.
+        let left = u128::from(self.votes) * u128::from(2 * other.seats + 1);
+        let right = u128::from(other.votes) * u128::from(2 * self.seats + 1);
+        left.cmp(&right)
+            .then(other.seats.cmp(&self.seats))
+            .then_with(|| match self.tie_break {
+                TieBreak::AscendingName => other.name.cmp(self.name),
+                TieBreak::DescendingName => self.name.cmp(other.name),
+            })
     }
 }
+
+impl PartialOrd for Entry<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Entry<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Entry<'_> {}
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,8 @@
-//! Upstream Karmada unit-test cases for replica division, static weights and policy choice,
+//! Upstream Karmada unit-test cases for the Webster dispenser and for implicit policy priorities,
 //! restated as data (karmada-io/karmada; file, Go test function and sub-case named on each row).
+//! Cases that go through `schedule` (static weights, dynamic division, policy choice, spread
+//! constraints, filters) are fixtures in `testdata/scheduler/`, run by `fixtures.rs`.
 
-// Skipped, because mcctl does not implement dynamic weights, aggregated division, spread
-// constraints or overflow tiers yet: `pkg/scheduler/core/assignment_test.go` `Test_dynamicScale`,
-// `Test_dynamicScaleUp` and `Test_assignByDuplicatedStrategy` (it shares those fixtures), and
-// `pkg/scheduler/core/common_test.go` `TestAssignReplicas` (all sub-cases).
 // Skipped as pre-Webster (≤ v1.15) expectations: `division_algorithm_test.go`
 // `Test_dispenser_takeByWeight` and `Test_divideReplicasByStaticWeight`, `binding_test.go`
 // `TestSortClusterByWeight`, and `assignment_test.go@0372cab` `Test_assignByStaticWeightStrategy`.
@@ -12,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use super::choose_policy;
 use super::divide::{Party, TieBreak, webster};
-use super::{ClusterName, ClusterStatus, Diagnostics, Inputs, ObjectRef, choose_policy, schedule};
 use crate::model::policy::best_match;
 use crate::testing::{model_from_yaml, try_model_from};
 
@@ -26,8 +24,6 @@ const ODD_UID: &str = "d43fdeeb-d750-4e2b-bee3-64eb94534f4c";
 type Seats<'a> = Vec<(&'a str, u64)>;
 /// `(party or cluster, seats or weight)` pairs borrowed from a fixture.
 type SeatSlice<'a> = &'a [(&'a str, u64)];
-/// `(cluster, replicas)` pairs of an expected placement.
-type Replicas<'a> = Vec<(&'a str, u32)>;
 /// One `Test_dispenser_AllocateByWeight` row: sub-case, replicas, UID, initial seats, weights,
 /// expected seats.
 type DispenserRow<'a> = (
@@ -38,17 +34,6 @@ type DispenserRow<'a> = (
     SeatSlice<'a>,
     Seats<'a>,
 );
-/// One `Test_assignByStaticWeightStrategy` row: sub-case, candidates, static weights (`None`: no
-/// `weightPreference`), replicas, expected placement.
-type StaticWeightRow<'a> = (
-    &'a str,
-    &'a [&'a str],
-    Option<SeatSlice<'a>>,
-    u32,
-    Replicas<'a>,
-);
-/// `(policy name, explicit priority, resource selector)` of one policy-choice row.
-type Policies<'a> = Vec<(&'a str, Option<i32>, &'a str)>;
 
 // ---------------------------------------------------------------------------------------------
 // Webster seats: `pkg/util/helper/webstermethod_test.go` and `binding_test.go`.
@@ -239,264 +224,9 @@ fn dispenser_spreads_replicas_by_target_cluster_weights() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Static weights through `schedule`: `pkg/scheduler/core/assignment_test.go` (`@1ead5cb`)
-// `Test_assignByStaticWeightStrategy`, and `division_algorithm.go` `getStaticWeightInfoList`.
+// Implicit priorities: `pkg/util/selector_test.go` (`@003ed16`). Policy choice itself
+// (`pkg/detector/compare_test.go`) is in `testdata/scheduler/policy-choice.yaml`.
 // ---------------------------------------------------------------------------------------------
-
-const MEMBERS: &str = "
-apiVersion: cluster.karmada.io/v1alpha1
-kind: Cluster
-metadata: {name: member1}
-spec: {syncMode: Pull}
----
-apiVersion: cluster.karmada.io/v1alpha1
-kind: Cluster
-metadata: {name: member2}
-spec: {syncMode: Pull}
----
-apiVersion: cluster.karmada.io/v1alpha1
-kind: Cluster
-metadata: {name: member3}
-spec: {syncMode: Pull}
-";
-
-const NGINX: &str = "apps/Deployment/default/nginx";
-
-/// A model with member1..3, a Deployment `nginx` with `replicas`, and a policy restricting the
-/// candidates to `candidates` and dividing by `weights` (`None`: no `weightPreference`).
-fn static_weight_model(candidates: &[&str], weights: Option<SeatSlice>, replicas: u32) -> String {
-    let preference = match weights {
-        None => String::new(),
-        Some(weights) => {
-            let entries: Vec<String> = weights
-                .iter()
-                .map(|(cluster, weight)| format!("\n        - {{targetCluster: {{clusterNames: [{cluster}]}}, weight: {weight}}}"))
-                .collect();
-            format!(
-                "\n      weightPreference:\n        staticWeightList:{}",
-                entries.concat()
-            )
-        }
-    };
-    format!(
-        "{MEMBERS}---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: nginx}}
-spec: {{replicas: {replicas}}}
----
-apiVersion: policy.karmada.io/v1alpha1
-kind: PropagationPolicy
-metadata: {{name: nginx}}
-spec:
-  resourceSelectors: [{{apiVersion: apps/v1, kind: Deployment, name: nginx}}]
-  placement:
-    clusterAffinity: {{clusterNames: [{}]}}
-    replicaScheduling:
-      replicaSchedulingType: Divided
-      replicaDivisionPreference: Weighted{preference}
-",
-        candidates.join(", ")
-    )
-}
-
-/// Schedules `yaml` with the given previous placement of `nginx` and returns its targets.
-fn nginx_targets(yaml: &str, previous: &[(&str, u32)]) -> Vec<(String, Option<u32>)> {
-    let model = model_from_yaml(yaml);
-    let statuses: BTreeMap<ClusterName, ClusterStatus> = model
-        .clusters
-        .iter()
-        .map(|cluster| (cluster.name.clone(), cluster.declared_status.clone()))
-        .collect();
-    let object: ObjectRef = NGINX.parse().expect("a valid address");
-    let previous = BTreeMap::from([(
-        object.clone(),
-        previous
-            .iter()
-            .map(|(cluster, replicas)| (ClusterName::new(*cluster), Some(*replicas)))
-            .collect(),
-    )]);
-    let mut diagnostics = Diagnostics::new();
-    let placement = schedule(
-        &model,
-        Inputs {
-            statuses: &statuses,
-            previous: &previous,
-        },
-        &mut diagnostics,
-    );
-    placement
-        .binding(&object)
-        .expect("every template gets a binding")
-        .targets
-        .iter()
-        .map(|target| (target.cluster.to_string(), target.replicas))
-        .collect()
-}
-
-fn expected_targets(expected: &[(&str, u32)]) -> Vec<(String, Option<u32>)> {
-    expected
-        .iter()
-        .map(|(cluster, replicas)| ((*cluster).to_owned(), Some(*replicas)))
-        .collect()
-}
-
-#[test]
-fn static_weights_divide_like_assign_by_static_weight_strategy() {
-    let all = ["member1", "member2", "member3"];
-    let two = ["member1", "member2"];
-    let three_two_one: SeatSlice = &[("member1", 3), ("member2", 2), ("member3", 1)];
-    #[rustfmt::skip]
-    let cases: Vec<StaticWeightRow> = vec![
-        // (Test_assignByStaticWeightStrategy sub-case, candidates, static weights, replicas, expected)
-        ("replica 12, weight 3:2:1", &all, Some(three_two_one), 12, vec![("member1", 6), ("member2", 4), ("member3", 2)]),
-        ("replica 12, default weight", &all, None, 12, vec![("member1", 4), ("member2", 4), ("member3", 4)]),
-        ("replica 13, weight 3:2:1", &all, Some(three_two_one), 13, vec![("member1", 7), ("member2", 4), ("member3", 2)]),
-        // 8/4/2 before Webster (≤ v1.15).
-        ("replica 14, weight 3:2:1", &all, Some(three_two_one), 14, vec![("member1", 7), ("member2", 5), ("member3", 2)]),
-        // Upstream calls the strategy directly and gets both clusters with 0. Through the
-        // scheduler a 0-replica workload without requests takes the non-workload path: both
-        // clusters, each revised to 0 replicas.
-        ("insufficient replica assignment should get 0 replica", &two, Some(&[("member1", 1), ("member2", 1)]), 0, vec![("member1", 0), ("member2", 0)]),
-        ("selected cluster without weight should be ignored", &two, Some(&[("member1", 1)]), 2, vec![("member1", 2)]),
-        // member1 matches two rules; the larger weight (2) counts.
-        ("cluster with multiple weights", &two, Some(&[("member1", 1), ("member2", 1), ("member1", 2)]), 3, vec![("member1", 2), ("member2", 1)]),
-    ];
-    for (name, candidates, weights, replicas, expected) in cases {
-        let yaml = static_weight_model(candidates, weights, replicas);
-        assert_eq!(
-            nginx_targets(&yaml, &[]),
-            expected_targets(&expected),
-            "{name}"
-        );
-    }
-}
-
-/// Derived from `getStaticWeightInfoList` (`division_algorithm.go@1ead5cb`), which has no
-/// dedicated upstream test: a list matching no candidate weighs every candidate 1, and the
-/// previous assignment is not an input of the static division.
-#[test]
-fn static_weights_ignore_the_previous_assignment_and_default_to_equal_weights() {
-    // Only member3 is weighted, but it is not a candidate: Σ weights = 0 ⇒ all weight 1.
-    let yaml = static_weight_model(&["member1", "member2"], Some(&[("member3", 5)]), 5);
-    assert_eq!(
-        nginx_targets(&yaml, &[]),
-        expected_targets(&[("member1", 3), ("member2", 2)])
-    );
-    // "replica 14, weight 3:2:1" again, after a previous 1/1/12 placement: still 7/5/2.
-    let yaml = static_weight_model(
-        &["member1", "member2", "member3"],
-        Some(&[("member1", 3), ("member2", 2), ("member3", 1)]),
-        14,
-    );
-    assert_eq!(
-        nginx_targets(&yaml, &[("member1", 1), ("member2", 1), ("member3", 12)]),
-        expected_targets(&[("member1", 7), ("member2", 5), ("member3", 2)])
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Policy choice: `pkg/detector/compare_test.go` (`@4c6fc6e`) and the implicit priorities of
-// `pkg/util/selector_test.go` (`@003ed16`).
-// ---------------------------------------------------------------------------------------------
-
-/// Selector shorthands of the `getHighestPriority…` tests, for template `test/nginx`.
-const BY_NAME: &str = "{apiVersion: apps/v1, kind: Deployment, namespace: test, name: nginx}";
-const BY_LABEL: &str = "{apiVersion: apps/v1, kind: Deployment, namespace: test, labelSelector: {matchLabels: {app: nginx}}}";
-const BY_KIND: &str = "{apiVersion: apps/v1, kind: Deployment, namespace: test}";
-
-/// The name of the policy `choose_policy` picks for Deployment `<namespace>/nginx` (labels
-/// `app: nginx`) among `policies` of `kind`, each `(name, explicit priority, selector)`.
-fn chosen_policy(
-    kind: &str,
-    template_namespace: &str,
-    policies: &[(&str, Option<i32>, &str)],
-) -> Option<String> {
-    let mut documents = vec![format!(
-        "apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: nginx, namespace: {template_namespace}, labels: {{app: nginx}}}}
-"
-    )];
-    for (name, priority, selector) in policies {
-        // A PropagationPolicy lives in namespace `test`; upstream's ClusterPropagationPolicies
-        // carry `namespace: test` too, which means nothing for them and mcctl rejects.
-        let namespace = if kind == "PropagationPolicy" {
-            ", namespace: test"
-        } else {
-            ""
-        };
-        let priority = priority
-            .map(|priority| format!("\n  priority: {priority}"))
-            .unwrap_or_default();
-        documents.push(format!(
-            "apiVersion: policy.karmada.io/v1alpha1
-kind: {kind}
-metadata: {{name: '{name}'{namespace}}}
-spec:{priority}
-  resourceSelectors: [{selector}]
-"
-        ));
-    }
-    let model = model_from_yaml(&documents.join("---\n"));
-    choose_policy(&model, &model.templates[0]).map(|policy| policy.id.name.clone())
-}
-
-/// `Test_getHighestPriorityPropagationPolicies` and `Test_getHighestPriorityClusterPropagationPolicies`
-/// (the same eight cases, plus "empty policies").
-#[test]
-fn the_highest_priority_policy_is_chosen() {
-    #[rustfmt::skip]
-    let cases: Vec<(&str, &str, Policies, Option<&str>)> = vec![
-        // (sub-case, template namespace, policies, expected)
-        ("empty policies", "test", vec![], None),
-        ("mo policy match for resource", "test01", vec![("match-with-name", None, BY_NAME), ("match-with-label", None, BY_LABEL)], None),
-        ("different implicit priority policy", "test", vec![("match-with-name", None, BY_NAME), ("match-with-label", None, BY_LABEL), ("match-all", None, BY_KIND)], Some("match-with-name")),
-        ("same implicit priority policy", "test", vec![("a-pp", None, BY_NAME), ("b-pp", None, BY_NAME)], Some("a-pp")),
-        ("one policy with implicit priority, one policy with explicit priority 1", "test", vec![("a-pp", None, BY_NAME), ("b-pp", Some(1), BY_NAME)], Some("b-pp")),
-        ("one policy with explicit priority 1(name match), one policy with explicit priority 2(label selector match)", "test", vec![("a-pp", Some(1), BY_NAME), ("b-pp", Some(2), BY_LABEL)], Some("b-pp")),
-        ("two policies with explicit priority 1(name match), select the one with lower alphabetical order", "test", vec![("a-pp", Some(1), BY_NAME), ("b-pp", Some(1), BY_NAME)], Some("a-pp")),
-        ("one policy with explicit priority 1(name match), one policy with explicit priority 1(label selector match)", "test", vec![("a-pp", Some(1), BY_LABEL), ("b-pp", Some(1), BY_NAME)], Some("b-pp")),
-        ("one policy with explicit priority -1(name match), one policy with implicit priority(label selector match)", "test", vec![("a-pp", None, BY_LABEL), ("b-pp", Some(-1), BY_NAME)], Some("a-pp")),
-    ];
-    for kind in ["PropagationPolicy", "ClusterPropagationPolicy"] {
-        for (name, namespace, policies, expected) in &cases {
-            assert_eq!(
-                chosen_policy(kind, namespace, policies).as_deref(),
-                *expected,
-                "{kind}: {name}"
-            );
-        }
-    }
-}
-
-/// `Test_GetHigherPriorityPropagationPolicy` and `Test_GetHigherPriorityClusterPropagationPolicy`:
-/// with everything else equal, the smaller name in byte order wins.
-///
-/// Skipped: "someone policy name is empty" (mcctl has no policy without a name).
-#[test]
-fn equal_policies_are_decided_by_the_smaller_name() {
-    #[rustfmt::skip]
-    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
-        ("same length of name", vec!["A", "B"], "A"),
-        ("different length of name", vec!["abc", "ab"], "ab"),
-        // A nil policy is simply absent.
-        ("someone policy is nil", vec!["ab"], "ab"),
-    ];
-    for kind in ["PropagationPolicy", "ClusterPropagationPolicy"] {
-        for (name, names, expected) in &cases {
-            let policies: Policies = names
-                .iter()
-                .map(|policy| (*policy, None, BY_NAME))
-                .collect();
-            assert_eq!(
-                chosen_policy(kind, "test", &policies).as_deref(),
-                Some(*expected),
-                "{kind}: {name}"
-            );
-        }
-    }
-}
 
 /// Pod `default/test` with labels `foo: bar`, and one `ClusterPropagationPolicy` `p` selecting
 /// with `selectors`.

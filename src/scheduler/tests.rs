@@ -1,6 +1,7 @@
 //! Scheduler tests on small inline workspaces.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::*;
 use crate::testing::model_from_yaml;
@@ -14,15 +15,39 @@ fn placement_of(yaml: &str) -> (Placement, Diagnostics) {
         .collect();
     let previous = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
-    let placement = schedule(
-        &model,
-        Inputs {
-            statuses: &statuses,
-            previous: &previous,
-        },
-        &mut diagnostics,
-    );
+    let placement = schedule(&model, Inputs::new(&statuses, &previous), &mut diagnostics);
     (placement, diagnostics)
+}
+
+/// Each cluster's filter verdict for `object`, as `filter: reason` or `passed`.
+fn verdicts(yaml: &str, object: &str) -> Vec<String> {
+    let model = model_from_yaml(yaml);
+    let statuses: BTreeMap<ClusterName, ClusterStatus> = model
+        .clusters
+        .iter()
+        .map(|cluster| (cluster.name.clone(), cluster.declared_status.clone()))
+        .collect();
+    let previous = BTreeMap::new();
+    let object: ObjectRef = object.parse().unwrap();
+    let inputs = Inputs {
+        explain: Some(&object),
+        ..Inputs::new(&statuses, &previous)
+    };
+    let placement = schedule(&model, inputs, &mut Diagnostics::new());
+    let explanation = placement
+        .binding(&object)
+        .unwrap()
+        .explanation
+        .clone()
+        .unwrap();
+    explanation.attempts[0]
+        .clusters
+        .iter()
+        .map(|report| match &report.rejected {
+            Some(rejection) => format!("{}: {}", rejection.filter, rejection.reason),
+            None => "passed".to_owned(),
+        })
+        .collect()
 }
 
 fn targets(placement: &Placement, object: &str) -> Vec<(String, Option<u32>)> {
@@ -94,15 +119,9 @@ spec:
         targets(&placement, "core/ConfigMap/default/web"),
         [("eu-1".into(), None), ("eu-2".into(), None)]
     );
-    let binding = placement
-        .binding(&"apps/Deployment/default/web".parse().unwrap())
-        .unwrap();
     assert_eq!(
-        binding.verdicts[2].verdict,
-        Verdict::Rejected {
-            filter: "ClusterAffinity",
-            reason: "labels do not match `env=prod`".into()
-        }
+        verdicts(&yaml, "apps/Deployment/default/web")[2],
+        "ClusterAffinity: labels do not match `env=prod`"
     );
 }
 
@@ -220,18 +239,8 @@ metadata: {name: all}
 spec:
   resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
 ";
-    let (placement, diagnostics) = placement_of(yaml);
-    let binding = placement
-        .binding(&"apps/Deployment/default/web".parse().unwrap())
-        .unwrap();
-    let reasons: Vec<String> = binding
-        .verdicts
-        .iter()
-        .map(|verdict| match &verdict.verdict {
-            Verdict::Rejected { filter, reason } => format!("{filter}: {reason}"),
-            other => format!("{other:?}"),
-        })
-        .collect();
+    let (_, diagnostics) = placement_of(yaml);
+    let reasons = verdicts(yaml, "apps/Deployment/default/web");
     assert_eq!(
         reasons,
         [
@@ -384,16 +393,54 @@ spec:
     let object: ObjectRef = "core/ConfigMap/default/c".parse().unwrap();
     let previous = BTreeMap::from([(
         object.clone(),
-        BTreeMap::from([(ClusterName::new("a"), None)]),
+        PreviousBinding {
+            clusters: BTreeMap::from([(ClusterName::new("a"), None)]),
+            ..PreviousBinding::default()
+        },
     )]);
     let mut diagnostics = Diagnostics::new();
-    let placement = schedule(
-        &model,
-        Inputs {
-            statuses: &statuses,
-            previous: &previous,
-        },
-        &mut diagnostics,
-    );
+    let placement = schedule(&model, Inputs::new(&statuses, &previous), &mut diagnostics);
     assert_eq!(placement.binding(&object).unwrap().targets.len(), 1);
+}
+
+#[test]
+fn aggregation_follows_the_selection_order_of_a_region_spread() {
+    // Upstream returns each chosen region's best cluster first; aggregation keeps the shortest
+    // prefix of that order, so the replicas span both regions.
+    let mut yaml = String::new();
+    for (name, region) in [("eu-1", "eu"), ("eu-2", "eu"), ("us-1", "us")] {
+        let _ = write!(
+            yaml,
+            "apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {{name: {name}}}
+spec: {{syncMode: Pull, region: {region}}}
+status: {{resourceSummary: {{allocatable: {{pods: \"10\"}}}}}}
+---
+"
+        );
+    }
+    yaml.push_str(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {replicas: 12}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+  placement:
+    spreadConstraints:
+      - {spreadByField: region, minGroups: 2, maxGroups: 2}
+      - {spreadByField: cluster, minGroups: 2, maxGroups: 3}
+    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}
+",
+    );
+    let (placement, _) = placement_of(&yaml);
+    assert_eq!(
+        targets(&placement, "apps/Deployment/default/web"),
+        [("eu-1".into(), Some(6)), ("us-1".into(), Some(6))]
+    );
 }

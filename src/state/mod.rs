@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::model::ClusterStatus;
+use crate::scheduler::{Binding, PreviousBinding};
 
 /// The state format version this build reads and writes.
 pub const STATE_VERSION: u32 = 1;
@@ -117,6 +118,81 @@ pub struct WorkspaceFile {
     pub lineage: String,
 }
 
+/// What a shard remembers of one template placed on its cluster: the replicas, and what the
+/// scheduler needs to reschedule as Karmada does (the claiming policy, the affinity term in use,
+/// a digest of the placement). Older states wrote the replicas alone (a number or null); they
+/// are still read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RecordForm")]
+pub struct PlacementRecord {
+    /// Replicas (workloads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    /// The claiming policy, as `Kind/namespace/name` or `Kind/name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// The affinity term in use (`clusterAffinities`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity_term: Option<String>,
+    /// Digest of the placement the template was scheduled with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+}
+
+/// The forms a placement record has been written in.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RecordForm {
+    /// The first format: replicas only.
+    Replicas(Option<u32>),
+    /// The current one.
+    Record {
+        #[serde(default)]
+        replicas: Option<u32>,
+        #[serde(default)]
+        policy: Option<String>,
+        #[serde(default)]
+        affinity_term: Option<String>,
+        #[serde(default)]
+        placement: Option<String>,
+    },
+}
+
+impl From<RecordForm> for PlacementRecord {
+    fn from(form: RecordForm) -> Self {
+        match form {
+            RecordForm::Replicas(replicas) => Self {
+                replicas,
+                ..Self::default()
+            },
+            RecordForm::Record {
+                replicas,
+                policy,
+                affinity_term,
+                placement,
+            } => Self {
+                replicas,
+                policy,
+                affinity_term,
+                placement,
+            },
+        }
+    }
+}
+
+impl PlacementRecord {
+    /// The record of one binding's target.
+    #[must_use]
+    pub fn of(binding: &Binding, replicas: Option<u32>) -> Self {
+        Self {
+            replicas,
+            policy: binding.policy().map(ToString::to_string),
+            affinity_term: binding.affinity_term.clone(),
+            placement: binding.placement_digest.clone(),
+        }
+    }
+}
+
 /// `clusters/<cluster>.json`: everything known about one cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shard {
@@ -134,9 +210,9 @@ pub struct Shard {
     /// When the cluster was first seen unreachable, if it still is (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreachable_since: Option<String>,
-    /// Where templates were placed: template → replicas (null for non-workloads).
+    /// Where templates were placed on this cluster, and what decided it.
     #[serde(default)]
-    pub placements: BTreeMap<ObjectRef, Option<u32>>,
+    pub placements: BTreeMap<ObjectRef, PlacementRecord>,
     /// What mcctl applied to the cluster.
     #[serde(default)]
     pub objects: BTreeMap<ObjectRef, ObjectRecord>,
@@ -215,10 +291,32 @@ impl State {
                 placements
                     .entry(object.clone())
                     .or_default()
-                    .insert(cluster.clone(), *replicas);
+                    .insert(cluster.clone(), replicas.replicas);
             }
         }
         placements
+    }
+
+    /// What the scheduler needs of the last apply, per template.
+    #[must_use]
+    pub fn previous_bindings(&self) -> BTreeMap<ObjectRef, PreviousBinding> {
+        let mut bindings: BTreeMap<ObjectRef, PreviousBinding> = BTreeMap::new();
+        for (cluster, shard) in &self.shards {
+            for (object, record) in &shard.placements {
+                let binding = bindings.entry(object.clone()).or_default();
+                binding.clusters.insert(cluster.clone(), record.replicas);
+                if binding.policy.is_none() {
+                    binding.policy = record.policy.as_deref().and_then(|id| id.parse().ok());
+                }
+                if binding.affinity_term.is_none() {
+                    binding.affinity_term.clone_from(&record.affinity_term);
+                }
+                if binding.placement_digest.is_none() {
+                    binding.placement_digest.clone_from(&record.placement);
+                }
+            }
+        }
+        bindings
     }
 
     /// Every shard's serial, for saved plans.
@@ -238,12 +336,34 @@ mod tests {
     #[test]
     fn shards_serialize_with_object_addresses_as_keys() {
         let mut shard = Shard::new("l", "shop");
-        shard
-            .placements
-            .insert("apps/Deployment/default/web".parse().unwrap(), Some(3));
+        shard.placements.insert(
+            "apps/Deployment/default/web".parse().unwrap(),
+            PlacementRecord {
+                replicas: Some(3),
+                policy: Some("PropagationPolicy/default/web".into()),
+                ..PlacementRecord::default()
+            },
+        );
         let json = serde_json::to_value(&shard).unwrap();
-        assert_eq!(json["placements"]["apps/Deployment/default/web"], 3);
+        assert_eq!(
+            json["placements"]["apps/Deployment/default/web"],
+            serde_json::json!({"replicas": 3, "policy": "PropagationPolicy/default/web"})
+        );
         let back: Shard = serde_json::from_value(json).unwrap();
         assert_eq!(back, shard);
+    }
+
+    #[test]
+    fn placements_of_the_first_format_are_read() {
+        let mut json = serde_json::to_value(Shard::new("l", "shop")).unwrap();
+        json["placements"] = serde_json::json!({
+            "apps/Deployment/default/web": 3,
+            "core/ConfigMap/default/web": null,
+        });
+        let shard: Shard = serde_json::from_value(json).unwrap();
+        let web: ObjectRef = "apps/Deployment/default/web".parse().unwrap();
+        assert_eq!(shard.placements[&web].replicas, Some(3));
+        let config: ObjectRef = "core/ConfigMap/default/web".parse().unwrap();
+        assert_eq!(shard.placements[&config], PlacementRecord::default());
     }
 }

@@ -26,6 +26,8 @@ mod variables;
 mod init;
 /// `mcctl fmt`: the canonical HCL layout, `--check` and `--diff`.
 mod fmt;
+/// Scheduling: Karmada's bindings from clusters with status, `explain`, failover, claims.
+mod scheduling;
 /// Every folder under `examples/` plans and applies.
 mod examples;
 /// Modules only use the modules listed above them in `lib.rs`.

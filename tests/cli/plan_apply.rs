@@ -64,7 +64,9 @@ fn apply_renders_each_clusters_share_and_registry() {
     }
     let shard: serde_json::Value =
         serde_json::from_str(&context.read("mcctl.state/clusters/eu-1.json")).unwrap();
-    assert_eq!(shard["placements"]["apps/Deployment/default/web"], 4);
+    let web = &shard["placements"]["apps/Deployment/default/web"];
+    assert_eq!(web["replicas"], 4);
+    assert_eq!(web["policy"], "PropagationPolicy/default/web");
     assert_eq!(shard["workspace"], "quickstart");
 }
 
@@ -203,10 +205,7 @@ fn a_placement_change_is_previewed_before_apply() {
         .join("\n");
     snapshot!(context, placement, @r"
     Placement:
-      apps/Deployment/default/web  (PropagationPolicy/default/web)
-          eu-1         6 replicas  (was 4 replicas)
-          eu-2         3 replicas  (was 2 replicas)
-          us-1         3 replicas  (was 2 replicas)
+      apps/Deployment/default/web: eu-1 4→6, eu-2 2→3, us-1 2→3  (PropagationPolicy/default/web)
     ");
     assert!(
         outcome.stdout.contains("placement: replicas 4 → 6"),
@@ -292,9 +291,20 @@ fn declared_status_changes_take_effect() {
             .exists()
     );
     context.write("clusters.yaml", &clusters);
-    let plan = context.run(&["plan"]);
+    // Like Karmada, a Divided workload is not rescheduled because a cluster starts to fit; the
+    // plan says so, and `--rebalance` divides afresh.
+    let plan = context.run(&["plan", "--detailed-exitcode"]);
+    plan.expect_code(0);
     assert!(
-        plan.stdout.contains("us-1         2 replicas  (new)"),
+        plan.stderr
+            .contains("us-1 now fits `apps/Deployment/default/web` but gets no replicas"),
+        "{}",
+        plan.stderr
+    );
+    let plan = context.run(&["plan", "--rebalance"]);
+    assert!(
+        plan.stdout
+            .contains("apps/Deployment/default/web: eu-1 5→4, eu-2 3→2, us-1 +2 (new)"),
         "{}",
         plan.stdout
     );

@@ -2,6 +2,7 @@
 //! stderr for diagnostics and errors.
 //! Colors follow `--no-color`, `NO_COLOR` and whether the stream is a terminal.
 pub mod diagnostics;
+pub mod explain;
 pub mod plan;
 
 use std::io::{IsTerminal, Write};

@@ -31,16 +31,53 @@ fn yaml(value: &Value) -> String {
     serde_saphyr::to_string(value).unwrap_or_else(|_| value.to_string())
 }
 
-fn replicas(replicas: Option<u32>) -> String {
-    match replicas {
-        Some(1) => "1 replica".to_owned(),
-        Some(count) => format!("{count} replicas"),
-        None => "present".to_owned(),
-    }
-}
-
 fn placement_changed(binding: &BindingView) -> bool {
     binding.previous.as_ref() != Some(&binding.clusters)
+}
+
+/// One binding's placement on one line: `eu-1 4→3, us-1 2→3, eu-3 +2 (new), ap-1 2→0
+/// (removed)`; on a first plan simply `eu-1 4, us-1 2`. Unchanged clusters are counted, not
+/// listed, once there is a previous placement.
+fn placement_line(binding: &BindingView) -> String {
+    let Some(previous) = &binding.previous else {
+        return binding
+            .clusters
+            .iter()
+            .map(|(cluster, count)| match count {
+                Some(count) => format!("{cluster} {count}"),
+                None => cluster.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+    };
+    let mut parts = Vec::new();
+    let mut unchanged = 0;
+    for (cluster, count) in &binding.clusters {
+        let before = previous.iter().find(|(name, _)| name == cluster);
+        match (before, count) {
+            (None, Some(count)) => parts.push(paint(GREEN, &format!("{cluster} +{count} (new)"))),
+            (None, None) => parts.push(paint(GREEN, &format!("+{cluster}"))),
+            (Some((_, Some(before))), Some(after)) if before != after => {
+                parts.push(paint(YELLOW, &format!("{cluster} {before}→{after}")));
+            }
+            _ => unchanged += 1,
+        }
+    }
+    for (cluster, count) in previous {
+        if !binding.clusters.iter().any(|(name, _)| name == cluster) {
+            parts.push(paint(
+                RED,
+                &match count {
+                    Some(count) => format!("{cluster} {count}→0 (removed)"),
+                    None => format!("-{cluster}"),
+                },
+            ));
+        }
+    }
+    if unchanged > 0 {
+        parts.push(paint(DIM, &format!("{unchanged} unchanged")));
+    }
+    parts.join(", ")
 }
 
 fn write_placement(out: &mut String, plan: &Plan) {
@@ -58,40 +95,36 @@ fn write_placement(out: &mut String, plan: &Plan) {
                 Some(policy) => policy.to_string(),
                 None => "namespace propagation".to_owned(),
             };
-            let _ = writeln!(
-                out,
-                "  {}  {}",
-                binding.object,
-                paint(DIM, &format!("({by})"))
-            );
+            let by = paint(DIM, &format!("({by})"));
             if binding.clusters.is_empty() {
+                let removed: Vec<String> = binding
+                    .previous
+                    .iter()
+                    .flatten()
+                    .map(|(cluster, _)| cluster.to_string())
+                    .collect();
+                let line = if removed.is_empty() {
+                    "no cluster (see the warning above)".to_owned()
+                } else {
+                    format!(
+                        "no cluster: its objects will be DELETED from {} (see the warning above)",
+                        removed.join(", ")
+                    )
+                };
                 let _ = writeln!(
                     out,
-                    "      {}",
-                    paint(YELLOW, "no cluster fits (see the warning above)")
+                    "  {}: {}  {by}",
+                    binding.object,
+                    paint(RED.bold(), &line)
                 );
+                continue;
             }
-            let previous = binding.previous.clone().unwrap_or_default();
-            for (cluster, count) in &binding.clusters {
-                let before = previous.iter().find(|(name, _)| name == cluster);
-                let note = match (before, binding.previous.is_some()) {
-                    (None, true) => paint(GREEN, "  (new)"),
-                    (Some((_, before)), _) if before != count => {
-                        paint(YELLOW, &format!("  (was {})", replicas(*before)))
-                    }
-                    _ => String::new(),
-                };
-                let _ = writeln!(out, "      {cluster:<12} {}{note}", replicas(*count));
-            }
-            for (cluster, count) in &previous {
-                if !binding.clusters.iter().any(|(name, _)| name == cluster) {
-                    let _ = writeln!(
-                        out,
-                        "      {cluster:<12} {}",
-                        paint(RED, &format!("removed (was {})", replicas(*count)))
-                    );
-                }
-            }
+            let _ = writeln!(
+                out,
+                "  {}: {}  {by}",
+                binding.object,
+                placement_line(binding)
+            );
         }
         out.push('\n');
     }

@@ -6,9 +6,10 @@ use std::path::{Component, Path, PathBuf};
 use super::{Builder, is_dns_label};
 use crate::addr::ClusterName;
 use crate::config::karmada;
-use crate::config::source::one_of;
+use crate::config::source::{SpanIndex, one_of};
 use crate::config::{ClusterDecl, ClusterSource};
 use crate::diag::Diagnostic;
+use crate::model::quantity::parse_milli;
 use crate::model::selector::LabelSelector;
 use crate::model::{Access, Cluster, ClusterStatus, Taint, TaintEffect};
 
@@ -169,6 +170,7 @@ impl Builder<'_> {
                 zones.push(zone);
             }
         }
+        self.check_resources(&declared_status, &decl.source, spans);
         let taint_pointer = match decl.source {
             ClusterSource::Hcl(_) => "/taints",
             ClusterSource::Karmada(_) => "/spec/taints",
@@ -287,6 +289,60 @@ impl Builder<'_> {
                     .with_help("give every Pull cluster its own folder, e.g. `out/<cluster>`"),
                 );
             }
+        }
+    }
+}
+
+impl Builder<'_> {
+    /// Every declared quantity must parse, and a capacity without `pods` is warned about: Karmada's
+    /// estimator then counts no room for any pod.
+    fn check_resources(
+        &mut self,
+        status: &ClusterStatus,
+        source: &ClusterSource,
+        spans: &SpanIndex,
+    ) {
+        let lists = [
+            ("allocatable", &status.allocatable),
+            ("allocated", &status.allocated),
+            ("allocating", &status.allocating),
+        ];
+        for (list, quantities) in lists {
+            for (name, quantity) in quantities.iter().flatten() {
+                if parse_milli(quantity).is_some() {
+                    continue;
+                }
+                let pointer = match source {
+                    ClusterSource::Hcl(_) => format!("/capacity/{name}"),
+                    ClusterSource::Karmada(_) => {
+                        format!("/status/resourceSummary/{list}/{name}")
+                    }
+                };
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::quantity",
+                        format!("`{quantity}` is not a Kubernetes quantity"),
+                    )
+                    .with_label(spans.value(&pointer), "here")
+                    .with_help("write a number with an optional suffix, such as `500m`, `4`, `16Gi` or `1e3`"),
+                );
+            }
+        }
+        if let Some(allocatable) = &status.allocatable
+            && !allocatable.contains_key("pods")
+        {
+            let pointer = match source {
+                ClusterSource::Hcl(_) => "/capacity",
+                ClusterSource::Karmada(_) => "/status/resourceSummary/allocatable",
+            };
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "mcctl::model::capacity_pods",
+                    "this capacity has no `pods`: Karmada's estimator then has room for no replica here",
+                )
+                .with_label(spans.value(pointer), "no `pods`")
+                .with_help("add the number of pods the cluster can run, e.g. `pods = \"110\"` per node"),
+            );
         }
     }
 }

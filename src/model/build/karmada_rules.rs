@@ -1,6 +1,6 @@
-//! Karmada's webhook rules for the fields mcctl loads but does not act on yet, and the warnings
-//! that say what the plan does instead (KARMADA.md §1). Acting on them comes with the scheduler
-//! and overrider work; until then nothing is silently ignored.
+//! Karmada's webhook rules for the placement and policy fields beyond the basics, the warnings for
+//! Karmada behaviours that surprise (KARMADA.md §7), and for the fields mcctl loads but does not
+//! act on yet, what the plan does instead: nothing is silently ignored.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,8 +8,8 @@ use super::{Builder, not_acted_on};
 use crate::config::karmada;
 use crate::config::source::{SpanIndex, one_of};
 use crate::diag::Diagnostic;
-use crate::model::selector::{ClusterAffinity, LabelSelector};
-use crate::model::{PolicyId, PolicyKind};
+use crate::model::selector::LabelSelector;
+use crate::model::{AffinityTerm, OverflowTier, PolicyId, PolicyKind, SpreadBy, SpreadConstraint};
 
 /// Reserved namespaces a `ClusterPropagationPolicy` may not select (KARMADA.md §1.1).
 fn is_reserved_namespace(namespace: &str) -> bool {
@@ -19,6 +19,24 @@ fn is_reserved_namespace(namespace: &str) -> bool {
 }
 
 /// A qualified name, as Kubernetes label keys are: optional DNS prefix and `/`, then a name.
+/// Whether replicas are divided by static weights (Karmada's shortcut that skips spreading).
+pub(super) fn is_static_weighting(strategy: &karmada::ReplicaSchedulingStrategy) -> bool {
+    strategy
+        .replica_scheduling_type
+        .as_deref()
+        .unwrap_or("Divided")
+        == "Divided"
+        && strategy
+            .replica_division_preference
+            .as_deref()
+            .unwrap_or("Weighted")
+            == "Weighted"
+        && strategy.weight_preference.as_ref().is_none_or(|weights| {
+            weights.dynamic_weight.as_deref().is_none_or(str::is_empty)
+                && !weights.static_weight_list.is_empty()
+        })
+}
+
 fn is_qualified_name(text: &str) -> bool {
     let selector = karmada::LabelSelector {
         match_labels: BTreeMap::from([(text.to_owned(), String::new())]),
@@ -64,14 +82,14 @@ impl Builder<'_> {
         false
     }
 
-    /// Checks `clusterAffinities` and returns the affinity mcctl places with: the first term's
-    /// (`Ok(None)` without terms, `Err(())` when the terms are invalid and reported).
+    /// Checks `clusterAffinities` and returns its terms (`Ok(None)` without terms, `Err(())` when
+    /// the terms are invalid and reported).
     pub(super) fn affinity_terms(
         &mut self,
         placement: &karmada::Placement,
         spans: &SpanIndex,
         clusters: &BTreeSet<&str>,
-    ) -> Result<Option<ClusterAffinity>, ()> {
+    ) -> Result<Option<Vec<AffinityTerm>>, ()> {
         let Some(terms) = &placement.cluster_affinities else {
             return Ok(None);
         };
@@ -96,13 +114,15 @@ impl Builder<'_> {
                     .unwrap_or("Divided")
                     == "Divided"
                     && (strategy.replica_division_preference.as_deref() == Some("Aggregated")
-                        || strategy
-                            .weight_preference
-                            .as_ref()
-                            .is_some_and(|weights| weights.dynamic_weight.is_some()))
+                        || strategy.weight_preference.as_ref().is_some_and(|weights| {
+                            weights
+                                .dynamic_weight
+                                .as_deref()
+                                .is_some_and(|weight| !weight.is_empty())
+                        }))
             });
         let mut names = BTreeSet::new();
-        let mut first = None;
+        let mut built = Vec::new();
         for (index, term) in terms.iter().enumerate() {
             let at = format!("{pointer}/{index}");
             let name = &term.affinity_name;
@@ -128,6 +148,7 @@ impl Builder<'_> {
                 exclude: term.exclude.clone(),
             };
             let affinity = self.affinity(&inline, spans, &at, clusters);
+            let mut overflow = Vec::new();
             if !term.overflow_affinities.is_empty() {
                 let empty = inline.label_selector.is_none()
                     && inline.field_selector.is_none()
@@ -139,55 +160,72 @@ impl Builder<'_> {
                 if !dynamic {
                     self.rule_error(spans, &format!("{at}/overflowAffinities"), "`overflowAffinities` work only with Divided replicas by `Aggregated` or `dynamicWeight`", "change the replica scheduling, or remove the overflow tiers");
                 }
-                for (tier, overflow) in term.overflow_affinities.iter().enumerate() {
+                for (tier, overflow_term) in term.overflow_affinities.iter().enumerate() {
                     let tier_at = format!("{at}/overflowAffinities/{tier}");
                     let raw = karmada::ClusterAffinity {
-                        label_selector: overflow.label_selector.clone(),
-                        field_selector: overflow.field_selector.clone(),
-                        cluster_names: overflow.cluster_names.clone(),
-                        exclude: overflow.exclude.clone(),
+                        label_selector: overflow_term.label_selector.clone(),
+                        field_selector: overflow_term.field_selector.clone(),
+                        cluster_names: overflow_term.cluster_names.clone(),
+                        exclude: overflow_term.exclude.clone(),
                     };
-                    self.affinity(&raw, spans, &tier_at, clusters);
-                    if !names.insert(overflow.affinity_name.clone()) {
+                    if let Some(affinity) = self.affinity(&raw, spans, &tier_at, clusters) {
+                        overflow.push(OverflowTier {
+                            name: overflow_term.affinity_name.clone(),
+                            affinity,
+                        });
+                    }
+                    if !names.insert(overflow_term.affinity_name.clone()) {
                         self.rule_error(
                             spans,
                             &format!("{tier_at}/affinityName"),
-                            format!("affinity name `{}` is used twice", overflow.affinity_name),
+                            format!(
+                                "affinity name `{}` is used twice",
+                                overflow_term.affinity_name
+                            ),
                             "give every term and tier its own name",
                         );
                     }
                 }
             }
-            if index == 0 {
-                first = affinity;
+            if let Some(affinity) = affinity {
+                built.push(AffinityTerm {
+                    name: Some(name.clone()),
+                    affinity,
+                    overflow,
+                });
             }
         }
-        if self.diagnostics.error_count() != errors {
+        if self.diagnostics.error_count() != errors || built.is_empty() {
             return Err(());
         }
-        if terms.len() > 1
-            || terms
-                .iter()
-                .any(|term| !term.overflow_affinities.is_empty())
-        {
-            self.diagnostics.push(not_acted_on(
-                "spec.placement.clusterAffinities",
-                spans.key(pointer),
-                "mcctl places with the first term only; Karmada moves to the next term when the first fits no cluster, and uses overflow tiers when capacity runs out",
-            ));
+        if built.len() > 1 {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "mcctl::model::affinity_terms_no_fallback",
+                    "once a later affinity term is in use, Karmada never moves back to an earlier one on its own",
+                )
+                .with_label(spans.key(pointer), "terms tried in order")
+                .with_help("`mcctl plan --rebalance` starts again from the first term (as Karmada's WorkloadRebalancer does)"),
+            );
         }
-        Ok(first)
+        Ok(Some(built))
     }
 
-    /// Applies Karmada's defaults and rules to `spreadConstraints`, then warns: mcctl does not
-    /// spread yet.
-    pub(super) fn spread_constraints(&mut self, placement: &karmada::Placement, spans: &SpanIndex) {
+    /// Applies Karmada's defaults and rules to `spreadConstraints`; `None` when they are invalid
+    /// (and reported).
+    pub(super) fn spread_constraints(
+        &mut self,
+        placement: &karmada::Placement,
+        spans: &SpanIndex,
+    ) -> Option<Vec<SpreadConstraint>> {
         let constraints = &placement.spread_constraints;
         if constraints.is_empty() {
-            return;
+            return Some(Vec::new());
         }
+        let errors = self.diagnostics.error_count();
         let pointer = "/spec/placement/spreadConstraints";
         let mut fields = BTreeSet::new();
+        let mut built = Vec::new();
         for (index, constraint) in constraints.iter().enumerate() {
             let at = format!("{pointer}/{index}");
             let field = match (&constraint.spread_by_field, &constraint.spread_by_label) {
@@ -242,12 +280,39 @@ impl Builder<'_> {
                 );
             }
             if max == 0 {
+                let consequence = if field == Some("region") {
+                    "Karmada selects no region, so the template is not scheduled (a previous placement stays)"
+                } else if field == Some("cluster")
+                    && !constraints
+                        .iter()
+                        .any(|other| other.spread_by_field.as_deref() == Some("region"))
+                {
+                    "Karmada selects no cluster, so the template is not scheduled (a previous placement stays)"
+                } else {
+                    "Karmada takes no more than one cluster per group"
+                };
                 self.diagnostics.push(
-                    Diagnostic::warning("mcctl::model::spread_max_groups", "`maxGroups` is not set: Karmada selects no cluster through this constraint")
-                        .with_label(spans.value(&at), "here")
-                        .with_help("set `maxGroups` (karmada#4617)"),
+                    Diagnostic::warning(
+                        "mcctl::model::spread_max_groups",
+                        format!("`maxGroups` is not set: {consequence}"),
+                    )
+                    .with_label(spans.value(&at), "here")
+                    .with_help("set `maxGroups`; Karmada does not default it (karmada#4617)"),
                 );
             }
+            let by = match (field, &constraint.spread_by_label) {
+                (Some("region"), _) => SpreadBy::Region,
+                (Some("zone"), _) => SpreadBy::Zone,
+                (Some("provider"), _) => SpreadBy::Provider,
+                (Some(_), _) => SpreadBy::Cluster,
+                (None, label) => SpreadBy::Label(label.clone().unwrap_or_default()),
+            };
+            built.push(SpreadConstraint {
+                by,
+                // Karmada's webhook raises an unset or zero `minGroups` to 1.
+                min_groups: u32::try_from(min.max(1)).unwrap_or(u32::MAX),
+                max_groups: u32::try_from(max.max(0)).unwrap_or(u32::MAX),
+            });
         }
         if fields.iter().any(|field| *field != "cluster") && !fields.contains("cluster") {
             self.rule_error(
@@ -257,11 +322,39 @@ impl Builder<'_> {
                 "add `{spreadByField: cluster, maxGroups: N}`",
             );
         }
-        self.diagnostics.push(not_acted_on(
-            "spec.placement.spreadConstraints",
-            spans.key(pointer),
-            "mcctl does not spread yet: this plan places as if there were no spread constraints",
-        ));
+        if let Some(label) = constraints
+            .iter()
+            .position(|constraint| constraint.spread_by_label.is_some())
+        {
+            let consequence = if fields.contains("cluster") {
+                "Karmada ignores it next to a `cluster` constraint"
+            } else {
+                "Karmada cannot schedule with it on its own: the template is not scheduled (a previous placement stays)"
+            };
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "mcctl::model::spread_by_label",
+                    format!("`spreadByLabel` passes validation but {consequence}"),
+                )
+                .with_label(spans.value(&format!("{pointer}/{label}")), "here")
+                .with_help("spread by `cluster` or `region` instead"),
+            );
+        }
+        if placement
+            .replica_scheduling
+            .as_ref()
+            .is_some_and(is_static_weighting)
+        {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "mcctl::model::spread_ignored",
+                    "spread constraints are ignored when replicas are divided by static weights",
+                )
+                .with_label(spans.key(pointer), "no effect")
+                .with_help("Karmada selects every feasible cluster for static weighting; use `dynamicWeight: AvailableReplicas` or `Aggregated` to spread, or remove the constraints"),
+            );
+        }
+        (self.diagnostics.error_count() == errors).then_some(built)
     }
 
     /// Checks `workloadAffinity` and warns that it is not acted on.
@@ -321,7 +414,6 @@ impl Builder<'_> {
                     );
                 }
             }
-            self.diagnostics.push(not_acted_on("spec.preemption", spans.key("/spec/preemption"), "mcctl chooses the best policy on every plan, so templates follow the highest priority already"));
         }
         for (index, name) in spec.dependent_overrides.iter().flatten().enumerate() {
             let kind = if id.kind == PolicyKind::PropagationPolicy {
@@ -344,9 +436,6 @@ impl Builder<'_> {
             .filter(|name| *name != "default-scheduler")
         {
             self.diagnostics.push(not_acted_on("spec.schedulerName", spans.key("/spec/schedulerName"), &format!("Karmada's default scheduler ignores a policy for `{name}`; mcctl schedules it anyway")));
-        }
-        if let Some(failover) = &spec.failover {
-            self.failover(failover, spans, propagate_deps);
         }
         if let Some(resolution) = &spec.conflict_resolution
             && self.enum_value(
@@ -496,13 +585,21 @@ impl Builder<'_> {
         }
     }
 
-    fn failover(
+    /// Checks `failover` and returns how long a share may stay on an unreachable cluster, in
+    /// seconds: the application's `tolerationSeconds` (Karmada's default 300).
+    pub(super) fn failover(
         &mut self,
         failover: &karmada::FailoverBehavior,
         spans: &SpanIndex,
         propagate_deps: bool,
-    ) {
+    ) -> u64 {
         let pointer = "/spec/failover";
+        let toleration = failover
+            .application
+            .as_ref()
+            .and_then(|application| application.decision_conditions.as_ref())
+            .and_then(|conditions| conditions.toleration_seconds)
+            .unwrap_or(300);
         if let Some(application) = &failover.application {
             let at = format!("{pointer}/application");
             if !propagate_deps {
@@ -582,11 +679,14 @@ impl Builder<'_> {
                 &format!("{at}/statePreservation"),
             );
         }
-        self.diagnostics.push(not_acted_on(
-            "spec.failover",
-            spans.key(pointer),
-            "placements do not move off failing clusters or applications",
-        ));
+        if failover.application.is_some() {
+            self.diagnostics.push(not_acted_on(
+                "spec.failover.application",
+                spans.key(&format!("{pointer}/application")),
+                "mcctl does not watch application health yet: a share moves only when its cluster stays unreachable for `tolerationSeconds`",
+            ));
+        }
+        u64::try_from(toleration).unwrap_or(0)
     }
 
     fn state_preservation(
@@ -938,28 +1038,12 @@ mod tests {
     fn unacted_fields_are_warnings_naming_them() {
         let cases = [
             (
-                "  placement:\n    spreadConstraints: [{spreadByField: cluster, maxGroups: 2}]\n",
-                "`spec.placement.spreadConstraints` is not acted on yet",
-            ),
-            (
-                "  placement:\n    clusterAffinities: [{affinityName: x, clusterNames: [a]}, {affinityName: spill, clusterNames: [a]}]\n",
-                "`spec.placement.clusterAffinities` is not acted on yet",
-            ),
-            (
-                "  placement:\n    replicaScheduling: {replicaDivisionPreference: Aggregated}\n",
-                "`spec.placement.replicaScheduling.replicaDivisionPreference: Aggregated` is not acted on yet",
-            ),
-            (
-                "  placement:\n    replicaScheduling:\n      weightPreference: {dynamicWeight: AvailableReplicas}\n",
-                "`spec.placement.replicaScheduling.weightPreference.dynamicWeight` is not acted on yet",
-            ),
-            (
                 "  placement:\n    workloadAffinity: {affinity: {groupByLabelKey: app}}\n",
                 "`spec.placement.workloadAffinity` is not acted on yet",
             ),
             (
                 "  propagateDeps: true\n  failover:\n    application: {decisionConditions: {tolerationSeconds: 60}}\n",
-                "`spec.failover` is not acted on yet",
+                "`spec.failover.application` is not acted on yet",
             ),
             (
                 "  propagateDeps: true\n",

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use super::karmada_rules::is_static_weighting;
 use super::{Builder, not_acted_on};
 use crate::config::Declared;
 use crate::config::karmada;
@@ -9,8 +10,8 @@ use crate::config::source::{SpanIndex, one_of};
 use crate::diag::Diagnostic;
 use crate::model::selector::{ClusterAffinity, LabelSelector};
 use crate::model::{
-    Placement, PolicyId, PolicyKind, PropagationPolicy, ReplicaScheduling, ResourceSelector,
-    StaticWeight, TaintEffect, Toleration,
+    AffinityTerm, Placement, PolicyId, PolicyKind, PropagationPolicy, ReplicaScheduling,
+    ResourceSelector, StaticWeight, TaintEffect, Toleration,
 };
 
 impl Builder<'_> {
@@ -198,15 +199,21 @@ impl Builder<'_> {
         }
         let selectors = self.resource_selectors(&spec.resource_selectors, &id, spans);
         let placement = &spec.placement;
-        let first_term = self.affinity_terms(placement, spans, clusters);
-        self.spread_constraints(placement, spans);
+        let terms = self.affinity_terms(placement, spans, clusters);
+        let spread = self.spread_constraints(placement, spans);
         self.workload_affinity(placement, spans);
-        let affinity = match (&placement.cluster_affinity, first_term) {
-            (Some(raw), _) => {
-                self.affinity(raw, spans, "/spec/placement/clusterAffinity", clusters)
-            }
-            (None, Ok(Some(first))) => Some(first),
-            (None, Ok(None)) => Some(ClusterAffinity::default()),
+        let affinity_terms = match (&placement.cluster_affinity, terms) {
+            (Some(raw), _) => self
+                .affinity(raw, spans, "/spec/placement/clusterAffinity", clusters)
+                .map(|affinity| {
+                    vec![AffinityTerm {
+                        name: None,
+                        affinity,
+                        overflow: Vec::new(),
+                    }]
+                }),
+            (None, Ok(Some(terms))) => Some(terms),
+            (None, Ok(None)) => Some(vec![AffinityTerm::default()]),
             (None, Err(())) => None,
         };
         let mut tolerations = Vec::new();
@@ -255,29 +262,63 @@ impl Builder<'_> {
                 );
                 None
             };
+            let toleration_seconds = match toleration.toleration_seconds {
+                None => None,
+                Some(seconds) if seconds < 0 => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "mcctl::model::toleration",
+                            "`tolerationSeconds` cannot be negative",
+                        )
+                        .with_label(spans.value(&format!("{pointer}/tolerationSeconds")), "here")
+                        .with_help("use 0 or more seconds"),
+                    );
+                    None
+                }
+                Some(seconds) => {
+                    self.diagnostics.push(not_acted_on(
+                        "spec.placement.clusterTolerations[].tolerationSeconds",
+                        spans.key(&format!("{pointer}/tolerationSeconds")),
+                        "mcctl does not evict on NoExecute taints; a share moves off an unreachable cluster after the policy's `failover` `tolerationSeconds`",
+                    ));
+                    u64::try_from(seconds).ok()
+                }
+            };
             tolerations.push(Toleration {
                 key: toleration.key.clone(),
                 exists,
                 value: toleration.value.clone(),
                 effect,
+                toleration_seconds,
             });
         }
         let replicas =
             self.replica_scheduling(placement.replica_scheduling.as_ref(), spans, clusters);
         self.policy_extras(spec, &id, spans, clusters, overrides);
         let propagate_deps = spec.propagate_deps.or(spec.association).unwrap_or(false);
+        let failover_after = spec
+            .failover
+            .as_ref()
+            .map(|failover| self.failover(failover, spans, propagate_deps));
         if self.diagnostics.error_count() != errors {
             return None;
         }
         Some(PropagationPolicy {
             id,
             priority: spec.priority.unwrap_or(0),
+            preemption: spec.preemption.as_deref() == Some("Always"),
             selectors: selectors?,
             placement: Placement {
-                affinity: affinity?,
+                affinity_terms: affinity_terms?,
                 tolerations,
+                spread: spread?,
+                spread_ignored: placement
+                    .replica_scheduling
+                    .as_ref()
+                    .is_some_and(is_static_weighting),
                 replicas: replicas?,
             },
+            failover_after,
             propagate_deps,
             spans: spans.clone(),
         })
@@ -329,12 +370,14 @@ impl Builder<'_> {
         {
             "Weighted" => {}
             "Aggregated" => {
-                self.diagnostics.push(not_acted_on(
-                    "spec.placement.replicaScheduling.replicaDivisionPreference: Aggregated",
-                    spans.value(&format!("{pointer}/replicaDivisionPreference")),
-                    "mcctl divides replicas equally over the selected clusters instead of packing them into as few clusters as capacity allows",
-                ));
-                return Some(ReplicaScheduling::StaticWeighted(Vec::new()));
+                if raw.weight_preference.is_some() {
+                    self.diagnostics.push(
+                        Diagnostic::warning("mcctl::model::aggregated_ignores_weights", "`Aggregated` division ignores `weightPreference`")
+                            .with_label(spans.key(&format!("{pointer}/weightPreference")), "no effect")
+                            .with_help("replicas go to as few clusters as their available replicas allow; remove `weightPreference`, or use `Weighted`"),
+                    );
+                }
+                return Some(ReplicaScheduling::Aggregated);
             }
             other => {
                 self.diagnostics.push(
@@ -354,7 +397,12 @@ impl Builder<'_> {
         let Some(preference) = &raw.weight_preference else {
             return Some(ReplicaScheduling::StaticWeighted(Vec::new()));
         };
-        if let Some(dynamic) = &preference.dynamic_weight {
+        // An empty `dynamicWeight` is unset, as Karmada's webhook takes it.
+        if let Some(dynamic) = preference
+            .dynamic_weight
+            .as_ref()
+            .filter(|dynamic| !dynamic.is_empty())
+        {
             let at = format!("{pointer}/weightPreference/dynamicWeight");
             if dynamic != "AvailableReplicas" {
                 self.diagnostics.push(
@@ -367,13 +415,20 @@ impl Builder<'_> {
                 );
                 return None;
             }
-            // Karmada ignores the static list when a dynamic weight is set.
-            self.diagnostics.push(not_acted_on(
-                "spec.placement.replicaScheduling.weightPreference.dynamicWeight",
-                spans.key(&at),
-                "mcctl divides replicas equally over the selected clusters instead of by their available replicas",
-            ));
-            return Some(ReplicaScheduling::StaticWeighted(Vec::new()));
+            if !preference.static_weight_list.is_empty() {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        "mcctl::model::dynamic_ignores_static",
+                        "`staticWeightList` is ignored when `dynamicWeight` is set",
+                    )
+                    .with_label(
+                        spans.key(&format!("{pointer}/weightPreference/staticWeightList")),
+                        "no effect",
+                    )
+                    .with_help("Karmada divides by available replicas only; remove one of the two"),
+                );
+            }
+            return Some(ReplicaScheduling::DynamicWeighted);
         }
         let mut weights = Vec::new();
         for (index, entry) in preference.static_weight_list.iter().enumerate() {
