@@ -5,6 +5,8 @@
 //! never applied before the kinds Helm installs earlier, unless a hard edge says otherwise.
 //! Waves are dense levels: everything in wave `n` may go once waves `0..n` are done. Pure.
 
+pub mod references;
+
 use std::collections::BTreeMap;
 
 use petgraph::algo::{tarjan_scc, toposort};

@@ -8,6 +8,7 @@ mod build;
 
 use self::build::Builder;
 pub mod cluster;
+pub mod crd;
 pub mod policy;
 pub mod quantity;
 pub mod selector;

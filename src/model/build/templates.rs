@@ -11,6 +11,7 @@ use crate::config::TemplateDecl;
 use crate::config::hcl::Reference;
 use crate::config::source::SpanIndex;
 use crate::diag::{Diagnostic, Span};
+use crate::model::crd::CustomResourceDefinitions;
 use crate::model::template::{self, Template};
 
 use super::Builder;
@@ -21,21 +22,9 @@ type Check = fn(&str) -> Result<(), String>;
 impl Builder<'_> {
     pub(in crate::model) fn templates(&mut self, decls: &[TemplateDecl]) -> Vec<Template> {
         // CRDs declared in the workspace tell the scope of their custom resources.
-        let mut crds = BTreeMap::new();
-        for decl in decls {
-            let manifest = &decl.manifest;
-            if manifest["kind"] == "CustomResourceDefinition"
-                && group_of(manifest["apiVersion"].as_str().unwrap_or("")) == "apiextensions.k8s.io"
-                && let (Some(group), Some(kind)) = (
-                    manifest.pointer("/spec/group").and_then(Value::as_str),
-                    manifest.pointer("/spec/names/kind").and_then(Value::as_str),
-                )
-            {
-                let namespaced =
-                    manifest.pointer("/spec/scope").and_then(Value::as_str) != Some("Cluster");
-                crds.insert((group.to_owned(), kind.to_owned()), namespaced);
-            }
-        }
+        let crds =
+            CustomResourceDefinitions::from_manifests(decls.iter().map(|decl| &decl.manifest))
+                .scopes();
         let mut templates: Vec<(Template, &TemplateDecl)> = Vec::new();
         let mut blocks: BTreeMap<String, Vec<ObjectRef>> = BTreeMap::new();
         for decl in decls {
