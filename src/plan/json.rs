@@ -135,6 +135,16 @@ pub fn render(
             );
             map.insert("clusters".into(), clusters(&binding.clusters));
             map.insert("outcome".into(), Value::String(binding.outcome.to_owned()));
+            if !binding.required_by.is_empty() {
+                // ObjectRef string forms: the workloads are bindings of their own, listed with
+                // their apiVersion.
+                let required: Vec<Value> = binding
+                    .required_by
+                    .iter()
+                    .map(|object| Value::String(object.to_string()))
+                    .collect();
+                map.insert("required_by".into(), Value::Array(required));
+            }
             if let Some(previous) = &binding.previous {
                 map.insert("previous_clusters".into(), clusters(previous));
             }

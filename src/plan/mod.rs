@@ -153,6 +153,8 @@ pub struct BindingView {
     pub policy: Option<PolicyId>,
     /// Whether it is a Namespace propagated without a policy.
     pub auto_namespace: bool,
+    /// The workloads whose `propagateDeps` take it along.
+    pub required_by: Vec<ObjectRef>,
     /// Clusters and replicas now.
     pub clusters: Vec<(ClusterName, Option<u32>)>,
     /// Clusters and replicas at the last apply, if the state knows.
@@ -433,6 +435,7 @@ fn binding_views(
             api_version: binding.api_version.clone(),
             policy: binding.policy().cloned(),
             auto_namespace: binding.source == BindingSource::NamespaceAutoPropagation,
+            required_by: binding.required_by.clone(),
             outcome: match binding.outcome {
                 crate::scheduler::Outcome::NotPropagated => "not_propagated",
                 crate::scheduler::Outcome::Scheduled => "scheduled",

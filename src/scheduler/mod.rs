@@ -10,6 +10,7 @@
 
 pub mod assign;
 pub mod claim;
+pub mod dependencies;
 pub mod divide;
 pub mod estimate;
 pub mod filter;
@@ -75,6 +76,8 @@ pub struct Binding {
     pub outcome: Outcome,
     /// Every step, when [`Inputs::explain`] asked for it.
     pub explanation: Option<Box<Explanation>>,
+    /// The workloads whose `propagateDeps` take this template along to their clusters.
+    pub required_by: Vec<ObjectRef>,
 }
 
 impl Binding {
@@ -84,6 +87,7 @@ impl Binding {
         match &self.source {
             BindingSource::Policy(id) => Some(id),
             BindingSource::NamespaceAutoPropagation
+            | BindingSource::Dependency
             | BindingSource::NoPolicy
             | BindingSource::ReservedNamespace => None,
         }
@@ -97,6 +101,9 @@ pub enum BindingSource {
     Policy(PolicyId),
     /// A Namespace with no policy goes everywhere, as Karmada propagates namespaces.
     NamespaceAutoPropagation,
+    /// No policy selects the template, but workloads that need it take it along
+    /// (`propagateDeps`).
+    Dependency,
     /// No policy selects the template: it is not propagated.
     NoPolicy,
     /// The template is in a namespace Karmada never propagates from (`kube-*`, `karmada-system`,
@@ -357,7 +364,9 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
             binding
         })
         .collect();
-    Placement { bindings }
+    let mut placement = Placement { bindings };
+    dependencies::attach(model, &mut placement, diagnostics);
+    placement
 }
 
 /// Facts found while scheduling that the plan should warn about.
@@ -406,6 +415,7 @@ fn schedule_one(
         placement_digest: None,
         outcome: Outcome::NotPropagated,
         explanation: (inputs.explain == Some(&template.object)).then(Box::default),
+        required_by: Vec::new(),
     };
     if template
         .object

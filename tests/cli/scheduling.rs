@@ -278,3 +278,65 @@ fn a_saved_rebalance_plan_is_applied_as_planned() {
     );
     context.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
+
+/// `propagateDeps` (Karmada's propagate-dependencies guide): the config map a Deployment mounts
+/// follows it to its clusters without a policy of its own; a Secret it names that nobody
+/// declares is a warning; the config map's own policy adds its clusters to its workloads'.
+#[test]
+fn dependencies_follow_their_workloads() {
+    let context = TestContext::new("testdata/karmada-samples/propagate-deps");
+    let plan = context.run(&["plan", "--json"]).expect_code(0).json();
+    let found = bindings(&plan);
+    assert!(found.contains(&(
+        "ConfigMap/my-nginx-config".to_owned(),
+        clusters(&[("member1", None), ("member2", None)])
+    )));
+    let config = plan["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|binding| binding["resource"]["kind"] == "ConfigMap")
+        .unwrap();
+    assert_eq!(config["policy"], serde_json::Value::Null);
+    assert_eq!(config["outcome"], "scheduled");
+    assert_eq!(
+        config["required_by"],
+        serde_json::json!(["apps/Deployment/default/my-nginx"])
+    );
+    let text = context.run(&["plan"]).expect_code(0).stdout.clone();
+    assert!(
+        text.contains("core/ConfigMap/default/my-nginx-config: member1, member2")
+            && text.contains("propagateDeps of apps/Deployment/default/my-nginx"),
+        "{text}"
+    );
+
+    // A Secret the pod template names but no file declares.
+    let app = context.read("app.yaml").replace(
+        "      volumes:\n",
+        "      imagePullSecrets:\n        - name: registry\n      volumes:\n",
+    );
+    context.write("app.yaml", &app);
+    let warned = warnings(&context, &[]);
+    assert!(
+        warned.contains("`apps/Deployment/default/my-nginx` needs `core/Secret/default/registry`"),
+        "{warned}"
+    );
+
+    // The ConfigMap's own policy sends it to member3 as well; the union is kept.
+    let clusters_yaml = context.read("clusters.yaml");
+    context.write(
+        "clusters.yaml",
+        &format!(
+            "{clusters_yaml}---\napiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: member3\n  annotations:\n    mcctl.io/directory: out/member3\nspec:\n  syncMode: Pull\n"
+        ),
+    );
+    context.write(
+        "config-policy.yaml",
+        "apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata:\n  name: config\nspec:\n  resourceSelectors:\n    - {apiVersion: v1, kind: ConfigMap, name: my-nginx-config}\n  placement:\n    clusterAffinity:\n      clusterNames: [member3]\n",
+    );
+    let plan = context.run(&["plan", "--json"]).expect_code(0).json();
+    assert!(bindings(&plan).contains(&(
+        "ConfigMap/my-nginx-config".to_owned(),
+        clusters(&[("member1", None), ("member2", None), ("member3", None)])
+    )));
+}

@@ -243,6 +243,7 @@ pub fn render_json(binding: &Binding, view: Option<&BindingView>) -> Value {
             .and_then(|view| view.previous.as_ref())
             .map_or(Value::Null, |previous| clusters(previous)),
         "affinity_term": binding.affinity_term,
+        "required_by": binding.required_by.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "explanation": explanation,
     })
 }

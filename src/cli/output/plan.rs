@@ -85,16 +85,29 @@ fn write_placement(out: &mut String, plan: &Plan) {
         .bindings
         .iter()
         .filter(|binding| {
-            (binding.policy.is_some() || binding.auto_namespace) && placement_changed(binding)
+            (binding.policy.is_some() || binding.auto_namespace || !binding.required_by.is_empty())
+                && placement_changed(binding)
         })
         .collect();
     if !changed.is_empty() {
         let _ = writeln!(out, "{}", paint(BOLD, "Placement:"));
         for binding in changed {
-            let by = match &binding.policy {
+            let mut by = match &binding.policy {
                 Some(policy) => policy.to_string(),
-                None => "namespace propagation".to_owned(),
+                None if binding.auto_namespace => "namespace propagation".to_owned(),
+                None => String::new(),
             };
+            if !binding.required_by.is_empty() {
+                let required: Vec<String> = binding
+                    .required_by
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                if !by.is_empty() {
+                    by.push_str("; ");
+                }
+                let _ = write!(by, "propagateDeps of {}", required.join(", "));
+            }
             let by = paint(DIM, &format!("({by})"));
             if binding.clusters.is_empty() {
                 let removed: Vec<String> = binding
@@ -131,7 +144,9 @@ fn write_placement(out: &mut String, plan: &Plan) {
     let unplaced: Vec<&BindingView> = plan
         .bindings
         .iter()
-        .filter(|binding| binding.policy.is_none() && !binding.auto_namespace)
+        .filter(|binding| {
+            binding.policy.is_none() && !binding.auto_namespace && binding.required_by.is_empty()
+        })
         .collect();
     if !unplaced.is_empty() {
         let _ = writeln!(

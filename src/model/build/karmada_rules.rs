@@ -393,7 +393,6 @@ impl Builder<'_> {
         clusters: &BTreeSet<&str>,
         overrides: &BTreeSet<PolicyId>,
     ) {
-        let propagate_deps = spec.propagate_deps.or(spec.association).unwrap_or(false);
         if let Some(preemption) = &spec.preemption
             && self.enum_value(
                 spans,
@@ -548,14 +547,6 @@ impl Builder<'_> {
                 spans.key("/spec/schedulePriority"),
                 "it orders Karmada's scheduling queue, which a plan does not have",
             ));
-        }
-        if propagate_deps {
-            let pointer = if spec.propagate_deps.is_some() {
-                "/spec/propagateDeps"
-            } else {
-                "/spec/association"
-            };
-            self.diagnostics.push(not_acted_on(&pointer[1..].replace('/', "."), spans.key(pointer), "referenced ConfigMaps, Secrets, ServiceAccounts and PVCs are propagated only by their own policies"));
         }
         if spec.association.is_some() {
             self.diagnostics.push(
@@ -1044,10 +1035,6 @@ mod tests {
             (
                 "  propagateDeps: true\n  failover:\n    application: {decisionConditions: {tolerationSeconds: 60}}\n",
                 "`spec.failover.application` is not acted on yet",
-            ),
-            (
-                "  propagateDeps: true\n",
-                "`spec.propagateDeps` is not acted on yet",
             ),
             (
                 "  suspension: {dispatching: true}\n",
