@@ -364,6 +364,8 @@ fn report_notes(notes: &rule::Notes, template: &Template, diagnostics: &mut Diag
 }
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod karmada_cases;
 #[cfg(test)]
 mod tests;
