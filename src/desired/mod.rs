@@ -17,7 +17,7 @@ use self::secret::{SecretKey, object_digest};
 use crate::addr::{ClusterName, ObjectRef};
 use crate::graph::{DependencyGraph, kind_rank};
 use crate::model::Model;
-use crate::overrides::Instances;
+use crate::overrides::{AppliedOverride, Instances};
 
 /// The label every applied object carries.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
@@ -58,6 +58,8 @@ pub struct DesiredObject {
     pub implicit: bool,
     /// Deleted (rather than orphaned) when it leaves config, even for protected kinds.
     pub prune: bool,
+    /// The fields override policies changed, for the plan.
+    pub overrides: Vec<AppliedOverride>,
 }
 
 impl DesiredObject {
@@ -114,6 +116,7 @@ pub fn render(
             wave: graph.wave(&instance.object),
             implicit: false,
             prune: template.prune,
+            overrides: instance.overrides.clone(),
         };
         clusters
             .entry(instance.cluster.clone())
@@ -210,6 +213,7 @@ fn add_implicit_namespaces(desired: &mut DesiredCluster, workspace: &str) {
                 wave: 0,
                 implicit: true,
                 prune: false,
+                overrides: Vec::new(),
             },
         );
     }

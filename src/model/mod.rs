@@ -24,7 +24,8 @@ use crate::diag::Diagnostics;
 
 pub use self::cluster::{Access, Cluster, ClusterStatus, Readiness, Taint, TaintEffect};
 pub use self::policy::{
-    AffinityTerm, ImageComponent, ImageOverrider, MatchStrength, OverflowTier, OverridePolicy,
+    AffinityTerm, CommandArgsOverrider, FieldEncoding, FieldOverrider, ImageComponent,
+    ImageOverrider, ListOperator, MatchStrength, MetadataOverrider, OverflowTier, OverridePolicy,
     OverrideRule, PatchOperator, Placement, PlaintextPatch, PolicyId, PolicyKind,
     PropagationPolicy, ReplicaScheduling, ResourceSelector, SpreadBy, SpreadConstraint,
     StaticWeight, Toleration,

@@ -421,17 +421,102 @@ pub struct PlaintextPatch {
     pub value: Option<Value>,
 }
 
+/// What a `commandOverrider` or `argsOverrider` does with its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOperator {
+    /// Append the values.
+    Add,
+    /// Drop every entry equal to one of the values.
+    Remove,
+}
+
+impl ListOperator {
+    /// Karmada's spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Add => "add",
+            Self::Remove => "remove",
+        }
+    }
+}
+
+/// A `commandOverrider` or `argsOverrider` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandArgsOverrider {
+    /// The containers it changes, by exact name.
+    pub container_name: String,
+    /// Operator.
+    pub operator: ListOperator,
+    /// The entries to append or drop.
+    pub value: Vec<String>,
+}
+
+/// A `labelsOverrider` or `annotationsOverrider` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataOverrider {
+    /// Operator.
+    pub operator: PatchOperator,
+    /// Keys and values (values are ignored by `remove`).
+    pub value: std::collections::BTreeMap<String, String>,
+}
+
+/// How the string a field overrider changes is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldEncoding {
+    /// `json`.
+    Json,
+    /// `yaml`.
+    Yaml,
+}
+
+impl FieldEncoding {
+    /// Karmada's field name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Yaml => "yaml",
+        }
+    }
+}
+
+/// A `fieldOverrider` entry: JSON-patch operations inside a string field holding JSON or YAML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldOverrider {
+    /// JSON pointer of the string field.
+    pub field_path: String,
+    /// How the string is encoded.
+    pub encoding: FieldEncoding,
+    /// The operations, with `path` the `subPath` inside the decoded document.
+    pub operations: Vec<PlaintextPatch>,
+}
+
 /// One override rule: a target and its overriders, in Karmada's application order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverrideRule {
     /// Clusters it applies to; `None` means all.
     pub target: Option<ClusterAffinity>,
+    /// The target as written, for messages (`every cluster` without one).
+    pub target_text: String,
     /// Image overriders (applied first).
     pub images: Vec<ImageOverrider>,
+    /// Command overriders.
+    pub commands: Vec<CommandArgsOverrider>,
+    /// Args overriders.
+    pub args: Vec<CommandArgsOverrider>,
+    /// Label overriders.
+    pub labels: Vec<MetadataOverrider>,
+    /// Annotation overriders.
+    pub annotations: Vec<MetadataOverrider>,
+    /// Field overriders.
+    pub fields: Vec<FieldOverrider>,
     /// Plaintext patches (applied last, as one patch document).
     pub plaintext: Vec<PlaintextPatch>,
     /// JSON pointer of the rule in its policy document, for error spans.
     pub pointer: String,
+    /// Where the rule is in `overrideRules`; `None` for the deprecated single-rule form.
+    pub index: Option<usize>,
 }
 
 /// An `OverridePolicy` or `ClusterOverridePolicy`.

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::Failure;
 use crate::model::{ImageComponent, ImageOverrider, PatchOperator};
 
 /// An image reference split as Karmada's `imageparser` splits it:
@@ -142,8 +143,9 @@ pub fn override_image(reference: &str, overrider: &ImageOverrider) -> String {
     image.to_string()
 }
 
-/// Where an image overrider without a predicate looks for containers, by kind.
-fn containers_pointer(kind: &str) -> Option<&'static str> {
+/// Where an image, command or args overrider without a predicate looks for containers, by kind
+/// (Karmada's `buildPatchesWithEmptyPredicate` and `buildCommandArgsPatches`).
+pub(super) fn containers_pointer(kind: &str) -> Option<&'static str> {
     match kind {
         "Pod" => Some("/spec/containers"),
         "ReplicaSet" | "Deployment" | "DaemonSet" | "StatefulSet" | "Job" => {
@@ -163,6 +165,10 @@ pub fn is_tagged_digest(reference: &str) -> bool {
 /// What an image overrider did that the plan should mention.
 #[derive(Debug, Default)]
 pub struct Rewrite {
+    /// Pointers of the images that changed.
+    pub changed: Vec<String>,
+    /// False when, without a predicate, the kind has no containers Karmada rewrites.
+    pub kind_supported: bool,
     /// References that had both a tag and a digest.
     pub tagged_digests: Vec<String>,
     /// Images of init containers left as they are (Karmada rewrites only `containers`).
@@ -176,27 +182,33 @@ pub fn apply(
     manifest: &mut Value,
     kind: &str,
     overrider: &ImageOverrider,
-) -> Result<Rewrite, String> {
+) -> Result<Rewrite, Failure> {
     let mut tagged_digests = Vec::new();
     let mut skipped_init_images = Vec::new();
-    let mut rewrite = |reference: &mut String| {
+    let mut changed = Vec::new();
+    let mut rewrite = |reference: &mut String, path: String| {
         if is_tagged_digest(reference) {
             tagged_digests.push(reference.clone());
         }
-        *reference = override_image(reference, overrider);
+        let updated = override_image(reference, overrider);
+        if updated != *reference {
+            changed.push(path);
+        }
+        *reference = updated;
     };
+    let mut kind_supported = true;
     if let Some(path) = &overrider.predicate {
-        let target =
-            walk(manifest, path).ok_or_else(|| format!("image path `{path}` does not exist"))?;
+        let target = walk(manifest, path)
+            .ok_or_else(|| Failure::new(path, "the image path does not exist"))?;
         let Value::String(reference) = target else {
-            return Err(format!("image path `{path}` is not a string"));
+            return Err(Failure::new(path, "the image path is not a string"));
         };
-        rewrite(reference);
+        rewrite(reference, path.clone());
     } else if let Some(pointer) = containers_pointer(kind) {
         if let Some(Value::Array(containers)) = manifest.pointer_mut(pointer) {
-            for container in containers {
+            for (index, container) in containers.iter_mut().enumerate() {
                 if let Some(Value::String(reference)) = container.get_mut("image") {
-                    rewrite(reference);
+                    rewrite(reference, format!("{pointer}/{index}/image"));
                 }
             }
         }
@@ -209,8 +221,12 @@ pub fn apply(
                     .map(str::to_owned),
             );
         }
+    } else {
+        kind_supported = false;
     }
     Ok(Rewrite {
+        changed,
+        kind_supported,
         tagged_digests,
         skipped_init_images,
     })
@@ -443,9 +459,10 @@ mod tests {
         apply(&mut pod, "Pod", &with_predicate).unwrap();
         assert_eq!(pod["spec"]["initContainers"][0]["image"], "busybox:2");
         with_predicate.predicate = Some("/spec/initContainers/0".into());
+        let failure = apply(&mut pod, "Pod", &with_predicate).unwrap_err();
         assert_eq!(
-            apply(&mut pod, "Pod", &with_predicate).unwrap_err(),
-            "image path `/spec/initContainers/0` is not a string"
+            (failure.path.as_str(), failure.message.as_str()),
+            ("/spec/initContainers/0", "the image path is not a string")
         );
     }
 }

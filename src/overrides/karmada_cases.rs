@@ -1,40 +1,23 @@
-//! Upstream Karmada unit-test cases for the image overrider and the image parser, restated as
-//! data (karmada-io/karmada; file, Go test function and sub-case named on each row).
+//! Upstream Karmada unit-test cases for the image parser, restated as code because they test
+//! [`Image::parse`] and [`override_image`] directly (karmada-io/karmada; file, Go test function
+//! and sub-case named on each test). The override cases of `overridemanager`'s tests, image
+//! overrider included, are data in `testdata/overrides/` (run by `fixtures.rs`).
 //!
-//! mcctl follows the newest upstream behaviour for an image with both a tag and a digest
-//! (`imageoverride_test.go@24bea6d` `TestOverrideTaggedDigest`). None of the older cases below
-//! contradict it: none of their images carries both.
-
-// Skipped, because mcctl does not implement those overriders yet:
-// `labelannotationoverrider_test.go` (`Test_applyLabelsOverriders`,
-// `Test_applyAnnotationsOverriders`), `commandargsoverride_test.go`
-// (`TestParseJSONPatchesByCommandOverrider`, `TestParseJSONPatchesByArgsOverrider`) and the field
-// overrider cases of `overridemanager_test.go` (`Test_overrideManagerImpl_Apply*`).
-// Also skipped: `lifted_test.go`'s anchored "tag immediately followed by digest" pattern, a regex
-// building block with no counterpart in mcctl (the Tag `add` row below covers how it shows).
+//! Skipped: `lifted_test.go`'s anchored "tag immediately followed by digest" pattern, a regex
+//! building block with no counterpart in mcctl.
 
 use serde_json::{Value, json};
 
 use super::image::{Image, apply, override_image};
 use crate::model::{ImageComponent, ImageOverrider, PatchOperator};
 
-use ImageComponent::{Registry, Repository, Tag};
-use PatchOperator::{Add, Remove, Replace};
+use ImageComponent::{Registry, Tag};
+use PatchOperator::Replace;
 
-/// `DIG` of `imageoverride_test.go`.
-const DIG: &str = "sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c";
-/// The digest of `TestOverrideTaggedDigest` and of `parser_test.go`.
+/// The digest of `parser_test.go`.
 const D50: &str = "sha256:50d858e0985ecc7f60418aaf0cc5ab587f42c2570a884095a9e8ccacd0f6545c";
 
 const FICTIONAL: &str = "fictional.registry.example/imagename:v1.0.0";
-const SLIM: &str = "registry.k8s.io/nginx-slim:0.8";
-const TEMPLATE_CONTAINERS: &str = "/spec/template/spec/containers";
-
-/// One row of `TestParseJSONPatchesByImageOverrider`: sub-case, kind, images before, overrider,
-/// images after.
-type ImageRow<'a> = (&'a str, &'a str, Vec<&'a str>, ImageOverrider, Vec<String>);
-/// One parser example: name, first image, then each step's overrider and resulting image.
-type Example<'a> = (&'a str, &'a str, Vec<(ImageOverrider, &'a str)>);
 
 fn overrider(
     predicate: Option<&str>,
@@ -64,85 +47,6 @@ fn workload(kind: &str, images: &[&str]) -> Value {
     }
 }
 
-fn images(manifest: &Value, kind: &str) -> Vec<String> {
-    let pointer = if kind == "Pod" {
-        "/spec/containers"
-    } else {
-        TEMPLATE_CONTAINERS
-    };
-    manifest
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .expect("the fixture has containers")
-        .iter()
-        .map(|container| {
-            container["image"]
-                .as_str()
-                .expect("images are strings")
-                .to_owned()
-        })
-        .collect()
-}
-
-/// `pkg/util/overridemanager/imageoverride_test.go` `TestParseJSONPatchesByImageOverrider`.
-/// Upstream checks the `replace` patches; here the patched manifest, so images that must not be
-/// patched are checked to be unchanged.
-#[test]
-fn image_overrider_rewrites_container_images() {
-    let predicate0 = "/spec/template/spec/containers/0/image";
-    let predicate1 = "/spec/template/spec/containers/1/image";
-    let fictional_nginx = "fictional.registry.example/nginx:v1.0.0";
-    #[rustfmt::skip]
-    let cases: Vec<ImageRow> = vec![
-        // (sub-case, prefixed "imageOverrider with "; kind; images; overrider; expected images)
-        ("empty predicate, resource kind: Job, component: Registry, operator: add", "Job", vec!["perl:5.34.0"],
-            overrider(None, Registry, Add, "registry.k8s.io"), vec!["registry.k8s.io/perl:5.34.0".into()]),
-        ("predicate, resource kind: Job, component: Registry, operator: add", "Job", vec!["perl:5.34.0"],
-            overrider(Some(predicate0), Registry, Add, "registry.k8s.io"), vec!["registry.k8s.io/perl:5.34.0".into()]),
-        ("empty predicate, resource kind: Deployment, component: Registry, operator: add", "Deployment", vec![FICTIONAL],
-            overrider(None, Registry, Add, ".test"), vec!["fictional.registry.example.test/imagename:v1.0.0".into()]),
-        ("empty predicate, resource kind: Deployment, component: Registry, operator: replace", "Deployment", vec![FICTIONAL],
-            overrider(None, Registry, Replace, "fictional.registry.us"), vec!["fictional.registry.us/imagename:v1.0.0".into()]),
-        ("empty predicate, resource kind: Deployment, component: Registry, operator: remove", "Deployment", vec![FICTIONAL],
-            overrider(None, Registry, Remove, "fictional.registry.us"), vec!["imagename:v1.0.0".into()]),
-        ("empty predicate, resource kind: Deployment, component: Repository, operator: add", "Deployment", vec![FICTIONAL],
-            overrider(None, Repository, Add, "/nginx"), vec!["fictional.registry.example/imagename/nginx:v1.0.0".into()]),
-        ("empty predicate, resource kind: Deployment, component: Repository, operator: replace", "Deployment", vec![FICTIONAL],
-            overrider(None, Repository, Replace, "nginx"), vec![fictional_nginx.into()]),
-        // The empty repository is what upstream expects.
-        ("empty predicate, resource kind: Deployment, component: Repository, operator: remove", "Deployment", vec![FICTIONAL],
-            overrider(None, Repository, Remove, "nginx"), vec!["fictional.registry.example/:v1.0.0".into()]),
-        // `v1.0.0sha256:…` is neither a tag nor a digest: the image is unchanged.
-        ("empty predicate, resource kind: Deployment, component: Tag, operator: add", "Deployment", vec![FICTIONAL],
-            overrider(None, Tag, Add, DIG), vec![FICTIONAL.into()]),
-        ("empty predicate, resource kind: Deployment, component: Tag, operator: replace", "Deployment", vec![FICTIONAL],
-            overrider(None, Tag, Replace, DIG), vec![format!("fictional.registry.example/imagename@{DIG}")]),
-        ("empty predicate, resource kind: Deployment, component: Tag, operator: remove", "Deployment", vec![FICTIONAL],
-            overrider(None, Tag, Remove, DIG), vec!["fictional.registry.example/imagename".into()]),
-        ("empty predicate, resource kind: Pod", "Pod", vec![FICTIONAL],
-            overrider(None, Repository, Replace, "nginx"), vec![fictional_nginx.into()]),
-        ("empty predicate, resource kind: StatefulSet", "StatefulSet", vec![FICTIONAL],
-            overrider(None, Repository, Replace, "nginx"), vec![fictional_nginx.into()]),
-        ("empty predicate, resource kind: ReplicaSet", "ReplicaSet", vec![FICTIONAL],
-            overrider(None, Repository, Replace, "nginx"), vec![fictional_nginx.into()]),
-        ("empty predicate, resource kind: DaemonSet", "DaemonSet", vec![FICTIONAL],
-            overrider(None, Repository, Replace, "nginx"), vec![fictional_nginx.into()]),
-        ("empty predicate, resource has more than one container", "Deployment", vec![FICTIONAL, SLIM],
-            overrider(None, Repository, Replace, "nginx"), vec![fictional_nginx.into(), "registry.k8s.io/nginx:0.8".into()]),
-        ("predicate, resource has one container", "Deployment", vec![FICTIONAL],
-            overrider(Some(predicate0), Repository, Replace, "nginx"), vec![fictional_nginx.into()]),
-        // Only the image at the predicate changes; container 0 keeps its image.
-        ("predicate, resource has more than one container", "Deployment", vec![FICTIONAL, SLIM],
-            overrider(Some(predicate1), Repository, Replace, "nginx"), vec![FICTIONAL.into(), "registry.k8s.io/nginx:0.8".into()]),
-    ];
-    for (name, kind, before, overrider, expected) in cases {
-        let mut manifest = workload(kind, &before);
-        let result = apply(&mut manifest, kind, &overrider);
-        assert!(result.is_ok(), "{name}: {result:?}");
-        assert_eq!(images(&manifest, kind), expected, "{name}");
-    }
-}
-
 /// The code behind `TestParseJSONPatchesByImageOverrider` (`imageoverride.go`): without a
 /// predicate, kinds other than `Pod`, `ReplicaSet`, `Deployment`, `DaemonSet`, `StatefulSet` and
 /// `Job` get no patch and no error.
@@ -158,22 +62,6 @@ fn image_overrider_leaves_other_kinds_alone() {
     .unwrap();
     assert!(rewrite.tagged_digests.is_empty() && rewrite.skipped_init_images.is_empty());
     assert_eq!(manifest, before);
-}
-
-/// `imageoverride_test.go@24bea6d` `TestOverrideTaggedDigest` (the newest upstream behaviour).
-#[test]
-fn tagged_digests_keep_both_parts_unless_the_version_changes() {
-    let image = format!("registry.example/team/app:v1@{D50}");
-    #[rustfmt::skip]
-    let cases = [
-        ("registry", overrider(None, Registry, Replace, "mirror.example"), format!("mirror.example/team/app:v1@{D50}")),
-        ("repository", overrider(None, Repository, Replace, "other/app"), format!("registry.example/other/app:v1@{D50}")),
-        ("replace tag", overrider(None, Tag, Replace, "v2"), "registry.example/team/app:v2".to_owned()),
-        ("remove version", overrider(None, Tag, Remove, ""), "registry.example/team/app".to_owned()),
-    ];
-    for (name, overrider, expected) in cases {
-        assert_eq!(override_image(&image, &overrider), expected, "{name}");
-    }
 }
 
 /// `pkg/util/imageparser/parser_test.go` `TestParse`: the split, and `String()` round-trips.
@@ -223,49 +111,6 @@ fn the_first_segment_is_a_host_only_when_it_looks_like_one() {
             "{reference:?}"
         );
     }
-}
-
-/// `parser_test.go` examples `ExampleComponents_SetHostname`, `ExampleComponents_SetRepository`,
-/// `ExampleComponents_SetTagOrDigest` and `ExampleComponents_String`: each step applies one
-/// overrider to the previous step's image (set ⇒ replace, remove ⇒ remove).
-#[test]
-fn component_setters_chain_like_the_parser_examples() {
-    let digest_image = format!("gcr.io/kube-apiserver@{D50}");
-    #[rustfmt::skip]
-    let examples: Vec<Example> = vec![
-        ("ExampleComponents_SetHostname", "imagename:v1.0.0", vec![
-            (overrider(None, Registry, Replace, "fictional.registry.example"), FICTIONAL),
-            (overrider(None, Registry, Replace, "gcr.io"), "gcr.io/imagename:v1.0.0"),
-            (overrider(None, Registry, Remove, ""), "imagename:v1.0.0"),
-        ]),
-        ("ExampleComponents_SetRepository", "gcr.io/kube-apiserver:v1.19.0", vec![
-            (overrider(None, Repository, Replace, "kube-controller-manager"), "gcr.io/kube-controller-manager:v1.19.0"),
-        ]),
-        ("ExampleComponents_SetTagOrDigest", "gcr.io/kube-apiserver", vec![
-            (overrider(None, Tag, Replace, "v1.19.0"), "gcr.io/kube-apiserver:v1.19.0"),
-            (overrider(None, Tag, Remove, ""), "gcr.io/kube-apiserver"),
-            (overrider(None, Tag, Replace, D50), digest_image.as_str()),
-            (overrider(None, Tag, Remove, ""), "gcr.io/kube-apiserver"),
-        ]),
-    ];
-    for (name, start, steps) in examples {
-        let mut image = start.to_owned();
-        for (step, (overrider, expected)) in steps.iter().enumerate() {
-            image = override_image(&image, overrider);
-            assert_eq!(image, *expected, "{name} step {step}");
-        }
-    }
-    // ExampleComponents_String
-    let image = Image {
-        host: "fictional.registry.example".into(),
-        repository: "karmada-scheduler".into(),
-        tag: "v1.0.0".into(),
-        digest: String::new(),
-    };
-    assert_eq!(
-        image.to_string(),
-        "fictional.registry.example/karmada-scheduler:v1.0.0"
-    );
 }
 
 /// `pkg/util/imageparser/lifted_test.go`: which values count as a tag or a digest, seen through

@@ -2,19 +2,25 @@
 //! target cluster.
 //!
 //! Follows Karmada's `ensureWork`: copy the template, revise replicas to the cluster's share,
-//! then apply `ClusterOverridePolicies` and `OverridePolicies` in Karmada's order (KARMADA.md §3.4).
-//! A failing override is an error for that object on that cluster. Pure.
+//! then apply `ClusterOverridePolicies` and `OverridePolicies` in Karmada's order (KARMADA.md §3.4),
+//! one file per overrider, recording which policy changed which field. A failing override is an
+//! error for that object on that cluster. Pure.
 
+pub mod attribution;
+pub mod command_args;
+pub mod field;
 pub mod image;
+pub mod labels_annotations;
+mod nested;
+pub mod plaintext;
+mod rule;
 
 use serde_json::Value;
 
+pub use self::attribution::{AppliedOverride, OverriderKind};
 use crate::addr::{ClusterName, ObjectRef};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::model::{
-    Cluster, Model, OverridePolicy, OverrideRule, PatchOperator, PlaintextPatch, PolicyKind,
-    ReplicaField, Template,
-};
+use crate::model::{Cluster, Model, OverridePolicy, PolicyKind, ReplicaField, Template};
 use crate::scheduler::divide::{Party, TieBreak, webster};
 use crate::scheduler::{Binding, Placement};
 
@@ -27,6 +33,28 @@ pub struct Instance {
     pub cluster: ClusterName,
     /// The manifest for that cluster.
     pub manifest: Value,
+    /// The fields override policies changed, in the order they were applied.
+    pub overrides: Vec<AppliedOverride>,
+}
+
+/// Why an overrider could not be applied: the JSON pointer it failed at, and what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Where, in the manifest (or, for a field overrider, the string field).
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure at `path`.
+    #[must_use]
+    pub fn new(path: &str, message: impl Into<String>) -> Self {
+        Self {
+            path: path.to_owned(),
+            message: message.into(),
+        }
+    }
 }
 
 /// Every (template, cluster) manifest, sorted by cluster then object.
@@ -56,38 +84,24 @@ pub fn apply(model: &Model, placement: &Placement, diagnostics: &mut Diagnostics
                 target.replicas,
                 completions.as_ref().map(|all| all[index]),
             );
-            let mut rewrite = image::Rewrite::default();
-            let applied = apply_policies(model, template, cluster, &mut manifest, &mut rewrite)
-                .and_then(|()| keep_identity(template, cluster, &manifest));
-            if let Some(image) = rewrite.skipped_init_images.first() {
-                // Reported once per template, as the tagged-digest warning below.
-                diagnostics.push(
-                    Diagnostic::warning(
-                        "mcctl::override::init_containers",
-                        format!("an imageOverrider without a predicate leaves the init container image `{image}` of `{}` as it is", template.object),
-                    )
-                    .with_label(template.spans.root(), "this template")
-                    .with_help("Karmada rewrites only `containers`; to change an init container's image, add an imageOverrider with `imagePath: /spec/template/spec/initContainers/<index>/image`")
-                    .with_resource(template.object.clone()),
-                );
-            }
-            if let Some(image) = rewrite.tagged_digests.first() {
-                // Reported once per template: the message names no cluster, so duplicates fold.
-                diagnostics.push(
-                    Diagnostic::warning(
-                        "mcctl::override::tagged_digest",
-                        format!("image `{image}` of `{}` has both a tag and a digest; overriding it keeps both", template.object),
-                    )
-                    .with_label(template.spans.root(), "this template")
-                    .with_help("the newest Karmada keeps both too, but earlier versions kept only the tag; pin by digest alone to be unambiguous")
-                    .with_resource(template.object.clone()),
-                );
-            }
+            let mut notes = rule::Notes::default();
+            let mut overrides = Vec::new();
+            let applied = apply_policies(
+                model,
+                template,
+                cluster,
+                &mut manifest,
+                &mut overrides,
+                &mut notes,
+            )
+            .and_then(|()| keep_identity(template, cluster, &manifest));
+            report_notes(&notes, template, diagnostics);
             match applied {
                 Ok(()) => items.push(Instance {
                     object: template.object.clone(),
                     cluster: cluster.name.clone(),
                     manifest,
+                    overrides,
                 }),
                 Err(diagnostic) => diagnostics.push(*diagnostic),
             }
@@ -222,9 +236,16 @@ fn apply_policies(
     template: &Template,
     cluster: &Cluster,
     manifest: &mut Value,
-    rewrite: &mut image::Rewrite,
+    overrides: &mut Vec<AppliedOverride>,
+    notes: &mut rule::Notes,
 ) -> Result<(), Box<Diagnostic>> {
     for policy in applicable_policies(model, template) {
+        let mut run = rule::Run {
+            policy: &policy.id,
+            kind: &template.object.kind,
+            applied: overrides,
+            notes,
+        };
         for rule in &policy.rules {
             if rule
                 .target
@@ -233,62 +254,117 @@ fn apply_policies(
             {
                 continue;
             }
-            apply_rule(rule, template, manifest, rewrite).map_err(|message| {
-                Box::new(
-                    Diagnostic::error(
-                        "mcctl::override::failed",
-                        format!("`{}` cannot override `{}` for cluster `{}`: {message}", policy.id, template.object, cluster.name),
-                    )
-                    .with_label(policy.spans.value(&rule.pointer), "this rule")
-                    .with_help("fix the path or operator so that it fits the object (`add` needs the parent to exist; `replace` and `remove` need the field)")
-                    .with_resource(template.object.clone())
-                    .with_cluster(cluster.name.to_string()),
-                )
-            })?;
+            run.rule(rule, manifest)
+                .map_err(|failure| failed(policy, rule, &failure, template, cluster))?;
         }
     }
     Ok(())
 }
 
-/// One rule: image overriders, then the plaintext patches as one JSON-patch document.
-fn apply_rule(
-    rule: &OverrideRule,
+/// The error of a failed overrider: policy, rule, overrider, cluster and path, pointing at the
+/// overrider entry in the policy's source.
+fn failed(
+    policy: &OverridePolicy,
+    rule: &crate::model::OverrideRule,
+    failure: &rule::RuleFailure,
     template: &Template,
-    manifest: &mut Value,
-    rewrite: &mut image::Rewrite,
-) -> Result<(), String> {
-    for overrider in &rule.images {
-        let done = image::apply(manifest, &template.object.kind, overrider)?;
-        rewrite.tagged_digests.extend(done.tagged_digests);
-        rewrite.skipped_init_images.extend(done.skipped_init_images);
-    }
-    if rule.plaintext.is_empty() {
-        return Ok(());
-    }
-    let patch = plaintext_patch(&rule.plaintext)?;
-    json_patch::patch(manifest, &patch).map_err(|error| error.to_string())
+    cluster: &Cluster,
+) -> Box<Diagnostic> {
+    let rule_name = match rule.index {
+        Some(index) => format!("rule {index}"),
+        None => "the rule".to_owned(),
+    };
+    let entry = format!(
+        "{}/overriders/{}/{}",
+        rule.pointer, failure.overrider, failure.index
+    );
+    Box::new(
+        Diagnostic::error(
+            "mcctl::override::failed",
+            format!(
+                "`{}` cannot override `{}` on cluster `{}`: {} {} of {rule_name} (targetCluster: {}) failed at `{}`: {}",
+                policy.id,
+                template.object,
+                cluster.name,
+                failure.overrider,
+                failure.index,
+                rule.target_text,
+                failure.failure.path,
+                failure.failure.message,
+            ),
+        )
+        .with_label(policy.spans.value(&entry), format!("this {}", failure.overrider))
+        .with_label(policy.spans.value("/metadata/name"), "in this policy")
+        .with_help(help(failure.overrider))
+        .with_resource(template.object.clone())
+        .with_cluster(cluster.name.to_string()),
+    )
 }
 
-fn plaintext_patch(entries: &[PlaintextPatch]) -> Result<json_patch::Patch, String> {
-    let operations: Vec<Value> = entries
-        .iter()
-        .map(|entry| {
-            let mut operation = serde_json::Map::new();
-            operation.insert(
-                "op".into(),
-                Value::String(entry.operator.as_str().to_owned()),
-            );
-            operation.insert("path".into(), Value::String(entry.path.clone()));
-            if entry.operator != PatchOperator::Remove {
-                operation.insert("value".into(), entry.value.clone().unwrap_or(Value::Null));
-            }
-            Value::Object(operation)
-        })
-        .collect();
-    serde_json::from_value(Value::Array(operations))
-        .map_err(|error| format!("invalid patch: {error}"))
+fn help(overrider: OverriderKind) -> &'static str {
+    match overrider {
+        OverriderKind::Plaintext => {
+            "fix the path or operator so that it fits the object (`add` needs the parent to exist; `replace` and `remove` need the field)"
+        }
+        OverriderKind::Field => {
+            "`fieldPath` must point at a string holding the document, and each `subPath` must fit that document"
+        }
+        OverriderKind::Image => "the predicate path must point at an image string",
+        OverriderKind::Command | OverriderKind::Args => {
+            "containers must be objects, and `command`/`args` lists of strings"
+        }
+        OverriderKind::Labels | OverriderKind::Annotations => {
+            "labels and annotations must be maps of strings"
+        }
+    }
 }
 
+/// Warnings about what overriders did not do, once per template: the messages name no
+/// cluster, so duplicates fold.
+fn report_notes(notes: &rule::Notes, template: &Template, diagnostics: &mut Diagnostics) {
+    if let Some(image) = notes.skipped_init_images.first() {
+        diagnostics.push(
+            Diagnostic::warning(
+                "mcctl::override::init_containers",
+                format!("an imageOverrider without a predicate leaves the init container image `{image}` of `{}` as it is", template.object),
+            )
+            .with_label(template.spans.root(), "this template")
+            .with_help("Karmada rewrites only `containers`; to change an init container's image, add an imageOverrider with `imagePath: /spec/template/spec/initContainers/<index>/image`")
+            .with_resource(template.object.clone()),
+        );
+    }
+    if let Some(image) = notes.tagged_digests.first() {
+        diagnostics.push(
+            Diagnostic::warning(
+                "mcctl::override::tagged_digest",
+                format!("image `{image}` of `{}` has both a tag and a digest; overriding it keeps both", template.object),
+            )
+            .with_label(template.spans.root(), "this template")
+            .with_help("the newest Karmada keeps both too, but earlier versions kept only the tag; pin by digest alone to be unambiguous")
+            .with_resource(template.object.clone()),
+        );
+    }
+    let mut unsupported = notes.unsupported_kind.clone();
+    unsupported.sort();
+    unsupported.dedup();
+    for overrider in unsupported {
+        diagnostics.push(
+            Diagnostic::warning(
+                "mcctl::override::unsupported_kind",
+                format!("{overrider} leaves `{}` as it is: Karmada changes the containers of Pod, Deployment, ReplicaSet, DaemonSet, StatefulSet and Job only", template.object),
+            )
+            .with_label(template.spans.root(), "this template")
+            .with_help(match overrider {
+                OverriderKind::Image => "give the imageOverrider a `predicate` with the image's path, or use `plaintext`",
+                _ => "use `plaintext` with the container's path to change this kind",
+            })
+            .with_resource(template.object.clone()),
+        );
+    }
+}
+
+#[cfg(test)]
+mod fixtures;
 #[cfg(test)]
 mod karmada_cases;
 #[cfg(test)]

@@ -183,7 +183,11 @@ spec:
     let (instances, diagnostics) = render(&yaml);
     assert_eq!(diagnostics.error_count(), 2);
     let error = diagnostics.iter().next().unwrap();
-    assert!(error.message.starts_with("`OverridePolicy/default/broken` cannot override `apps/Deployment/default/web` for cluster `eu-1`"), "{}", error.message);
+    assert_eq!(
+        error.message,
+        "`OverridePolicy/default/broken` cannot override `apps/Deployment/default/web` on cluster `eu-1`: plaintext 0 of rule 0 (targetCluster: every cluster) failed at `/spec/missing/field`: `replace` needs the field to exist"
+    );
+    assert_eq!(error.labels.len(), 2, "the entry and the policy's name");
     assert_eq!(error.cluster.as_deref(), Some("eu-1"));
     assert!(instances.items.is_empty());
 }

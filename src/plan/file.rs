@@ -233,6 +233,7 @@ pub fn replay(
                     wave: record.wave,
                     implicit: record.implicit,
                     prune: record.prune,
+                    overrides: Vec::new(),
                 }
             }
             (action, None) => {
@@ -255,6 +256,7 @@ pub fn replay(
                 wave: wanted.wave,
                 implicit: wanted.implicit,
                 prune: wanted.prune,
+                overrides: wanted.overrides.clone(),
             },
         };
         changes.push(change);

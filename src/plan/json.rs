@@ -6,6 +6,7 @@ use crate::addr::ObjectRef;
 use crate::desired::secret::redact;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::model::PolicyId;
+use crate::overrides::AppliedOverride;
 use crate::plan::{Action, Plan};
 
 /// The JSON format version.
@@ -41,6 +42,28 @@ pub fn policy(id: &PolicyId) -> Value {
     }
     map.insert("name".into(), Value::String(id.name.clone()));
     Value::Object(map)
+}
+
+/// Which policy changed which field, as JSON: paths only, never values.
+#[must_use]
+pub fn overrides(list: &[AppliedOverride]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|applied| {
+                let mut map = Map::new();
+                map.insert("policy".into(), policy(&applied.policy));
+                map.insert(
+                    "overrider".into(),
+                    Value::String(applied.overrider.as_str().to_owned()),
+                );
+                map.insert("path".into(), Value::String(applied.path.clone()));
+                if let Some(sub_path) = &applied.sub_path {
+                    map.insert("sub_path".into(), Value::String(sub_path.clone()));
+                }
+                Value::Object(map)
+            })
+            .collect(),
+    )
 }
 
 /// Clusters and replicas as JSON: `[{"name": "eu-1", "replicas": 4}]`.
@@ -171,6 +194,9 @@ pub fn render(
             map.insert("wave".into(), Value::from(change.wave));
             if change.implicit {
                 map.insert("implicit".into(), Value::Bool(true));
+            }
+            if !change.overrides.is_empty() {
+                map.insert("overrides".into(), overrides(&change.overrides));
             }
             map.insert(
                 "before".into(),

@@ -23,6 +23,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::kind_rank;
 use crate::model::template::is_protected;
 use crate::model::{ClusterStatus, Model, PolicyId};
+use crate::overrides::AppliedOverride;
 use crate::refresh::{ObservedCluster, ObservedState};
 use crate::scheduler::{BindingSource, Placement};
 use crate::state::{ObjectRecord, PlacementRecord, State};
@@ -100,6 +101,8 @@ pub struct Change {
     pub implicit: bool,
     /// Delete it even if its kind is protected, once config stops declaring it.
     pub prune: bool,
+    /// The fields override policies changed in `after` (none for deletes).
+    pub overrides: Vec<AppliedOverride>,
 }
 
 impl Change {
@@ -553,6 +556,7 @@ fn plan_cluster(
             wave: wanted.wave,
             implicit: wanted.implicit,
             prune: wanted.prune,
+            overrides: wanted.overrides.clone(),
         };
         let placement_reason = placement_reason(
             previous,
@@ -727,6 +731,7 @@ fn plan_cluster(
             wave: record.wave,
             implicit: record.implicit,
             prune: record.prune,
+            overrides: Vec::new(),
         });
     }
 }

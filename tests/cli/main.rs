@@ -26,6 +26,8 @@ mod variables;
 mod init;
 /// `mcctl fmt`: the canonical HCL layout, `--check` and `--diff`.
 mod fmt;
+/// Overrides: attribution in the plan, failures pointing at the overrider.
+mod overrides;
 /// Scheduling: Karmada's bindings from clusters with status, `explain`, failover, claims.
 mod scheduling;
 /// Every folder under `examples/` plans and applies.

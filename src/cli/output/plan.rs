@@ -196,6 +196,16 @@ fn write_change(out: &mut String, change: &Change) {
         paint(BOLD, &change.object.to_string()),
         paint(DIM, &format!("{} ({reasons})", verb(change.action)))
     );
+    if change.action != Action::Delete {
+        // Paths and policy names only: a Secret's values never reach this line.
+        for applied in &change.overrides {
+            let _ = writeln!(
+                out,
+                "      {}",
+                paint(DIM, &format!("overridden: {applied}"))
+            );
+        }
+    }
     let before = change
         .before
         .as_ref()

@@ -37,7 +37,7 @@ pub(super) fn is_static_weighting(strategy: &karmada::ReplicaSchedulingStrategy)
         })
 }
 
-fn is_qualified_name(text: &str) -> bool {
+pub(super) fn is_qualified_name(text: &str) -> bool {
     let selector = karmada::LabelSelector {
         match_labels: BTreeMap::from([(text.to_owned(), String::new())]),
         match_expressions: Vec::new(),
@@ -48,7 +48,7 @@ fn is_qualified_name(text: &str) -> bool {
 }
 
 impl Builder<'_> {
-    fn rule_error(
+    pub(super) fn rule_error(
         &mut self,
         spans: &SpanIndex,
         pointer: &str,
@@ -710,140 +710,6 @@ impl Builder<'_> {
         }
     }
 
-    /// Checks the overriders mcctl does not apply yet, and warns for each kind present.
-    pub(super) fn overrider_extras(
-        &mut self,
-        overriders: &karmada::Overriders,
-        spans: &SpanIndex,
-        pointer: &str,
-    ) {
-        for (field, list) in [
-            ("commandOverrider", &overriders.command_overrider),
-            ("argsOverrider", &overriders.args_overrider),
-        ] {
-            for (index, overrider) in list.iter().enumerate() {
-                let at = format!("{pointer}/overriders/{field}/{index}");
-                if overrider.container_name.is_empty() {
-                    self.rule_error(
-                        spans,
-                        &at,
-                        "`containerName` is empty",
-                        "name the container to change",
-                    );
-                }
-                self.enum_value(
-                    spans,
-                    &format!("{at}/operator"),
-                    "operator",
-                    &overrider.operator,
-                    &["add", "remove"],
-                );
-            }
-        }
-        for (field, list, labels) in [
-            ("labelsOverrider", &overriders.labels_overrider, true),
-            (
-                "annotationsOverrider",
-                &overriders.annotations_overrider,
-                false,
-            ),
-        ] {
-            for (index, overrider) in list.iter().enumerate() {
-                let at = format!("{pointer}/overriders/{field}/{index}");
-                self.enum_value(
-                    spans,
-                    &format!("{at}/operator"),
-                    "operator",
-                    &overrider.operator,
-                    &["add", "remove", "replace"],
-                );
-                for key in overrider.value.keys() {
-                    if !is_qualified_name(key) {
-                        self.rule_error(
-                            spans,
-                            &format!("{at}/value"),
-                            format!(
-                                "`{key}` is not a valid {} key",
-                                if labels { "label" } else { "annotation" }
-                            ),
-                            "use a key such as `app.kubernetes.io/name`",
-                        );
-                    }
-                }
-            }
-        }
-        for (index, overrider) in overriders.field_overrider.iter().enumerate() {
-            let at = format!("{pointer}/overriders/fieldOverrider/{index}");
-            if !overrider.field_path.starts_with('/') {
-                self.rule_error(
-                    spans,
-                    &format!("{at}/fieldPath"),
-                    format!("`{}` is not a JSON pointer", overrider.field_path),
-                    "start it with `/`, e.g. `/data/config.yaml`",
-                );
-            }
-            let operations = match (&overrider.json, &overrider.yaml) {
-                (Some(_), Some(_)) | (None, None) => {
-                    self.rule_error(
-                        spans,
-                        &at,
-                        "a field overrider needs exactly one of `json` and `yaml`",
-                        "say how the field's text is encoded",
-                    );
-                    continue;
-                }
-                (Some(json), None) => ("json", json),
-                (None, Some(yaml)) => ("yaml", yaml),
-            };
-            for (op_index, operation) in operations.1.iter().enumerate() {
-                let op_at = format!("{at}/{}/{op_index}", operations.0);
-                if !operation.sub_path.starts_with('/') {
-                    self.rule_error(
-                        spans,
-                        &format!("{op_at}/subPath"),
-                        format!("`{}` is not a JSON pointer", operation.sub_path),
-                        "start it with `/`",
-                    );
-                }
-                if self.enum_value(
-                    spans,
-                    &format!("{op_at}/operator"),
-                    "operator",
-                    &operation.operator,
-                    &["add", "remove", "replace"],
-                ) && operation.operator != "remove"
-                    && operation.value.is_none()
-                {
-                    self.rule_error(
-                        spans,
-                        &op_at,
-                        format!("`{}` needs a value", operation.operator),
-                        "add `value`",
-                    );
-                }
-            }
-        }
-        for (field, present) in [
-            ("commandOverrider", !overriders.command_overrider.is_empty()),
-            ("argsOverrider", !overriders.args_overrider.is_empty()),
-            ("labelsOverrider", !overriders.labels_overrider.is_empty()),
-            (
-                "annotationsOverrider",
-                !overriders.annotations_overrider.is_empty(),
-            ),
-            ("fieldOverrider", !overriders.field_overrider.is_empty()),
-        ] {
-            if present {
-                let at = format!("{pointer}/overriders/{field}");
-                self.diagnostics.push(not_acted_on(
-                    &at[1..].replace('/', "."),
-                    spans.key(&at),
-                    "this plan renders objects without it",
-                ));
-            }
-        }
-    }
-
     /// Checks a cluster's resource models and warns about what mcctl does not use.
     pub(super) fn cluster_extras(
         &mut self,
@@ -1072,26 +938,6 @@ mod tests {
             warnings
                 .iter()
                 .any(|warning| warning.starts_with("`maxGroups` is not set")),
-            "{warnings:?}"
-        );
-    }
-
-    #[test]
-    fn overriders_not_applied_yet_are_checked_and_warned_about() {
-        let yaml = "apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\nmetadata: {name: o}\nspec:\n  overrideRules:\n  - overriders:\n      labelsOverrider: [{operator: add, value: {team: a}}]\n      commandOverrider: [{containerName: web, operator: append, value: [x]}]\n      fieldOverrider: [{fieldPath: /data/x, json: [{subPath: /a, operator: add, value: 1}], yaml: []}]\n";
-        let (errors, warnings) = messages(yaml);
-        assert!(
-            errors.contains(&"`append` is not a valid `operator`".to_owned()),
-            "{errors:?}"
-        );
-        assert!(
-            errors.contains(&"a field overrider needs exactly one of `json` and `yaml`".to_owned()),
-            "{errors:?}"
-        );
-        assert!(
-            warnings.contains(
-                &"`spec.overrideRules.0.overriders.labelsOverrider` is not acted on yet".to_owned()
-            ),
             "{warnings:?}"
         );
     }

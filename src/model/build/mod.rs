@@ -2,6 +2,7 @@
 
 mod clusters;
 mod karmada_rules;
+mod overriders;
 mod overriding;
 mod propagation;
 mod settings;

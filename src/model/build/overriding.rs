@@ -1,15 +1,14 @@
-//! Override policies: rules, image overriders and plaintext patches.
+//! Override policies: selectors and rules; the overriders of each rule are built in
+//! `overriders.rs`.
 
 use std::collections::BTreeSet;
 
 use super::Builder;
+use super::overriders::describe_target;
 use crate::config::Declared;
 use crate::config::karmada;
-use crate::config::source::{SpanIndex, one_of};
 use crate::diag::Diagnostic;
-use crate::model::{
-    ImageComponent, ImageOverrider, OverridePolicy, OverrideRule, PatchOperator, PlaintextPatch,
-};
+use crate::model::{OverridePolicy, OverrideRule};
 
 impl Builder<'_> {
     pub(in crate::model) fn override_policies(
@@ -89,92 +88,26 @@ impl Builder<'_> {
                 .collect()
         };
         let mut built = Vec::new();
-        for (pointer, target, overriders) in rules {
+        for (index, (pointer, target, overriders)) in rules.into_iter().enumerate() {
+            let target_text = describe_target(target);
             let target = match target {
                 Some(raw) => {
                     self.affinity(raw, spans, &format!("{pointer}/targetCluster"), clusters)
                 }
                 None => None,
             };
-            self.overrider_extras(&overriders, spans, &pointer);
-            let mut images = Vec::new();
-            for (index, image) in overriders.image_overrider.iter().enumerate() {
-                let at = format!("{pointer}/overriders/imageOverrider/{index}");
-                let component = match image.component.as_str() {
-                    "Registry" => Some(ImageComponent::Registry),
-                    "Repository" => Some(ImageComponent::Repository),
-                    "Tag" => Some(ImageComponent::Tag),
-                    other => {
-                        self.diagnostics.push(
-                            Diagnostic::error(
-                                "mcctl::model::image_overrider",
-                                format!("unknown image component `{other}`"),
-                            )
-                            .with_label(spans.value(&format!("{at}/component")), "here")
-                            .with_help(one_of(other, &["Registry", "Repository", "Tag"])),
-                        );
-                        None
-                    }
-                };
-                let operator =
-                    self.patch_operator(&image.operator, spans, &format!("{at}/operator"));
-                if let Some(predicate) = &image.predicate {
-                    self.check_pointer(&predicate.path, spans, &format!("{at}/predicate/path"));
-                }
-                if operator.is_some_and(|operator| operator != PatchOperator::Remove)
-                    && image.value.as_deref().is_none_or(str::is_empty)
-                {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            "mcctl::model::image_overrider",
-                            format!("`{}` of an image component needs a value", image.operator),
-                        )
-                        .with_label(spans.value(&at), "here")
-                        .with_help("add `value`"),
-                    );
-                }
-                if let (Some(component), Some(operator)) = (component, operator) {
-                    images.push(ImageOverrider {
-                        predicate: image
-                            .predicate
-                            .as_ref()
-                            .map(|predicate| predicate.path.clone()),
-                        component,
-                        operator,
-                        value: image.value.clone().unwrap_or_default(),
-                    });
-                }
-            }
-            let mut plaintext = Vec::new();
-            for (index, patch) in overriders.plaintext.iter().enumerate() {
-                let at = format!("{pointer}/overriders/plaintext/{index}");
-                let operator =
-                    self.patch_operator(&patch.operator, spans, &format!("{at}/operator"));
-                self.check_pointer(&patch.path, spans, &format!("{at}/path"));
-                if operator.is_some_and(|operator| operator != PatchOperator::Remove)
-                    && patch.value.is_none()
-                {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            "mcctl::model::plaintext",
-                            format!("`{}` needs a value", patch.operator),
-                        )
-                        .with_label(spans.value(&at), "here")
-                        .with_help("add `value`"),
-                    );
-                }
-                if let Some(operator) = operator {
-                    plaintext.push(PlaintextPatch {
-                        path: patch.path.clone(),
-                        operator,
-                        value: patch.value.clone(),
-                    });
-                }
-            }
+            let overriders = self.overriders(&overriders, spans, &pointer);
             built.push(OverrideRule {
                 target,
-                images,
-                plaintext,
+                target_text,
+                images: overriders.images,
+                commands: overriders.commands,
+                args: overriders.args,
+                labels: overriders.labels,
+                annotations: overriders.annotations,
+                fields: overriders.fields,
+                plaintext: overriders.plaintext,
+                index: (!spec.override_rules.is_empty()).then_some(index),
                 pointer,
             });
         }
@@ -187,45 +120,5 @@ impl Builder<'_> {
             rules: built,
             spans: spans.clone(),
         })
-    }
-
-    fn patch_operator(
-        &mut self,
-        text: &str,
-        spans: &SpanIndex,
-        pointer: &str,
-    ) -> Option<PatchOperator> {
-        let operator = PatchOperator::parse(text);
-        if operator.is_none() {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    "mcctl::model::patch_operator",
-                    format!("unknown operator `{text}`"),
-                )
-                .with_label(spans.value(pointer), "here")
-                .with_help(one_of(text, &["add", "remove", "replace"])),
-            );
-        }
-        operator
-    }
-
-    fn check_pointer(&mut self, path: &str, spans: &SpanIndex, pointer: &str) {
-        let valid = path.starts_with('/')
-            && !path.split('/').skip(1).any(|segment| {
-                let mut chars = segment.chars().peekable();
-                while let Some(c) = chars.next() {
-                    if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
-                        return true;
-                    }
-                }
-                false
-            });
-        if !valid {
-            self.diagnostics.push(
-                Diagnostic::error("mcctl::model::json_pointer", format!("`{path}` is not a JSON pointer"))
-                    .with_label(spans.value(pointer), "here")
-                    .with_help("a JSON pointer starts with `/`, e.g. `/spec/replicas`; write `~1` for `/` and `~0` for `~` inside a segment"),
-            );
-        }
     }
 }
