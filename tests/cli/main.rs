@@ -26,6 +26,8 @@ mod variables;
 mod init;
 /// `mcctl fmt`: the canonical HCL layout, `--check` and `--diff`.
 mod fmt;
+/// Apply order: waves from references, CRDs and Namespaces; deletes in reverse; `mcctl graph`.
+mod ordering;
 /// Scheduling: Karmada's bindings from clusters with status, `explain`, failover, claims.
 mod scheduling;
 /// Every folder under `examples/` plans and applies.
