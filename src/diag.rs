@@ -136,6 +136,15 @@ impl Sources {
         let file = self.get(span.file);
         (file.path.clone(), file.line_column(span.bytes.start))
     }
+
+    /// `path:line:column` of the start of a span, as text; `None` for a span of a file these
+    /// sources do not hold.
+    #[must_use]
+    pub fn position(&self, span: &Span) -> Option<String> {
+        let file = self.files.get(span.file.0 as usize)?;
+        let at = file.line_column(span.bytes.start);
+        Some(format!("{}:{}:{}", file.path.display(), at.line, at.column))
+    }
 }
 
 /// How bad a diagnostic is.

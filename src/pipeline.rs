@@ -89,7 +89,7 @@ pub fn validate(root: &Path, variables: &VariableInputs) -> Validated {
     let mut diagnostics = Diagnostics::new();
     let config = config::load(root, variables, &mut diagnostics);
     let model = model::build(&config, &mut diagnostics);
-    let graph = graph::build(&model, &mut diagnostics);
+    let graph = graph::build(&model, &config.sources, &mut diagnostics);
     diagnostics.dedup();
     let model = (!diagnostics.has_errors()).then_some(model);
     Validated {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::config;
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostics, Sources};
 use crate::model::{self, Model};
 
 /// Builds a model from inline files, panicking on any error (tests only).
@@ -17,6 +17,13 @@ pub(crate) fn model_from(files: &[(&str, &str)]) -> Model {
 
 /// Builds a model from inline files, returning the diagnostics.
 pub(crate) fn try_model_from(files: &[(&str, &str)]) -> (Model, Diagnostics) {
+    let (model, _, diagnostics) = model_with_sources(files);
+    (model, diagnostics)
+}
+
+/// Builds a model from inline files, returning the files read (to locate spans) and the
+/// diagnostics.
+pub(crate) fn model_with_sources(files: &[(&str, &str)]) -> (Model, Sources, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
     let texts = files
         .iter()
@@ -29,7 +36,7 @@ pub(crate) fn try_model_from(files: &[(&str, &str)]) -> (Model, Diagnostics) {
         &mut diagnostics,
     );
     let model = model::build(&config, &mut diagnostics);
-    (model, diagnostics)
+    (model, config.sources, diagnostics)
 }
 
 /// Builds a model from one YAML file.
@@ -56,7 +63,7 @@ pub(crate) fn stages_with(
 ) -> Staged {
     let model = model_from_yaml(yaml);
     let mut diagnostics = Diagnostics::new();
-    let graph = crate::graph::build(&model, &mut diagnostics);
+    let graph = crate::graph::build(&model, &Sources::default(), &mut diagnostics);
     let statuses = std::collections::BTreeMap::new();
     let placement = crate::scheduler::schedule(
         &model,
@@ -91,6 +98,16 @@ pub(crate) struct TemplateEditor<'a> {
 }
 
 impl TemplateEditor<'_> {
+    /// Sets a field of the manifest (`/spec/template/spec`, a JSON value).
+    pub(crate) fn set(&mut self, pointer: &str, value: Value) -> &mut Self {
+        let mut target = &mut *self.manifest;
+        for segment in pointer.split('/').skip(1) {
+            target = &mut target[segment];
+        }
+        *target = value;
+        self
+    }
+
     /// Adds a `mcctl.io/depends-on` entry.
     pub(crate) fn depends_on(&mut self, object: &str) -> &mut Self {
         let annotations = &mut self.manifest["metadata"]["annotations"];
@@ -127,12 +144,16 @@ impl ModelBuilder {
         self
     }
 
-    pub(crate) fn build(self) -> Model {
+    /// The model and the one file it was read from.
+    pub(crate) fn build_with_sources(self) -> (Model, Sources) {
         let yaml: Vec<String> = self
             .documents
             .iter()
             .map(|document| serde_json::to_string(document).expect("JSON"))
             .collect();
-        model_from_yaml(&yaml.join("\n---\n"))
+        let (model, sources, diagnostics) =
+            model_with_sources(&[("test.yaml", &yaml.join("\n---\n"))]);
+        assert!(!diagnostics.has_errors(), "{diagnostics:#?}");
+        (model, sources)
     }
 }

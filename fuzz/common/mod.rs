@@ -22,7 +22,7 @@ pub(crate) fn load_with(name: &str, text: String, inputs: &VariableInputs) {
         &mut diagnostics,
     );
     let model = mcctl::model::build(&config, &mut diagnostics);
-    let _graph = mcctl::graph::build(&model, &mut diagnostics);
+    let _graph = mcctl::graph::build(&model, &config.sources, &mut diagnostics);
     let _text = mcctl::cli::output::diagnostics::render(&diagnostics, &config.sources, false);
 }
 

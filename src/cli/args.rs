@@ -38,6 +38,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Change the clusters to match the workspace.
     Apply(ApplyArgs),
+    /// Print the apply order as a graph: templates, the edges that order them, and their waves.
+    Graph(GraphArgs),
     /// Show how one template is scheduled: its policy, each cluster's filter verdict and score,
     /// the selection and the division, step by step.
     Explain(ExplainArgs),
@@ -61,6 +63,32 @@ pub struct ValidateArgs {
     /// `--var`, `--var-file`.
     #[command(flatten)]
     pub variables: VarArgs,
+}
+
+/// `mcctl graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The output format: Graphviz DOT (`dot -Tsvg`) or a Mermaid flowchart.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+
+    /// Also draw Helm's kind order between templates of adjacent kinds (dashed); it is left out
+    /// by default because the waves already show it.
+    #[arg(long)]
+    pub kind_order: bool,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
+}
+
+/// How `mcctl graph` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
 }
 
 /// Values of HCL variables.

@@ -10,8 +10,8 @@ use std::time::SystemTime;
 use crate::addr::{self, ClusterName};
 use crate::apply::{Event, Observer, Report};
 use crate::cli::args::{
-    ApplyArgs, DestroyArgs, ExplainArgs, FmtArgs, ForceUnlockArgs, LockArgs, PlanArgs,
-    ValidateArgs, VarArgs,
+    ApplyArgs, DestroyArgs, ExplainArgs, FmtArgs, ForceUnlockArgs, GraphArgs, GraphFormat,
+    LockArgs, PlanArgs, ValidateArgs, VarArgs,
 };
 use crate::cli::output::plan::{PlanView, render as render_plan};
 use crate::cli::output::{self, Printer};
@@ -116,6 +116,36 @@ pub(crate) fn validate(context: &Context, args: &ValidateArgs) -> ExitCode {
         }
         ExitCode::FAILURE
     }
+}
+
+/// `mcctl graph`: the dependency graph of a valid workspace, on stdout.
+pub(crate) fn graph(context: &Context, args: &GraphArgs) -> ExitCode {
+    let validated = pipeline::validate(&context.root, &variable_inputs(&args.variables));
+    if !validated.diagnostics.is_empty() {
+        let text = crate::cli::output::diagnostics::render(
+            &validated.diagnostics,
+            &validated.config.sources,
+            context.printer.color(),
+        );
+        context.printer.err(text.trim_end());
+    }
+    if validated.model.is_none() {
+        let errors = validated.diagnostics.error_count();
+        context.printer.err(&format!(
+            "\nerror: {errors} error{} in the workspace",
+            if errors == 1 { "" } else { "s" }
+        ));
+        return ExitCode::FAILURE;
+    }
+    let options = crate::cli::output::graph::Options {
+        kind_order: args.kind_order,
+    };
+    let text = match args.format {
+        GraphFormat::Dot => crate::cli::output::graph::dot(&validated.graph, options),
+        GraphFormat::Mermaid => crate::cli::output::graph::mermaid(&validated.graph, options),
+    };
+    context.printer.out(&text);
+    ExitCode::SUCCESS
 }
 
 /// `mcctl plan`.

@@ -5,6 +5,7 @@
 
 pub mod dir;
 pub mod fake;
+pub mod health;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -155,7 +156,10 @@ pub trait ClusterClient: Send + Sync {
         owner: &BTreeMap<String, String>,
     ) -> impl Future<Output = Result<Deletion, Error>> + Send;
 
-    /// Reads the health of an applied object.
+    /// Reads the health of an applied object. Apply waits for it before the next wave, so a
+    /// backend that can observe health must report a CRD as ready only once it is
+    /// `Established` ([`health::crd_health`]), or the custom resources of the next wave would
+    /// be refused; one that cannot (a directory) says [`Health::NotObservable`].
     fn health(
         &self,
         object: &ObjectRef,

@@ -1,73 +1,78 @@
 //! Stage 3, graph: [`Model`] → [`DependencyGraph`], the order templates are applied in.
 //!
-//! Hard edges come from `depends_on` (HCL) and the `mcctl.io/depends-on` annotation; a cycle
-//! among them is an error. Helm's install order of kinds is a soft floor on top: a template is
-//! never applied before the kinds Helm installs earlier, unless a hard edge says otherwise.
-//! Waves are dense levels: everything in wave `n` may go once waves `0..n` are done. Pure.
+//! Hard edges come from references between templates ([`references`]), `depends_on` (HCL) and
+//! the `mcctl.io/depends-on` annotation; a cycle among them is an error. Helm's kind order is a
+//! soft floor on top ([`kind_order`]): it never adds a cycle, and a hard edge against it wins.
+//! Waves are dense levels: wave `n` may go once waves `0..n` are done. Pure.
 
+mod cycle;
+pub mod kind_order;
 pub mod references;
 
 use std::collections::BTreeMap;
 
-use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::Direction;
+use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
+use serde_json::Value;
 
 use crate::addr::ObjectRef;
-use crate::diag::{Diagnostic, Diagnostics};
-use crate::model::Model;
+use crate::diag::{Diagnostics, Sources, Span};
+use crate::model::crd::CustomResourceDefinitions;
+use crate::model::{Model, Template};
 
-/// Helm's install order (DESIGN.md §4); kinds not listed come after all of these.
-const KIND_ORDER: &[&str] = &[
-    "Namespace",
-    "NetworkPolicy",
-    "ResourceQuota",
-    "LimitRange",
-    "PodSecurityPolicy",
-    "PodDisruptionBudget",
-    "ServiceAccount",
-    "Secret",
-    "SecretList",
-    "ConfigMap",
-    "StorageClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "CustomResourceDefinition",
-    "ClusterRole",
-    "ClusterRoleList",
-    "ClusterRoleBinding",
-    "ClusterRoleBindingList",
-    "Role",
-    "RoleList",
-    "RoleBinding",
-    "RoleBindingList",
-    "Service",
-    "DaemonSet",
-    "Pod",
-    "ReplicationController",
-    "ReplicaSet",
-    "Deployment",
-    "HorizontalPodAutoscaler",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "IngressClass",
-    "Ingress",
-    "APIService",
-];
+pub use self::kind_order::kind_rank;
+use self::references::{Relation, references};
 
-/// The position of a kind in Helm's install order.
-#[must_use]
-pub fn kind_rank(kind: &str) -> usize {
-    KIND_ORDER
-        .iter()
-        .position(|known| *known == kind)
-        .unwrap_or(KIND_ORDER.len())
+/// Where an edge comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EdgeSource {
+    /// The later template's manifest names the earlier one.
+    Reference {
+        /// How it names it.
+        relation: Relation,
+        /// Where, as a JSON pointer into the later template's manifest.
+        pointer: String,
+    },
+    /// A `depends_on` entry of the later template's HCL block.
+    DependsOn,
+    /// An entry of the later template's `mcctl.io/depends-on` annotation.
+    Annotation,
+    /// Helm's kind order: soft, shown only on request.
+    KindOrder,
 }
 
-/// The wave of every template: the order apply follows.
+impl EdgeSource {
+    /// A short name for the edge: the reference's field, `depends_on`, or `kind order`.
+    #[must_use]
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Reference { relation, .. } => relation.field(),
+            Self::DependsOn => "depends_on",
+            Self::Annotation => "mcctl.io/depends-on",
+            Self::KindOrder => "kind order",
+        }
+    }
+}
+
+/// `before` is applied in an earlier wave than `after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    /// The template applied first.
+    pub before: ObjectRef,
+    /// The template that waits for it.
+    pub after: ObjectRef,
+    /// Why.
+    pub source: EdgeSource,
+    /// Where the edge is declared (in `after`'s file); none for kind order.
+    pub span: Option<Span>,
+}
+
+/// The waves of the templates and the hard edges that decided them.
 #[derive(Debug, Clone, Default)]
 pub struct DependencyGraph {
     waves: BTreeMap<ObjectRef, usize>,
+    edges: Vec<Edge>,
 }
 
 impl DependencyGraph {
@@ -83,28 +88,73 @@ impl DependencyGraph {
     pub fn wave_count(&self) -> usize {
         self.waves.values().max().map_or(0, |max| max + 1)
     }
+
+    /// Every template with its wave, by [`ObjectRef`].
+    #[must_use]
+    pub fn waves(&self) -> &BTreeMap<ObjectRef, usize> {
+        &self.waves
+    }
+
+    /// The hard edges (references and `depends_on`), in template order.
+    #[must_use]
+    pub fn edges(&self) -> &[Edge] {
+        &self.edges
+    }
+
+    /// The kind-order edges that still hold: between templates of kinds adjacent in Helm's
+    /// order among the kinds present (the rest follow transitively), left out where a hard
+    /// edge moved the earlier kind to the same wave or later.
+    #[must_use]
+    pub fn kind_order_edges(&self) -> Vec<Edge> {
+        let mut by_rank: BTreeMap<usize, Vec<&ObjectRef>> = BTreeMap::new();
+        for object in self.waves.keys() {
+            by_rank
+                .entry(kind_rank(&object.kind))
+                .or_default()
+                .push(object);
+        }
+        let ranks: Vec<&Vec<&ObjectRef>> = by_rank.values().collect();
+        let mut edges = Vec::new();
+        for pair in ranks.windows(2) {
+            for before in pair[0] {
+                for after in pair[1] {
+                    if self.wave(before) < self.wave(after) {
+                        edges.push(Edge {
+                            before: (*before).clone(),
+                            after: (*after).clone(),
+                            source: EdgeSource::KindOrder,
+                            span: None,
+                        });
+                    }
+                }
+            }
+        }
+        edges
+    }
 }
 
-/// Builds the graph and assigns waves. A dependency cycle is reported and leaves the graph empty.
+/// Builds the graph and assigns waves. A dependency cycle is reported (with `sources`, to name
+/// each edge's file and line) and leaves the graph empty.
 #[must_use]
-pub fn build(model: &Model, diagnostics: &mut Diagnostics) -> DependencyGraph {
-    let mut graph = DiGraph::new();
+pub fn build(model: &Model, sources: &Sources, diagnostics: &mut Diagnostics) -> DependencyGraph {
+    let edges = hard_edges(model);
+    let mut graph: DiGraph<ObjectRef, usize> = DiGraph::new();
     let mut nodes: BTreeMap<&ObjectRef, NodeIndex> = BTreeMap::new();
     for template in &model.templates {
         nodes.insert(&template.object, graph.add_node(template.object.clone()));
     }
-    for template in &model.templates {
-        for (dependency, _) in &template.depends_on {
-            if let (Some(&from), Some(&to)) = (nodes.get(dependency), nodes.get(&template.object)) {
-                graph.update_edge(from, to, ());
-            }
+    for (index, edge) in edges.iter().enumerate() {
+        if let (Some(&before), Some(&after)) = (nodes.get(&edge.before), nodes.get(&edge.after)) {
+            graph.add_edge(before, after, index);
         }
     }
     let Ok(order) = toposort(&graph, None) else {
-        report_cycles(model, &graph, diagnostics);
+        cycle::report(model, &graph, &edges, sources, diagnostics);
         return DependencyGraph::default();
     };
-    // Levels from the kinds present, so that waves stay dense.
+    // Kind order as a floor: a template's level is at least its kind's position among the kinds
+    // present (dense, so waves stay few), and one more than every hard predecessor's level. A
+    // floor only ever raises a level, so it cannot contradict a hard edge.
     let mut ranks: Vec<usize> = model
         .templates
         .iter()
@@ -114,10 +164,11 @@ pub fn build(model: &Model, diagnostics: &mut Diagnostics) -> DependencyGraph {
     ranks.dedup();
     let mut level: BTreeMap<NodeIndex, usize> = BTreeMap::new();
     for node in order {
-        let object = &graph[node];
-        let floor = ranks.binary_search(&kind_rank(&object.kind)).unwrap_or(0);
+        let floor = ranks
+            .binary_search(&kind_rank(&graph[node].kind))
+            .unwrap_or(0);
         let after_dependencies = graph
-            .neighbors_directed(node, petgraph::Direction::Incoming)
+            .neighbors_directed(node, Direction::Incoming)
             .filter_map(|dependency| level.get(&dependency))
             .map(|dependency_level| dependency_level + 1)
             .max()
@@ -136,101 +187,59 @@ pub fn build(model: &Model, diagnostics: &mut Diagnostics) -> DependencyGraph {
             )
         })
         .collect();
-    DependencyGraph { waves }
+    DependencyGraph { waves, edges }
 }
 
-fn report_cycles(model: &Model, graph: &DiGraph<ObjectRef, ()>, diagnostics: &mut Diagnostics) {
-    for component in tarjan_scc(graph) {
-        if component.len() < 2 {
-            continue;
-        }
-        let mut members: Vec<&ObjectRef> = component.iter().map(|node| &graph[*node]).collect();
-        members.sort();
-        let names: Vec<String> = members.iter().map(ToString::to_string).collect();
-        let mut diagnostic = Diagnostic::error(
-            "mcctl::graph::cycle",
-            format!("dependency cycle between {}", names.join(", ")),
-        )
-        .with_help("remove one of these `depends_on` entries so that the templates can be ordered");
-        for member in &members {
-            if let Some(template) = model.template(member) {
-                for (dependency, span) in &template.depends_on {
-                    if members.contains(&dependency) {
-                        diagnostic = diagnostic.with_label(
-                            span.clone(),
-                            format!("`{member}` depends on `{dependency}`"),
-                        );
-                    }
-                }
+/// References to other templates and `depends_on` entries, as edges. References to objects the
+/// workspace does not declare (an implicit namespace, a Secret made elsewhere) order nothing.
+fn hard_edges(model: &Model) -> Vec<Edge> {
+    let crds = CustomResourceDefinitions::from_manifests(
+        model.templates.iter().map(|template| &template.manifest),
+    );
+    let mut edges = Vec::new();
+    for template in &model.templates {
+        for reference in references(&template.object, &template.manifest, &crds) {
+            if reference.target == template.object || model.template(&reference.target).is_none() {
+                continue;
             }
+            edges.push(Edge {
+                span: Some(template.spans.value(&reference.pointer)),
+                before: reference.target,
+                after: template.object.clone(),
+                source: EdgeSource::Reference {
+                    relation: reference.relation,
+                    pointer: reference.pointer,
+                },
+            });
         }
-        diagnostics.push(diagnostic.with_resource(members[0].clone()));
+        let annotation = annotation_span(template);
+        for (dependency, span) in &template.depends_on {
+            let source = if annotation.as_ref() == Some(span) {
+                EdgeSource::Annotation
+            } else {
+                EdgeSource::DependsOn
+            };
+            edges.push(Edge {
+                before: dependency.clone(),
+                after: template.object.clone(),
+                source,
+                span: Some(span.clone()),
+            });
+        }
     }
+    edges
+}
+
+/// The span of the `mcctl.io/depends-on` annotation, when the template has one: the model keeps
+/// its entries with that span, which tells them from HCL `depends_on` entries.
+fn annotation_span(template: &Template) -> Option<Span> {
+    const POINTER: &str = "/metadata/annotations/mcctl.io~1depends-on";
+    template
+        .manifest
+        .pointer(POINTER)
+        .and_then(Value::as_str)
+        .map(|_| template.spans.value(POINTER))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::ModelBuilder;
-
-    #[test]
-    fn kinds_follow_helm_order_in_dense_waves() {
-        let model = ModelBuilder::new()
-            .template("apps/v1", "Deployment", "web", |_| {})
-            .template("v1", "ConfigMap", "config", |_| {})
-            .template("v1", "Service", "web", |_| {})
-            .template("v1", "ConfigMap", "other", |_| {})
-            .build();
-        let mut diagnostics = Diagnostics::new();
-        let graph = build(&model, &mut diagnostics);
-        let wave = |text: &str| graph.wave(&text.parse().unwrap());
-        assert_eq!(wave("core/ConfigMap/default/config"), 0);
-        assert_eq!(wave("core/ConfigMap/default/other"), 0);
-        assert_eq!(wave("core/Service/default/web"), 1);
-        assert_eq!(wave("apps/Deployment/default/web"), 2);
-        assert_eq!(graph.wave_count(), 3);
-    }
-
-    #[test]
-    fn depends_on_can_move_a_template_after_a_later_kind() {
-        let model = ModelBuilder::new()
-            .template("apps/v1", "Deployment", "web", |_| {})
-            .template("v1", "ConfigMap", "after-web", |template| {
-                template.depends_on("apps/Deployment/default/web");
-            })
-            .build();
-        let mut diagnostics = Diagnostics::new();
-        let graph = build(&model, &mut diagnostics);
-        assert!(diagnostics.is_empty());
-        // Nothing precedes the Deployment once the ConfigMap waits for it.
-        assert_eq!(
-            graph.wave(&"apps/Deployment/default/web".parse().unwrap()),
-            0
-        );
-        assert_eq!(
-            graph.wave(&"core/ConfigMap/default/after-web".parse().unwrap()),
-            1
-        );
-    }
-
-    #[test]
-    fn cycles_are_errors_naming_every_member() {
-        let model = ModelBuilder::new()
-            .template("v1", "ConfigMap", "a", |template| {
-                template.depends_on("core/ConfigMap/default/b");
-            })
-            .template("v1", "ConfigMap", "b", |template| {
-                template.depends_on("core/ConfigMap/default/a");
-            })
-            .build();
-        let mut diagnostics = Diagnostics::new();
-        let graph = build(&model, &mut diagnostics);
-        assert_eq!(graph.wave_count(), 0);
-        let error = diagnostics.iter().next().unwrap();
-        assert_eq!(
-            error.message,
-            "dependency cycle between core/ConfigMap/default/a, core/ConfigMap/default/b"
-        );
-        assert_eq!(error.labels.len(), 2);
-    }
-}
+mod tests;

@@ -408,18 +408,32 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
 }
 
 /// Puts changes in apply order: everything but deletes by [`Change::order_key`], then the
-/// deletes in reverse of that order.
+/// deletes in reverse of that order, except that CRDs go after every other
+/// delete and Namespaces last. Waves of deletes come from the state, which may hold waves of
+/// two graphs after an interrupted apply; deleting a CRD or a Namespace takes everything in it
+/// along, so those two must not depend on recorded waves to go after their contents.
 pub fn sort_changes(changes: &mut [Change]) {
     changes.sort_by(|a, b| {
         let a_delete = a.action == Action::Delete;
         let b_delete = b.action == Action::Delete;
         match (a_delete, b_delete) {
             (false, false) => a.order_key().cmp(&b.order_key()),
-            (true, true) => b.order_key().cmp(&a.order_key()),
+            (true, true) => delete_group(&a.object)
+                .cmp(&delete_group(&b.object))
+                .then_with(|| b.order_key().cmp(&a.order_key())),
             (false, true) => std::cmp::Ordering::Less,
             (true, false) => std::cmp::Ordering::Greater,
         }
     });
+}
+
+/// Deletes run in three groups: everything else, then CRDs, then Namespaces.
+fn delete_group(object: &ObjectRef) -> u8 {
+    match (object.group.as_str(), object.kind.as_str()) {
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => 1,
+        ("", "Namespace") => 2,
+        _ => 0,
+    }
 }
 
 fn binding_views(

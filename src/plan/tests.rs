@@ -93,6 +93,32 @@ fn applied_state(fixture: &Fixture) -> State {
     }
 }
 
+/// Records `manifest` in the state as applied by mcctl, in `wave`, and puts it on the cluster.
+fn insert_applied(
+    state: &mut State,
+    live: &mut BTreeMap<ObjectRef, Value>,
+    object: ObjectRef,
+    manifest: Value,
+    wave: usize,
+    prune: bool,
+) {
+    state.shards.get_mut(&eu()).unwrap().objects.insert(
+        object.clone(),
+        ObjectRecord {
+            api_version: manifest["apiVersion"].as_str().unwrap_or("v1").to_owned(),
+            digest: digest(&manifest),
+            wave,
+            implicit: false,
+            prune,
+            uid: None,
+            resource_version: None,
+            generation: None,
+            manifest: None,
+        },
+    );
+    live.insert(object, manifest);
+}
+
 fn live_of(fixture: &Fixture) -> BTreeMap<ObjectRef, Value> {
     fixture.desired.clusters[&eu()]
         .objects
@@ -321,21 +347,7 @@ fn deletes_come_last_in_reverse_order() {
     ] {
         let object = object(text);
         let manifest = json!({"apiVersion": "v1", "kind": object.kind, "metadata": {"name": object.name, "namespace": "default", "labels": labels}});
-        state.shards.get_mut(&eu()).unwrap().objects.insert(
-            object.clone(),
-            ObjectRecord {
-                api_version: "v1".into(),
-                digest: digest(&manifest),
-                wave,
-                implicit: false,
-                prune: false,
-                uid: None,
-                resource_version: None,
-                generation: None,
-                manifest: None,
-            },
-        );
-        live.insert(object, manifest);
+        insert_applied(&mut state, &mut live, object, manifest, wave, false);
     }
     let (plan, _) = run(&fixture, &state, &observed(live));
     assert_eq!(
@@ -345,6 +357,47 @@ fn deletes_come_last_in_reverse_order() {
             "create apps/Deployment/default/web",
             "delete apps/Deployment/default/b",
             "delete core/ConfigMap/default/a",
+        ]
+    );
+}
+
+#[test]
+fn custom_resource_definitions_and_namespaces_are_deleted_last_whatever_their_waves() {
+    let fixture = fixture(WORKSPACE);
+    let mut state = applied_state(&fixture);
+    let labels = json!({"app.kubernetes.io/managed-by": "mcctl", "mcctl.io/workspace": "shop"});
+    let mut live = BTreeMap::new();
+    // Waves recorded by two different graphs (an apply interrupted between them): the CRD's
+    // wave is later than its custom resource's, the Namespace's later than its ConfigMap's.
+    for (text, api_version, wave) in [
+        ("core/Namespace/_/shop", "v1", 2),
+        (
+            "apiextensions.k8s.io/CustomResourceDefinition/_/widgets.example.com",
+            "apiextensions.k8s.io/v1",
+            3,
+        ),
+        ("example.com/Widget/shop/w", "example.com/v1", 1),
+        ("core/ConfigMap/shop/a", "v1", 0),
+    ] {
+        let object = object(text);
+        let mut manifest = json!({"apiVersion": api_version, "kind": object.kind, "metadata": {"name": object.name, "labels": labels}});
+        if let Some(namespace) = &object.namespace {
+            manifest["metadata"]["namespace"] = json!(namespace);
+        }
+        insert_applied(&mut state, &mut live, object, manifest, wave, true);
+    }
+    let (plan, _) = run(&fixture, &state, &observed(live));
+    let deletes: Vec<String> = actions(&plan)
+        .into_iter()
+        .filter(|action| action.starts_with("delete"))
+        .collect();
+    assert_eq!(
+        deletes,
+        [
+            "delete example.com/Widget/shop/w",
+            "delete core/ConfigMap/shop/a",
+            "delete apiextensions.k8s.io/CustomResourceDefinition/_/widgets.example.com",
+            "delete core/Namespace/_/shop",
         ]
     );
 }

@@ -1,6 +1,7 @@
 //! Filter plugins (KARMADA.md §2.3): each decides whether one cluster may receive one template,
 //! and says why not. The first rejection is the one reported.
 
+use crate::addr::ObjectRef;
 use crate::model::{
     AffinityTerm, Cluster, ClusterStatus, Placement, Readiness, SpreadBy, Taint, TaintEffect,
     Template,
@@ -28,6 +29,9 @@ pub struct FilterInput<'a> {
     pub evicted: Option<&'a str>,
     /// Whether the template is a workload (overflow tiers apply to workloads only).
     pub is_workload: bool,
+    /// The workspace CRD that serves the template's API and that this plan places on the
+    /// cluster: the API will be served once the CRD is applied, in an earlier wave.
+    pub served_by_crd: Option<&'a ObjectRef>,
 }
 
 /// A filter plugin (Karmada's `FilterPlugin`).
@@ -92,17 +96,14 @@ impl Filter for ApiEnablement {
 
     fn passes(&self, input: &FilterInput<'_>) -> bool {
         input.already_placed
+            || input.served_by_crd.is_some()
             || input
                 .status
                 .serves(&input.template.api_version, &input.template.object.kind)
     }
 
     fn filter(&self, input: &FilterInput<'_>) -> Result<(), String> {
-        if input.already_placed
-            || input
-                .status
-                .serves(&input.template.api_version, &input.template.object.kind)
-        {
+        if self.passes(input) {
             return Ok(());
         }
         Err(format!(
@@ -110,6 +111,25 @@ impl Filter for ApiEnablement {
             input.template.object.kind, input.template.api_version
         ))
     }
+}
+
+/// Why [`ApiEnablement`] admits a cluster whose status does not serve the template's API: the
+/// workspace CRD serving it is placed there by the same plan. `None` otherwise.
+#[must_use]
+pub fn admitted_by_crd(input: &FilterInput<'_>) -> Option<String> {
+    let crd = input.served_by_crd?;
+    let template = input.template;
+    if input.already_placed
+        || input
+            .status
+            .serves(&template.api_version, &template.object.kind)
+    {
+        return None;
+    }
+    Some(format!(
+        "APIEnablement: `{}` in `{}` is served by `{crd}`, which this plan places on the cluster first",
+        template.object.kind, template.api_version
+    ))
 }
 
 /// Rejects clusters with a `NoSchedule` or `NoExecute` taint the placement does not tolerate
@@ -320,6 +340,7 @@ spec:
             already_placed,
             evicted: None,
             is_workload: true,
+            served_by_crd: None,
         };
         // `passes` and `filter` must agree for every plugin.
         for plugin in FILTERS {

@@ -18,7 +18,7 @@ pub mod report;
 pub mod score;
 pub mod select;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -30,8 +30,9 @@ use self::claim::{Claim, ClaimReason};
 use self::divide::TieBreak;
 use self::estimate::{Capacity, UNLIMITED};
 use self::filter::FilterInput;
-use crate::addr::{ClusterName, ObjectRef};
+use crate::addr::{ClusterName, ObjectRef, group_of};
 use crate::diag::Diagnostics;
+use crate::model::crd::{CustomResourceDefinitions, is_crd};
 use crate::model::{
     AffinityTerm, Cluster, ClusterStatus, Model, Placement as PolicyPlacement, PolicyId, Readiness,
     ReplicaScheduling, Template,
@@ -193,6 +194,8 @@ pub struct ClusterReport {
     pub capacity_known: bool,
     /// 0 for the term's own clusters, n for its n-th overflow tier.
     pub overflow_tier: usize,
+    /// Why a filter let the cluster through that its status alone would not have.
+    pub admitted: Option<String>,
 }
 
 /// A filter's rejection.
@@ -316,6 +319,9 @@ struct Fleet<'a> {
     capacities: Vec<Capacity>,
     /// Each policy's placement digest per affinity term.
     digests: BTreeMap<&'a PolicyId, Vec<String>>,
+    /// The APIs the workspace's CRDs serve, as (`apiVersion`, kind), with each CRD and the
+    /// clusters this plan places it on: filled once the CRDs are scheduled, before the rest.
+    served_by_crds: BTreeMap<(String, String), (ObjectRef, BTreeSet<ClusterName>)>,
 }
 
 /// Schedules every template. Unschedulable templates and Karmada's surprises get diagnostics.
@@ -332,7 +338,7 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
                 .unwrap_or(&default_status)
         })
         .collect();
-    let fleet = Fleet {
+    let mut fleet = Fleet {
         clusters: &model.clusters,
         capacities: statuses.iter().map(|status| Capacity::of(status)).collect(),
         statuses,
@@ -347,26 +353,67 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
                 (&policy.id, digests)
             })
             .collect(),
+        served_by_crds: BTreeMap::new(),
     };
     let policies = claim::PolicyIndex::new(model);
     let no_previous = PreviousBinding::default();
-    let bindings = model
+    let mut schedule_template = |fleet: &Fleet<'_>, template: &Template| {
+        let previous = inputs
+            .previous
+            .get(&template.object)
+            .unwrap_or(&no_previous);
+        let (binding, notes) = schedule_one(model, fleet, &policies, template, previous, inputs);
+        report::report(&binding, template, previous, &notes, diagnostics);
+        binding
+    };
+    // CRDs first: where a CRD goes, its custom resources' API is served (APIEnablement).
+    let (crds, others): (Vec<&Template>, Vec<&Template>) = model
         .templates
         .iter()
-        .map(|template| {
-            let previous = inputs
-                .previous
-                .get(&template.object)
-                .unwrap_or(&no_previous);
-            let (binding, notes) =
-                schedule_one(model, &fleet, &policies, template, previous, inputs);
-            report::report(&binding, template, previous, &notes, diagnostics);
-            binding
-        })
+        .partition(|template| is_crd(&template.manifest));
+    let mut bindings: Vec<Binding> = crds
+        .iter()
+        .map(|template| schedule_template(&fleet, template))
         .collect();
+    fleet.served_by_crds = served_by_crds(model, &bindings);
+    bindings.extend(
+        others
+            .iter()
+            .map(|template| schedule_template(&fleet, template)),
+    );
+    bindings.sort_by(|a, b| a.object.cmp(&b.object));
     let mut placement = Placement { bindings };
     dependencies::attach(model, &mut placement, diagnostics);
     placement
+}
+
+/// The APIs the workspace's CRDs serve, with the clusters their bindings place them on.
+fn served_by_crds(
+    model: &Model,
+    crd_bindings: &[Binding],
+) -> BTreeMap<(String, String), (ObjectRef, BTreeSet<ClusterName>)> {
+    let definitions = CustomResourceDefinitions::from_manifests(
+        model.templates.iter().map(|template| &template.manifest),
+    );
+    let mut served = BTreeMap::new();
+    for ((group, kind), crd) in definitions.iter() {
+        let Ok(index) = crd_bindings.binary_search_by(|binding| binding.object.cmp(&crd.object))
+        else {
+            continue;
+        };
+        let clusters: BTreeSet<ClusterName> = crd_bindings[index]
+            .targets
+            .iter()
+            .map(|target| target.cluster.clone())
+            .collect();
+        for version in &crd.served_versions {
+            served.insert(
+                (format!("{group}/{version}"), kind.clone()),
+                (crd.object.clone(), clusters.clone()),
+            );
+        }
+    }
+    served
 }
 
 /// Facts found while scheduling that the plan should warn about.
@@ -774,6 +821,17 @@ impl Fleet<'_> {
             .unwrap_or_default()
     }
 
+    /// The workspace CRD that this plan places on `cluster` and that serves the template's API.
+    fn served_by_crd(&self, template: &Template, cluster: &ClusterName) -> Option<&ObjectRef> {
+        if group_of(&template.api_version).is_empty() {
+            return None;
+        }
+        self.served_by_crds
+            .get(&(template.api_version.clone(), template.object.kind.clone()))
+            .filter(|(_, clusters)| clusters.contains(cluster))
+            .map(|(crd, _)| crd)
+    }
+
     fn index(&self, name: &ClusterName) -> Option<usize> {
         self.clusters
             .binary_search_by(|cluster| cluster.name.cmp(name))
@@ -839,6 +897,7 @@ fn schedule_term<'a>(
             already_placed: assigned.is_some() && !inputs.rebalance,
             evicted: evicted.get(cluster.name.as_str()).map(String::as_str),
             is_workload: workload.is_some(),
+            served_by_crd: fleet.served_by_crd(template, &cluster.name),
         };
         let passes = filter::FILTERS.iter().all(|plugin| plugin.passes(&input));
         if !passes && !steps.enabled {
@@ -873,6 +932,7 @@ fn schedule_term<'a>(
                         .err()
                         .map(|(filter, reason)| Rejection { filter, reason })
                 },
+                admitted: filter::admitted_by_crd(&input),
                 score,
                 allocatable: workload.map(|_| allocatable),
                 available: workload.map(|_| i64::from(allocatable) + i64::from(assigned)),
@@ -914,6 +974,7 @@ fn schedule_term<'a>(
                         && !inputs.rebalance,
                     evicted: evicted.get(cluster.name.as_str()).map(String::as_str),
                     is_workload: workload.is_some(),
+                    served_by_crd: fleet.served_by_crd(template, &cluster.name),
                 };
                 let reason = filter::run(&input)
                     .err()

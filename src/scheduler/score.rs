@@ -53,6 +53,7 @@ spec:
             already_placed: false,
             evicted: None,
             is_workload: false,
+            served_by_crd: None,
         };
         assert_eq!(score(&input(true)), 100);
         assert_eq!(score(&input(false)), 0);

@@ -21,6 +21,18 @@ fn placement_of(yaml: &str) -> (Placement, Diagnostics) {
 
 /// Each cluster's filter verdict for `object`, as `filter: reason` or `passed`.
 fn verdicts(yaml: &str, object: &str) -> Vec<String> {
+    explanation_of(yaml, object).attempts[0]
+        .clusters
+        .iter()
+        .map(|report| match &report.rejected {
+            Some(rejection) => format!("{}: {}", rejection.filter, rejection.reason),
+            None => "passed".to_owned(),
+        })
+        .collect()
+}
+
+/// What `mcctl explain` records for `object`.
+fn explanation_of(yaml: &str, object: &str) -> Explanation {
     let model = model_from_yaml(yaml);
     let statuses: BTreeMap<ClusterName, ClusterStatus> = model
         .clusters
@@ -34,20 +46,12 @@ fn verdicts(yaml: &str, object: &str) -> Vec<String> {
         ..Inputs::new(&statuses, &previous)
     };
     let placement = schedule(&model, inputs, &mut Diagnostics::new());
-    let explanation = placement
+    *placement
         .binding(&object)
         .unwrap()
         .explanation
         .clone()
-        .unwrap();
-    explanation.attempts[0]
-        .clusters
-        .iter()
-        .map(|report| match &report.rejected {
-            Some(rejection) => format!("{}: {}", rejection.filter, rejection.reason),
-            None => "passed".to_owned(),
-        })
-        .collect()
+        .unwrap()
 }
 
 fn targets(placement: &Placement, object: &str) -> Vec<(String, Option<u32>)> {
@@ -443,4 +447,76 @@ spec:
         targets(&placement, "apps/Deployment/default/web"),
         [("eu-1".into(), Some(6)), ("us-1".into(), Some(6))]
     );
+}
+
+/// Two clusters that list their APIs, neither serving `example.com/v1`; the workspace's CRD
+/// for it goes to `eu-1` only, and a custom resource of it to every cluster.
+const CRD_PLACED_BY_THE_PLAN: &str = r"
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: eu-1}
+spec: {syncMode: Pull}
+status:
+  apiEnablements: [{groupVersion: apiextensions.k8s.io/v1, resources: [{name: customresourcedefinitions, kind: CustomResourceDefinition}]}]
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: us-1}
+spec: {syncMode: Pull}
+status:
+  apiEnablements: [{groupVersion: apiextensions.k8s.io/v1, resources: [{name: customresourcedefinitions, kind: CustomResourceDefinition}]}]
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets}
+  versions: [{name: v1, served: true, storage: true}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: crd}
+spec:
+  resourceSelectors: [{apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition}]
+  placement: {clusterAffinity: {clusterNames: [eu-1]}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: widgets}
+spec:
+  resourceSelectors: [{apiVersion: example.com/v1, kind: Widget}]
+";
+
+#[test]
+fn a_crd_placed_by_the_plan_serves_its_custom_resources() {
+    let (placement, _) = placement_of(CRD_PLACED_BY_THE_PLAN);
+    assert_eq!(
+        targets(&placement, "example.com/Widget/default/w"),
+        [("eu-1".to_owned(), None)]
+    );
+    assert_eq!(
+        verdicts(CRD_PLACED_BY_THE_PLAN, "example.com/Widget/default/w"),
+        [
+            "passed",
+            "APIEnablement: does not serve `Widget` in `example.com/v1`"
+        ]
+    );
+}
+
+#[test]
+fn explain_says_which_crd_serves_the_api() {
+    let explanation = explanation_of(CRD_PLACED_BY_THE_PLAN, "example.com/Widget/default/w");
+    assert_eq!(
+        explanation.attempts[0].clusters[0].admitted.as_deref(),
+        Some(
+            "APIEnablement: `Widget` in `example.com/v1` is served by `apiextensions.k8s.io/CustomResourceDefinition/_/widgets.example.com`, which this plan places on the cluster first"
+        )
+    );
+    assert_eq!(explanation.attempts[0].clusters[1].admitted, None);
 }

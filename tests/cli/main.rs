@@ -28,6 +28,8 @@ mod init;
 mod fmt;
 /// Overrides: attribution in the plan, failures pointing at the overrider.
 mod overrides;
+/// Apply order: waves from references, CRDs and Namespaces; deletes in reverse; `mcctl graph`.
+mod ordering;
 /// Scheduling: Karmada's bindings from clusters with status, `explain`, failover, claims.
 mod scheduling;
 /// Every folder under `examples/` plans and applies.

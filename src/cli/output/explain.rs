@@ -76,7 +76,10 @@ fn verdict(report: &ClusterReport) -> String {
             RED,
             &format!("✗ {}: {}", rejection.filter, rejection.reason),
         ),
-        None => paint(GREEN, "✓ fits"),
+        None => match &report.admitted {
+            Some(reason) => paint(GREEN, &format!("✓ fits ({reason})")),
+            None => paint(GREEN, "✓ fits"),
+        },
     }
 }
 

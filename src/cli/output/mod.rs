@@ -3,6 +3,7 @@
 //! Colors follow `--no-color`, `NO_COLOR` and whether the stream is a terminal.
 pub mod diagnostics;
 pub mod explain;
+pub mod graph;
 pub mod plan;
 
 use std::io::{IsTerminal, Write};
