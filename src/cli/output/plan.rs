@@ -98,11 +98,17 @@ fn write_placement(out: &mut String, plan: &Plan) {
                 None => String::new(),
             };
             if !binding.required_by.is_empty() {
-                let required: Vec<String> = binding
+                // The full list is in the JSON; a line names a few.
+                const SHOWN: usize = 3;
+                let mut required: Vec<String> = binding
                     .required_by
                     .iter()
+                    .take(SHOWN)
                     .map(ToString::to_string)
                     .collect();
+                if binding.required_by.len() > SHOWN {
+                    required.push(format!("{} more", binding.required_by.len() - SHOWN));
+                }
                 if !by.is_empty() {
                     by.push_str("; ");
                 }
