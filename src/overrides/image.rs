@@ -123,9 +123,7 @@ fn check_reference(reference: &str) -> Result<(), String> {
         Some("it is empty".to_owned())
     } else if !image.host.is_empty() && !is_domain(&image.host) {
         Some(format!("`{}` is not a registry host", image.host))
-    } else if image.repository.is_empty()
-        || !image.repository.split('/').all(is_path_component)
-    {
+    } else if image.repository.is_empty() || !image.repository.split('/').all(is_path_component) {
         Some(format!(
             "the repository `{}` must be lower-case letters and digits, separated by `.`, `_`, `__` or `-`",
             image.repository
@@ -140,7 +138,9 @@ fn check_reference(reference: &str) -> Result<(), String> {
         None
     };
     match problem {
-        Some(problem) => Err(format!("the image `{reference}` cannot be parsed: {problem}")),
+        Some(problem) => Err(format!(
+            "the image `{reference}` cannot be parsed: {problem}"
+        )),
         None => Ok(()),
     }
 }
@@ -184,7 +184,10 @@ fn is_domain(host: &str) -> bool {
     if port.is_some_and(|port| port.is_empty() || !port.chars().all(|c| c.is_ascii_digit())) {
         return false;
     }
-    if let Some(inner) = name.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
+    if let Some(inner) = name
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
         return !inner.is_empty() && inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':');
     }
     !name.is_empty()
