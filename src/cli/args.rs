@@ -140,6 +140,16 @@ pub struct RefreshArgs {
     pub refresh: bool,
 }
 
+/// `--clusters`.
+#[derive(Debug, Args, Default)]
+pub struct ClusterArgs {
+    /// Limit the run to these clusters: names and/or a label selector, comma-separated
+    /// (`eu-1,eu-2`, `env=prod,tier!=canary`, `region in (eu-west-1)`). Only their state is
+    /// locked and written; placement still considers every cluster.
+    #[arg(long, value_name = "SELECTOR")]
+    pub clusters: Option<String>,
+}
+
 /// `plan`.
 #[derive(Debug, Args)]
 #[expect(clippy::struct_excessive_bools, reason = "command-line flags")]
@@ -165,6 +175,10 @@ pub struct PlanArgs {
     /// tainted clusters move.
     #[arg(long)]
     pub rebalance: bool,
+
+    /// `--clusters`.
+    #[command(flatten)]
+    pub clusters: ClusterArgs,
 
     /// `--refresh`.
     #[command(flatten)]
@@ -206,6 +220,7 @@ pub struct ExplainArgs {
 
 /// `apply`.
 #[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "command-line flags")]
 pub struct ApplyArgs {
     /// A plan saved with `mcctl plan --out FILE`; applied as saved, without asking.
     #[arg(value_name = "FILE")]
@@ -222,6 +237,15 @@ pub struct ApplyArgs {
     /// Skip unreachable and offline clusters instead of refusing to start.
     #[arg(long)]
     pub allow_unreachable: bool,
+
+    /// Apply even if the plan deletes more than half of a cluster's managed objects.
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+
+    /// Limit the run to these clusters: names and/or a label selector, comma-separated
+    /// (`eu-1,eu-2`, `env=prod,tier!=canary`); a saved plan keeps the limit it was made with.
+    #[arg(long, value_name = "SELECTOR", conflicts_with = "plan_file")]
+    pub clusters: Option<String>,
 
     /// `--refresh`.
     #[command(flatten)]
@@ -250,6 +274,10 @@ pub struct DestroyArgs {
     /// Skip unreachable and offline clusters instead of refusing to start.
     #[arg(long)]
     pub allow_unreachable: bool,
+
+    /// `--clusters`.
+    #[command(flatten)]
+    pub clusters: ClusterArgs,
 
     /// `--refresh`.
     #[command(flatten)]

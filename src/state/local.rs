@@ -126,22 +126,38 @@ impl LocalBackend {
     }
 
     /// Writes `workspace.json` if it does not exist yet and returns the lineage.
+    ///
+    /// Two runs on disjoint clusters (`--clusters`) may both start from an empty state: the
+    /// file is created only if absent (no overwrite), and the run that loses the race adopts the
+    /// winner's lineage, so their shards agree.
     pub fn ensure_lineage(&self, state: &mut State) -> Result<String, Error> {
-        let exists = self.workspace_path().is_file();
-        if let (Some(lineage), true) = (&state.lineage, exists) {
-            return Ok(lineage.clone());
+        let path = self.workspace_path();
+        if let Some(existing) = read_json::<WorkspaceFile>(&path)? {
+            check_version(&path, existing.version)?;
+            if let Some(lineage) = &state.lineage
+                && *lineage != existing.lineage
+            {
+                return Err(Error::LineageMismatch {
+                    path,
+                    expected: lineage.clone(),
+                    found: existing.lineage,
+                });
+            }
+            state.lineage = Some(existing.lineage.clone());
+            return Ok(existing.lineage);
         }
         let lineage = state
             .lineage
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        write_json(
-            &self.workspace_path(),
-            &WorkspaceFile {
-                version: STATE_VERSION,
-                lineage: lineage.clone(),
-            },
-        )?;
+        let file = WorkspaceFile {
+            version: STATE_VERSION,
+            lineage: lineage.clone(),
+        };
+        if !write_json_new(&path, &file)? {
+            // Another run created it between the read above and now.
+            return self.ensure_lineage(state);
+        }
         state.lineage = Some(lineage.clone());
         Ok(lineage)
     }
@@ -221,6 +237,32 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
     file.as_file().sync_all().map_err(error)?;
     file.persist(path).map_err(|persist| error(persist.error))?;
     sync_dir(dir).map_err(error)
+}
+
+/// Like [`write_json`], but only if `path` does not exist; `false` when it already did.
+fn write_json_new<T: Serialize>(path: &Path, value: &T) -> Result<bool, Error> {
+    let error = |source| Error::WriteStateFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(error)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(error)?;
+    file.write_all(to_canonical_json(value).as_bytes())
+        .map_err(error)?;
+    file.as_file().sync_all().map_err(error)?;
+    match file.persist_noclobber(path) {
+        Ok(_) => {}
+        Err(persist) if persist.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Ok(false);
+        }
+        Err(persist) => return Err(error(persist.error)),
+    }
+    sync_dir(dir).map_err(error)?;
+    Ok(true)
 }
 
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
@@ -333,5 +375,18 @@ mod tests {
             backend.read(),
             Err(Error::VersionTooNew { version: 99, .. })
         ));
+    }
+
+    #[test]
+    fn a_run_that_loses_the_race_for_the_lineage_adopts_the_winners() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().to_path_buf());
+        // Both runs read an empty state before either wrote anything.
+        let mut first = backend.read().unwrap();
+        let mut second = backend.read().unwrap();
+        let winner = backend.ensure_lineage(&mut first).unwrap();
+        let loser = backend.ensure_lineage(&mut second).unwrap();
+        assert_eq!(winner, loser);
+        assert_eq!(second.lineage.as_deref(), Some(winner.as_str()));
     }
 }
