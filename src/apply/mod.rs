@@ -741,8 +741,20 @@ async fn apply_cluster(
             }
         }
     }
-    if let Some(failure) =
-        wait_healthy(&cluster, &client, &to_watch, timeout, observer.as_ref()).await
+    // After a stop request, what was written is recorded without waiting for health: the
+    // next plan looks at those objects again.
+    if stop.requested() {
+        return outcome;
+    }
+    if let Some(failure) = wait_healthy(
+        &cluster,
+        &client,
+        &to_watch,
+        timeout,
+        observer.as_ref(),
+        &stop,
+    )
+    .await
     {
         outcome.failure = Some(failure);
     }
@@ -766,10 +778,15 @@ async fn wait_healthy(
     objects: &[(ObjectRef, String)],
     timeout: Duration,
     observer: &dyn Observer,
+    stop: &Stop,
 ) -> Option<Failure> {
     let deadline = Instant::now() + timeout;
     let mut pending: Vec<&(ObjectRef, String)> = objects.iter().collect();
     while !pending.is_empty() {
+        // Health can take minutes; a stop request must not wait for it.
+        if stop.requested() {
+            return None;
+        }
         let mut still = Vec::new();
         for item in pending {
             let (object, api_version) = item;

@@ -221,7 +221,7 @@ pub fn render(
         .map(|orphan| json!({"cluster": orphan.cluster.to_string(), "object": orphan.object.to_string(), "reason": orphan.reason}))
         .collect();
     let summary = plan.summary();
-    json!({
+    let mut json = json!({
         "format_version": FORMAT_VERSION,
         "workspace": plan.workspace,
         "bindings": bindings,
@@ -235,5 +235,27 @@ pub fn render(
             "no_op": summary.no_op,
         },
         "diagnostics": diagnostics,
-    })
+    });
+    // Present only when they say something, so that ordinary plans keep their exact shape.
+    if let (Some(limit), Some(map)) = (&plan.limit, json.as_object_mut()) {
+        map.insert(
+            "limited_to".into(),
+            json!({
+                "clusters": limit.clusters.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "of": limit.total,
+            }),
+        );
+    }
+    if !plan.destroy
+        && !plan.mass_deletes.is_empty()
+        && let Some(map) = json.as_object_mut()
+    {
+        let mass: Vec<Value> = plan
+            .mass_deletes
+            .iter()
+            .map(|mass| json!({"cluster": mass.cluster.to_string(), "deletes": mass.deletes, "managed": mass.managed}))
+            .collect();
+        map.insert("mass_deletes".into(), Value::Array(mass));
+    }
+    json
 }

@@ -169,3 +169,30 @@ fn disjoint_subsets_apply_side_by_side_and_an_overlapping_one_fails_or_waits() {
     // One lineage for all four shards, though two runs started from an empty state.
     context.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
+
+#[test]
+fn a_saved_plan_keeps_its_limit() {
+    let context = TestContext::new("examples/quickstart-hcl");
+    let plan = context.run(&["plan", "--clusters", "us-1", "--out", "plan.json"]);
+    plan.expect_code(0);
+    let saved = context.read("plan.json");
+    assert!(saved.contains("\"clusters\": \"us-1\""), "{saved}");
+    let apply = context.run(&["apply", "plan.json"]);
+    apply.expect_code(0);
+    assert!(
+        apply
+            .stdout
+            .starts_with("Limited to clusters: us-1 (1 of 3)\n"),
+        "{}",
+        apply.stdout
+    );
+    assert!(context.path("out/us-1").is_dir());
+    assert!(!context.path("out/eu-1").exists());
+    let json = context
+        .run(&["plan", "--json", "--clusters", "us-1"])
+        .json();
+    assert_eq!(
+        json["limited_to"],
+        serde_json::json!({"clusters": ["us-1"], "of": 3})
+    );
+}
