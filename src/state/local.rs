@@ -220,27 +220,32 @@ pub fn to_canonical_json<T: Serialize>(value: &T) -> String {
     text
 }
 
+/// How [`write_atomically`] treats an existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    /// Replace it.
+    Replace,
+    /// Keep it and write nothing.
+    Keep,
+}
+
 /// Writes a file atomically: temp file in the same folder, fsync, rename, fsync the folder.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
-    let error = |source| Error::WriteStateFile {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(error)?;
-    let mut file = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(error)?;
-    file.write_all(to_canonical_json(value).as_bytes())
-        .map_err(error)?;
-    file.as_file().sync_all().map_err(error)?;
-    file.persist(path).map_err(|persist| error(persist.error))?;
-    sync_dir(dir).map_err(error)
+    write_atomically(path, value, Existing::Replace).map(|_| ())
 }
 
 /// Like [`write_json`], but only if `path` does not exist; `false` when it already did.
 fn write_json_new<T: Serialize>(path: &Path, value: &T) -> Result<bool, Error> {
+    write_atomically(path, value, Existing::Keep)
+}
+
+/// Writes `value` to `path` through a temp file in the same folder; `false` when `existing`
+/// said to keep a file that was there.
+fn write_atomically<T: Serialize>(
+    path: &Path,
+    value: &T,
+    existing: Existing,
+) -> Result<bool, Error> {
     let error = |source| Error::WriteStateFile {
         path: path.to_path_buf(),
         source,
@@ -254,9 +259,17 @@ fn write_json_new<T: Serialize>(path: &Path, value: &T) -> Result<bool, Error> {
     file.write_all(to_canonical_json(value).as_bytes())
         .map_err(error)?;
     file.as_file().sync_all().map_err(error)?;
-    match file.persist_noclobber(path) {
+    let persisted = match existing {
+        Existing::Replace => file.persist(path),
+        // No overwrite: the rename fails if another process created the file meanwhile.
+        Existing::Keep => file.persist_noclobber(path),
+    };
+    match persisted {
         Ok(_) => {}
-        Err(persist) if persist.error.kind() == std::io::ErrorKind::AlreadyExists => {
+        Err(persist)
+            if existing == Existing::Keep
+                && persist.error.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
             return Ok(false);
         }
         Err(persist) => return Err(error(persist.error)),
