@@ -95,8 +95,8 @@ fn a_selector_that_matches_nothing_is_an_error() {
 #[test]
 fn disjoint_subsets_apply_side_by_side_and_an_overlapping_one_fails_or_waits() {
     let context = TestContext::fleet(4, 100);
-    // Each write is slowed to 10 ms so that the runs overlap: about two seconds for 200 objects.
-    let slow = [("MCCTL_TEST_APPLY_DELAY_MS", "10")];
+    // Each write is slowed to 15 ms so that the runs overlap: three seconds for 200 objects.
+    let slow = [("MCCTL_TEST_APPLY_DELAY_MS", "15")];
     let mut even = context.spawn(
         "even",
         &["apply", "--auto-approve", "--clusters", "group=even"],
