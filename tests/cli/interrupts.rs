@@ -107,3 +107,36 @@ fn kill_9_in_the_middle_of_an_apply_then_a_rerun_converges() {
     }
     context.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_and_the_rerun_converges() {
+    let context = TestContext::fleet(2, 5);
+    // 1.5 s per write: the write in flight when Ctrl-C comes takes long enough for a second one.
+    let mut apply = context.spawn("apply", &["apply", "--auto-approve"], &slow("1500"));
+    wait_for("the first object", || {
+        apply.assert_running();
+        context.objects_in("c0") > 0
+    });
+    apply.signal("INT");
+    let stderr = context.root.parent().unwrap().join("apply.stderr");
+    wait_for("the first interrupt to be acknowledged", || {
+        std::fs::read_to_string(&stderr)
+            .unwrap()
+            .contains("press Ctrl-C again to exit at once")
+    });
+    apply.signal("INT");
+    let outcome = apply.finish();
+    outcome.expect_code(130);
+    assert!(
+        outcome.stderr.contains("interrupted again: exiting now"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!outcome.stderr.contains("Apply interrupted:"));
+    // The batch never finished, so the state does not record it; the rerun picks it all up.
+    assert!(!context.path("mcctl.state/clusters/c0.json").exists());
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(recorded(&context, "c0"), 5);
+    assert_eq!(recorded(&context, "c1"), 5);
+    context.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
