@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::apply::{self, Observer, Report};
+use crate::apply::{self, Observer, Report, Stop};
 use crate::cluster::{self, KindRef};
 use crate::config::variables::VariableInputs;
 use crate::config::{self, Config};
@@ -62,6 +62,20 @@ pub enum Error {
         path: PathBuf,
         /// Why.
         message: String,
+    },
+    /// `--clusters` names no cluster, or a cluster that does not exist.
+    #[error("invalid `--clusters {selector}`: {message}")]
+    ClusterSelector {
+        /// The selector as given.
+        selector: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The plan deletes more than half of a cluster's managed objects.
+    #[error("refusing to apply: the plan deletes {}", clusters.join("; "))]
+    MassDelete {
+        /// Each cluster, with how many of its objects would go (`3 of 4 objects on eu-1`).
+        clusters: Vec<String>,
     },
     /// Apply would need clusters that cannot be reached.
     #[error("cannot apply to unreachable or offline cluster(s): {}", clusters.join(", "))]
@@ -134,6 +148,9 @@ pub struct PlanOptions {
     pub rebalance: bool,
     /// Record every scheduling step of this template (`mcctl explain`).
     pub explain: Option<ObjectRef>,
+    /// `--clusters`: limit the run to the clusters this selects (names and/or a label
+    /// selector). Scheduling still sees every cluster.
+    pub clusters: Option<String>,
 }
 
 /// A finished plan with everything apply needs.
@@ -165,6 +182,8 @@ pub struct PlanRun {
     pub secret_key: SecretKey,
     /// Whether it was planned with `--rebalance`.
     pub rebalance: bool,
+    /// The `--clusters` selector it was limited with.
+    pub clusters: Option<String>,
 }
 
 fn fail(config: Config, mut diagnostics: Diagnostics) -> Error {
@@ -187,17 +206,32 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         return Err(fail(config, diagnostics));
     };
     let backend = LocalBackend::new(root.join(&model.settings.state_path));
+    let recorded: BTreeSet<ClusterName> = backend.read()?.shards.into_keys().collect();
+    let subset = match &options.clusters {
+        Some(selector) => Some(model::subset::select(&model, selector, &recorded).map_err(
+            |message| Error::ClusterSelector {
+                selector: selector.clone(),
+                message,
+            },
+        )?),
+        None => None,
+    };
 
-    // Lock every shard this run may write, then read the state under the locks.
+    // Lock every shard this run may write (only the subset's under `--clusters`, so that runs
+    // on disjoint subsets proceed side by side), then read the state under the locks.
     let locks = match &options.lock {
         Some(request) => {
-            let mut clusters: BTreeSet<ClusterName> = model
-                .clusters
-                .iter()
-                .map(|cluster| cluster.name.clone())
-                .collect();
-            clusters.extend(backend.read()?.shards.into_keys());
-            let clusters: Vec<ClusterName> = clusters.into_iter().collect();
+            let clusters: Vec<ClusterName> = match &subset {
+                Some(subset) => subset.iter().cloned().collect(),
+                None => model
+                    .clusters
+                    .iter()
+                    .map(|cluster| cluster.name.clone())
+                    .chain(recorded)
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            };
             Some(lock::acquire(
                 backend.dir(),
                 &clusters,
@@ -207,7 +241,11 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         }
         None => None,
     };
-    let state = backend.read()?;
+    // Under `--clusters` the other shards are read too, without their locks: the scheduler needs
+    // their placements and statuses so that the subset is placed exactly as a full run would
+    // place it. They are never written, and each is replaced atomically, so a read sees a whole
+    // file.
+    let mut state = backend.read()?;
 
     // Clients for the clusters mcctl can reach.
     let mut clients: Clients = BTreeMap::new();
@@ -319,6 +357,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         let reachable: Clients = clients
             .iter()
             .filter(|(name, _)| !unreachable.contains_key(*name))
+            .filter(|(name, _)| subset.as_ref().is_none_or(|subset| subset.contains(*name)))
             .map(|(name, client)| (name.clone(), Arc::clone(client)))
             .collect();
         let kinds = kinds_per_cluster(&desired, &state);
@@ -344,6 +383,12 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         }
     }
     for (cluster, reason) in &unreachable {
+        if subset
+            .as_ref()
+            .is_some_and(|subset| !subset.contains(cluster))
+        {
+            continue;
+        }
         diagnostics.push(
             Diagnostic::warning("mcctl::refresh::unreachable", format!("cluster `{cluster}` is unreachable: {reason}"))
                 .with_cluster(cluster.to_string())
@@ -373,10 +418,15 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             secret_key: &secret_key,
             destroy: options.destroy,
             include_protected: options.include_protected,
+            only: subset.as_ref(),
         },
         &mut diagnostics,
     );
     diagnostics.dedup();
+    // From here on (apply, saved plans) the run holds only the shards it may write.
+    if let Some(subset) = &subset {
+        state.shards.retain(|cluster, _| subset.contains(cluster));
+    }
     Ok(PlanRun {
         config,
         model,
@@ -391,6 +441,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         locks,
         secret_key,
         rebalance: options.rebalance,
+        clusters: options.clusters.clone(),
     })
 }
 
@@ -430,18 +481,35 @@ fn kinds_per_cluster(
 }
 
 /// How to apply.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
     /// Skip unreachable and offline clusters instead of refusing.
     pub allow_unreachable: bool,
+    /// Apply even if a cluster would lose more than half of its managed objects.
+    pub allow_mass_delete: bool,
+    /// Asks the rollout to stop after the writes in flight (Ctrl-C).
+    pub stop: Stop,
 }
 
-/// Stage 9: applies a plan run and writes the state.
-pub async fn apply(
-    mut run: PlanRun,
-    options: ApplyOptions,
-    observer: Arc<dyn Observer>,
-) -> Result<Report, Error> {
+/// Refuses a plan that apply must not carry out as it is: one that needs unreachable clusters
+/// (unless `allow_unreachable`) or deletes most of a cluster's objects (unless
+/// `allow_mass_delete`; `destroy` is exempt, deleting everything is its point).
+pub fn check(run: &PlanRun, options: &ApplyOptions) -> Result<(), Error> {
+    if !run.plan.destroy && !options.allow_mass_delete && !run.plan.mass_deletes.is_empty() {
+        return Err(Error::MassDelete {
+            clusters: run
+                .plan
+                .mass_deletes
+                .iter()
+                .map(|mass| {
+                    format!(
+                        "{} of the {} objects mcctl manages on `{}`",
+                        mass.deletes, mass.managed, mass.cluster
+                    )
+                })
+                .collect(),
+        });
+    }
     let blocked: Vec<String> = run
         .plan
         .clusters
@@ -463,11 +531,22 @@ pub async fn apply(
     if !blocked.is_empty() && !options.allow_unreachable {
         return Err(Error::Unreachable { clusters: blocked });
     }
+    Ok(())
+}
+
+/// Stage 9: applies a plan run and writes the state.
+pub async fn apply(
+    mut run: PlanRun,
+    options: ApplyOptions,
+    observer: Arc<dyn Observer>,
+) -> Result<Report, Error> {
+    check(&run, &options)?;
     let apply_options = apply::Options {
         rollout: run.model.settings.rollout.clone(),
         state_manifests: run.model.settings.state_manifests,
         owner: ownership_labels(&run.model.workspace),
         secret_key: run.secret_key.clone(),
+        stop: options.stop,
     };
     let inputs = apply::Inputs {
         model: &run.model,
@@ -497,6 +576,7 @@ pub fn save_plan(run: &PlanRun, path: &Path) -> Result<(), Error> {
         serials: run.state.serials(),
         inputs: input_digests(&run.config.sources, &run.config.variables),
         rebalance: run.rebalance,
+        clusters: run.clusters.clone(),
         changes: saved_changes(&run.plan, &run.secret_key),
         plan: plan::json::render(
             Some(&run.plan),
@@ -547,6 +627,7 @@ pub async fn plan_from_saved(
             variables,
             rebalance: saved.rebalance,
             explain: None,
+            clusters: saved.clusters.clone(),
         },
     )
     .await?;

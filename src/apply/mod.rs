@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -31,9 +32,34 @@ pub enum Error {
     State(#[from] crate::state::Error),
 }
 
+/// A request to stop the rollout early (Ctrl-C): no new object, batch or wave is started, the
+/// writes in flight finish and are recorded. Clones share the request.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    /// Asks the rollout to stop.
+    pub fn request(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was asked for.
+    #[must_use]
+    pub fn requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// What the caller is told while apply runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// A wave starts (before its first batch).
+    WaveStarted {
+        /// Wave (`None` for the deletes at the end).
+        wave: Option<usize>,
+        /// Changes in it, no-ops left out.
+        changes: usize,
+    },
     /// A batch of a wave starts.
     BatchStarted {
         /// Wave (`None` for the deletes at the end).
@@ -98,6 +124,8 @@ pub struct Options {
     pub owner: BTreeMap<String, String>,
     /// Keys the digests of Secrets in the state.
     pub secret_key: SecretKey,
+    /// Stops the rollout early when requested.
+    pub stop: Stop,
 }
 
 /// What apply did.
@@ -111,6 +139,10 @@ pub struct Report {
     pub skipped: Vec<ClusterName>,
     /// Objects left in place and dropped from the state.
     pub orphaned: usize,
+    /// Whether a stop request ended the rollout early.
+    pub interrupted: bool,
+    /// Changes not made because the rollout stopped (a failure or a stop request).
+    pub not_done: usize,
 }
 
 /// A failed change.
@@ -243,8 +275,26 @@ pub async fn apply(
         steps.push((None, deletes));
     }
     let mut written: BTreeSet<ClusterName> = BTreeSet::new();
+    let planned = |changes: &[&Change]| {
+        changes
+            .iter()
+            .filter(|change| change.action != Action::NoOp && applicable.contains(&change.cluster))
+            .count()
+    };
+    let total: usize = steps.iter().map(|(_, changes)| planned(changes)).sum();
     'steps: for (wave, changes) in &steps {
+        let count = planned(changes);
+        if count > 0 {
+            observer.event(Event::WaveStarted {
+                wave: *wave,
+                changes: count,
+            });
+        }
         for (index, batch) in batches.iter().enumerate() {
+            if options.stop.requested() {
+                report.interrupted = true;
+                break 'steps;
+            }
             let work: BTreeMap<ClusterName, Vec<Change>> = batch
                 .iter()
                 .map(|cluster| {
@@ -322,7 +372,14 @@ pub async fn apply(
             }
         }
     }
-    if report.failure.is_none() {
+    // A stop that came during the last batch still means the run was cut short when a batch
+    // left changes undone.
+    let done: usize = report.done.values().sum::<usize>() + report.orphaned;
+    report.not_done = total.saturating_sub(done);
+    if options.stop.requested() && report.not_done > 0 {
+        report.interrupted = true;
+    }
+    if report.failure.is_none() && !report.interrupted {
         finish(
             model,
             plan,
@@ -512,6 +569,7 @@ async fn run_batch(
         let observer = Arc::clone(&observer);
         let owner = Arc::clone(&owner);
         let timeout = options.rollout.wait_timeout;
+        let stop = options.stop.clone();
         let task_cluster = cluster.clone();
         let handle = set.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
@@ -521,6 +579,7 @@ async fn run_batch(
                 manifests,
                 client,
                 owner,
+                stop,
             };
             apply_cluster(work, timeout, observer).await
         });
@@ -558,6 +617,7 @@ struct ClusterWork {
     manifests: Vec<Option<Value>>,
     client: Arc<Client>,
     owner: Arc<BTreeMap<String, String>>,
+    stop: Stop,
 }
 
 /// An error and every cause under it, on one line.
@@ -583,6 +643,7 @@ async fn apply_cluster(
         manifests,
         client,
         owner,
+        stop,
     } = work;
     let mut outcome = ClusterOutcome {
         cluster: cluster.clone(),
@@ -592,6 +653,11 @@ async fn apply_cluster(
     };
     let mut to_watch = Vec::new();
     for (mut change, manifest) in changes.into_iter().zip(manifests) {
+        // Checked between objects, not only between batches: one batch of a large fleet can
+        // hold thousands of changes, and each finished write is recorded when the batch ends.
+        if stop.requested() {
+            return outcome;
+        }
         if let Some(manifest) = manifest
             && change.action != Action::Delete
         {
@@ -675,8 +741,20 @@ async fn apply_cluster(
             }
         }
     }
-    if let Some(failure) =
-        wait_healthy(&cluster, &client, &to_watch, timeout, observer.as_ref()).await
+    // After a stop request, what was written is recorded without waiting for health: the
+    // next plan looks at those objects again.
+    if stop.requested() {
+        return outcome;
+    }
+    if let Some(failure) = wait_healthy(
+        &cluster,
+        &client,
+        &to_watch,
+        timeout,
+        observer.as_ref(),
+        &stop,
+    )
+    .await
     {
         outcome.failure = Some(failure);
     }
@@ -700,10 +778,15 @@ async fn wait_healthy(
     objects: &[(ObjectRef, String)],
     timeout: Duration,
     observer: &dyn Observer,
+    stop: &Stop,
 ) -> Option<Failure> {
     let deadline = Instant::now() + timeout;
     let mut pending: Vec<&(ObjectRef, String)> = objects.iter().collect();
     while !pending.is_empty() {
+        // Health can take minutes; a stop request must not wait for it.
+        if stop.requested() {
+            return None;
+        }
         let mut still = Vec::new();
         for item in pending {
             let (object, api_version) = item;

@@ -98,6 +98,7 @@ fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
             secret_key: &crate::desired::secret::SecretKey::derived("shop"),
             destroy: false,
             include_protected: false,
+            only: None,
         },
         &mut diagnostics,
     );
@@ -114,6 +115,7 @@ fn options(model: &Model) -> Options {
         rollout: model.settings.rollout.clone(),
         state_manifests: true,
         secret_key: crate::desired::secret::SecretKey::derived("shop"),
+        stop: crate::apply::Stop::default(),
         owner: BTreeMap::from([
             (
                 "app.kubernetes.io/managed-by".to_owned(),
@@ -292,4 +294,50 @@ fn batches_follow_the_rollout_order() {
         super::batches(&model, &clusters, &[]),
         [vec![ClusterName::new("a"), ClusterName::new("b")]]
     );
+}
+
+/// Asks the rollout to stop as soon as the first shard is written, as Ctrl-C would.
+struct StopAfterFirstBatch(Stop);
+
+impl Observer for StopAfterFirstBatch {
+    fn event(&self, event: Event) {
+        if matches!(event, Event::StateWritten { .. }) {
+            self.0.request();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stop_request_ends_the_rollout_after_the_batch_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().to_path_buf());
+    let mut state = State::default();
+    let setup = setup(
+        WORKSPACE,
+        &state,
+        vec![FakeCluster::new("a"), FakeCluster::new("b")],
+    );
+    let options = options(&setup.model);
+    let report = apply(
+        Inputs {
+            model: &setup.model,
+            plan: &setup.plan,
+            desired: &setup.desired,
+            clients: &setup.clients,
+        },
+        &mut state,
+        &backend,
+        &options,
+        Arc::new(StopAfterFirstBatch(options.stop.clone())),
+    )
+    .await
+    .unwrap();
+    assert!(report.interrupted);
+    assert_eq!(report.failure, None);
+    assert_eq!(report.done[&Action::Create], 1);
+    assert_eq!(report.not_done, 3);
+    // The state holds exactly the finished batch.
+    let read = backend.read().unwrap();
+    assert_eq!(read.shards.len(), 1);
+    assert_eq!(read.shards[&ClusterName::new("a")].objects.len(), 1);
 }

@@ -145,6 +145,16 @@ pub struct RefreshArgs {
     pub refresh: bool,
 }
 
+/// `--clusters`.
+#[derive(Debug, Args, Default)]
+pub struct ClusterArgs {
+    /// Limit the run to these clusters: names and/or a label selector, comma-separated
+    /// (`eu-1,eu-2`, `env=prod,tier!=canary`, `region in (eu-west-1)`). Only their state is
+    /// locked and written; placement still considers every cluster.
+    #[arg(long, value_name = "SELECTOR")]
+    pub clusters: Option<String>,
+}
+
 /// `plan`.
 #[derive(Debug, Args)]
 #[expect(clippy::struct_excessive_bools, reason = "command-line flags")]
@@ -180,6 +190,10 @@ pub struct PlanArgs {
     /// warning line.
     #[arg(long, conflicts_with = "json")]
     pub show_secrets: bool,
+
+    /// `--clusters`.
+    #[command(flatten)]
+    pub clusters: ClusterArgs,
 
     /// `--refresh`.
     #[command(flatten)]
@@ -244,6 +258,15 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub allow_unreachable: bool,
 
+    /// Apply even if the plan deletes more than half of a cluster's managed objects.
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+
+    /// Limit the run to these clusters: names and/or a label selector, comma-separated
+    /// (`eu-1,eu-2`, `env=prod,tier!=canary`); a saved plan keeps the limit it was made with.
+    #[arg(long, value_name = "SELECTOR", conflicts_with = "plan_file")]
+    pub clusters: Option<String>,
+
     /// `--refresh`.
     #[command(flatten)]
     pub refresh: RefreshArgs,
@@ -290,6 +313,10 @@ pub struct DriftArgs {
     #[arg(long)]
     pub exit_zero: bool,
 
+    /// `--clusters`.
+    #[command(flatten)]
+    pub clusters: ClusterArgs,
+
     /// `--lock`, `--lock-timeout`.
     #[command(flatten)]
     pub lock: PlanLockArgs,
@@ -324,6 +351,10 @@ pub struct DestroyArgs {
     /// Skip unreachable and offline clusters instead of refusing to start.
     #[arg(long)]
     pub allow_unreachable: bool,
+
+    /// `--clusters`.
+    #[command(flatten)]
+    pub clusters: ClusterArgs,
 
     /// `--refresh`.
     #[command(flatten)]

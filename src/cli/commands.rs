@@ -4,11 +4,11 @@ use std::fmt::Write as _;
 use std::io::{BufRead, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::addr::{self, ClusterName};
-use crate::apply::{Event, Observer, Report};
+use crate::addr;
+use crate::apply::{Observer, Report, Stop};
 use crate::cli::args::{
     ApplyArgs, DestroyArgs, DriftArgs, DriftFormat, ExplainArgs, FmtArgs, ForceUnlockArgs,
     GraphArgs, GraphFormat, LockArgs, PlanArgs, ShowArgs, ValidateArgs, VarArgs,
@@ -16,6 +16,7 @@ use crate::cli::args::{
 use crate::cli::output::plan::{PlanView, render as render_plan};
 use crate::cli::output::{self, Printer};
 use crate::cli::{Context, who};
+use crate::cli::{progress, signals};
 use crate::config::format::{FormatError, format_hcl};
 use crate::config::variables::VariableInputs;
 use crate::diag::{Diagnostics, Sources};
@@ -172,6 +173,7 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
         variables: variable_inputs(&args.variables),
         rebalance: args.rebalance,
         explain: None,
+        clusters: args.clusters.clusters.clone(),
     };
     let run = match pipeline::plan(&context.root, &options).await {
         Ok(run) => run,
@@ -289,6 +291,7 @@ pub(crate) async fn apply(
                     variables: variable_inputs(&args.variables),
                     rebalance: args.rebalance,
                     explain: None,
+                    clusters: args.clusters.clone(),
                 },
             )
             .await?
@@ -298,6 +301,13 @@ pub(crate) async fn apply(
     context
         .printer
         .out(&render_plan(&run.plan, PlanView::default()));
+    let options = ApplyOptions {
+        allow_unreachable: args.allow_unreachable,
+        allow_mass_delete: args.allow_mass_delete,
+        stop: Stop::default(),
+    };
+    // Refuse before asking: a `yes` must never be spent on a plan that cannot run.
+    pipeline::check(&run, &options)?;
     let approved = args.auto_approve || args.plan_file.is_some() || !run.plan.has_changes();
     if !approved && !confirm(context.printer, "Do you want to perform these actions?") {
         context
@@ -308,7 +318,7 @@ pub(crate) async fn apply(
     if !run.plan.has_changes() && !run.plan.state_outdated {
         return Ok(ExitCode::SUCCESS);
     }
-    finish(context, run, args.allow_unreachable, "Apply").await
+    finish(context, run, options, "Apply").await
 }
 
 /// `mcctl apply --refresh-only`: shows the drift and, once approved, records it as the applied
@@ -332,6 +342,7 @@ async fn apply_refresh_only(
             variables: variable_inputs(&args.variables),
             rebalance: false,
             explain: None,
+            clusters: args.clusters.clone(),
         },
     )
     .await?;
@@ -436,6 +447,7 @@ pub(crate) async fn drift(
         variables: variable_inputs(&args.variables),
         rebalance: false,
         explain: None,
+        clusters: args.clusters.clusters.clone(),
     };
     let run = pipeline::plan(&context.root, &options).await?;
     if args.format != DriftFormat::Json {
@@ -490,6 +502,7 @@ pub(crate) async fn explain(
         variables,
         rebalance: args.rebalance,
         explain: Some(object.clone()),
+        clusters: None,
     };
     let run = pipeline::plan(&context.root, &options).await?;
     let Some(binding) = run.placement.binding(&object) else {
@@ -525,6 +538,7 @@ pub(crate) async fn destroy(
         variables: variable_inputs(&args.variables),
         rebalance: false,
         explain: None,
+        clusters: args.clusters.clusters.clone(),
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);
@@ -546,22 +560,32 @@ pub(crate) async fn destroy(
             .err("error: destroy cancelled; nothing was changed");
         return Ok(ExitCode::FAILURE);
     }
-    finish(context, run, args.allow_unreachable, "Destroy").await
+    let options = ApplyOptions {
+        allow_unreachable: args.allow_unreachable,
+        allow_mass_delete: true,
+        stop: Stop::default(),
+    };
+    finish(context, run, options, "Destroy").await
 }
+
+/// Exit code of a run stopped by Ctrl-C, as shells report a process ended by SIGINT.
+const INTERRUPTED: u8 = 130;
 
 async fn finish(
     context: &Context,
     run: PlanRun,
-    allow_unreachable: bool,
+    options: ApplyOptions,
     what: &str,
 ) -> Result<ExitCode, pipeline::Error> {
-    let observer = Arc::new(Progress {
-        printer: context.printer,
-        last_batch: Mutex::new(None),
-    });
-    let report = pipeline::apply(run, ApplyOptions { allow_unreachable }, observer).await?;
+    let observer: Arc<dyn Observer> = progress::observer(context.printer);
+    let signals = signals::install(options.stop.clone(), context.printer);
+    let result = pipeline::apply(run, options, observer).await;
+    signals.abort();
+    let report = result?;
     print_report(context.printer, &report, what);
-    Ok(if report.failure.is_some() {
+    Ok(if report.interrupted {
+        ExitCode::from(INTERRUPTED)
+    } else if report.failure.is_some() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -587,6 +611,19 @@ fn print_report(printer: Printer, report: &Report, what: &str) {
             names.join(", ")
         ));
     }
+    if report.interrupted {
+        printer.err(&format!(
+            "\n{what} interrupted: {line}; {} change{} not made.",
+            report.not_done,
+            if report.not_done == 1 {
+                " was"
+            } else {
+                "s were"
+            }
+        ));
+        printer.err(&format!("The state records exactly what was done and the locks are released; run `mcctl {}` again to continue.", what.to_lowercase()));
+        return;
+    }
     match &report.failure {
         None => printer.out(&format!("\n{what} complete! {line}.\n")),
         Some(failure) => {
@@ -598,72 +635,6 @@ fn print_report(printer: Printer, report: &Report, what: &str) {
                 failure.message
             ));
             printer.err(&format!("{line} before the failure. The state records exactly what was done; fix the problem and run `mcctl {}` again to continue.", what.to_lowercase()));
-        }
-    }
-}
-
-/// Prints apply events as they happen.
-struct Progress {
-    printer: Printer,
-    last_batch: Mutex<Option<(Option<usize>, usize)>>,
-}
-
-impl Observer for Progress {
-    fn event(&self, event: Event) {
-        match event {
-            Event::BatchStarted {
-                wave,
-                batch,
-                clusters,
-            } => {
-                let mut last = self
-                    .last_batch
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                *last = Some((wave, batch));
-                let names: Vec<String> = clusters.iter().map(ClusterName::to_string).collect();
-                let heading =
-                    wave.map_or_else(|| "Deletions".to_owned(), |wave| format!("Wave {wave}"));
-                self.printer
-                    .out(&format!("{heading}, batch {batch}: {}\n", names.join(", ")));
-            }
-            Event::Changed {
-                cluster,
-                object,
-                action,
-                error,
-            } => {
-                let done = match action {
-                    Action::Create => "created",
-                    Action::Update => "updated",
-                    Action::Replace => "replaced",
-                    Action::Delete => "deleted",
-                    Action::NoOp => "unchanged",
-                };
-                match error {
-                    None => self
-                        .printer
-                        .out(&format!("  {cluster}: {object}: {done}\n")),
-                    Some(error) => self
-                        .printer
-                        .out(&format!("  {cluster}: {object}: failed: {error}\n")),
-                }
-            }
-            Event::Waiting {
-                cluster,
-                object,
-                status,
-            } => self
-                .printer
-                .out(&format!("  {cluster}: {object}: waiting ({status})\n")),
-            Event::LeftInPlace {
-                cluster,
-                object,
-                reason,
-            } => self.printer.out(&format!(
-                "  {cluster}: {object}: left in place ({reason})\n"
-            )),
-            Event::StateWritten { .. } => {}
         }
     }
 }

@@ -4,6 +4,8 @@
 pub mod args;
 mod commands;
 pub mod output;
+mod progress;
+mod signals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -114,6 +116,8 @@ fn help(error: &pipeline::Error) -> Option<String> {
         }
         pipeline::Error::State(state::Error::VersionTooNew { .. }) => "use the mcctl version that wrote this state, or a newer one".to_owned(),
         pipeline::Error::StalePlan { .. } => "make a new plan with `mcctl plan --out FILE` and apply that".to_owned(),
+        pipeline::Error::MassDelete { .. } => "check that the configuration is complete (a file left out, a renamed label, a policy that stopped matching); if these deletions are intended, run again with `--allow-mass-delete`".to_owned(),
+        pipeline::Error::ClusterSelector { .. } => "give cluster names and/or a label selector, e.g. `--clusters eu-1,eu-2` or `--clusters env=prod,tier!=canary`".to_owned(),
         pipeline::Error::Unreachable { .. } => "restore access to them, or pass `--allow-unreachable` to apply the other clusters and skip them".to_owned(),
         _ => return None,
     })

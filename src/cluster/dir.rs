@@ -75,6 +75,20 @@ impl DirCluster {
     }
 }
 
+/// Test-only: `MCCTL_TEST_APPLY_DELAY_MS` slows every committed write down by that many
+/// milliseconds, so that the CLI tests can interrupt or kill an apply while it is half done.
+/// Writing a file takes microseconds, too fast to catch otherwise. Not meant for users.
+fn test_apply_delay() -> Option<std::time::Duration> {
+    static DELAY: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
+    *DELAY.get_or_init(|| {
+        std::env::var("MCCTL_TEST_APPLY_DELAY_MS")
+            .ok()?
+            .parse()
+            .ok()
+            .map(std::time::Duration::from_millis)
+    })
+}
+
 fn file_name(object: &ObjectRef) -> String {
     format!(
         "{}.{}.{}.yaml",
@@ -163,6 +177,9 @@ impl ClusterClient for DirCluster {
         };
         if mode == ApplyMode::DryRun {
             return Ok(manifest.clone());
+        }
+        if let Some(delay) = test_apply_delay() {
+            tokio::time::sleep(delay).await;
         }
         let path = self.path_of(&object);
         let error = |source| Error::Io {

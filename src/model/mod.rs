@@ -12,6 +12,7 @@ pub mod crd;
 pub mod policy;
 pub mod quantity;
 pub mod selector;
+pub mod subset;
 pub mod template;
 
 use std::collections::BTreeSet;

@@ -627,7 +627,7 @@ fn is_label_key(key: &str) -> bool {
     check_label_key(key, &span).is_ok()
 }
 
-fn split_top_level(text: &str) -> Vec<&str> {
+pub(crate) fn split_top_level(text: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut depth = 0_i32;
     let mut start = 0;

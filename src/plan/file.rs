@@ -36,6 +36,9 @@ pub struct SavedPlan {
     /// Whether it was planned with `--rebalance` (replayed the same way).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rebalance: bool,
+    /// The `--clusters` selector it was limited with (replayed the same way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clusters: Option<String>,
     /// The planned changes, in apply order.
     pub changes: Vec<SavedChange>,
     /// The plan as `plan --json` shows it (Secret values redacted), for reading.

@@ -225,7 +225,7 @@ pub fn render(
         .map(|orphan| json!({"cluster": orphan.cluster.to_string(), "object": orphan.object.to_string(), "reason": orphan.reason}))
         .collect();
     let summary = plan.summary();
-    json!({
+    let mut json = json!({
         "format_version": FORMAT_VERSION,
         "workspace": plan.workspace,
         "bindings": bindings,
@@ -239,7 +239,29 @@ pub fn render(
             "no_op": summary.no_op,
         },
         "diagnostics": diagnostics,
-    })
+    });
+    // Present only when they say something, so that ordinary plans keep their exact shape.
+    if let (Some(limit), Some(map)) = (&plan.limit, json.as_object_mut()) {
+        map.insert(
+            "limited_to".into(),
+            json!({
+                "clusters": limit.clusters.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "of": limit.total,
+            }),
+        );
+    }
+    if !plan.destroy
+        && !plan.mass_deletes.is_empty()
+        && let Some(map) = json.as_object_mut()
+    {
+        let mass: Vec<Value> = plan
+            .mass_deletes
+            .iter()
+            .map(|mass| json!({"cluster": mass.cluster.to_string(), "deletes": mass.deletes, "managed": mass.managed}))
+            .collect();
+        map.insert("mass_deletes".into(), Value::Array(mass));
+    }
+    json
 }
 
 /// Reads a plan back from its JSON (the `plan` of a saved plan), for `mcctl show`. What the JSON
@@ -433,5 +455,41 @@ pub fn parse(json: &Value) -> Result<Plan, String> {
         placements: std::collections::BTreeMap::new(),
         unreachable_since: std::collections::BTreeMap::new(),
         state_outdated: false,
+        // A saved destroy plan deletes every change it lists; the JSON does not say more.
+        destroy: false,
+        mass_deletes: list("mass_deletes")
+            .iter()
+            .map(|mass| {
+                let count = |key: &str| {
+                    mass.get(key)
+                        .and_then(Value::as_u64)
+                        .and_then(|count| usize::try_from(count).ok())
+                        .ok_or_else(|| format!("`mass_deletes[].{key}` is not a count"))
+                };
+                Ok(crate::plan::guard::MassDelete {
+                    cluster: ClusterName::new(text(mass, "cluster")?),
+                    deletes: count("deletes")?,
+                    managed: count("managed")?,
+                })
+            })
+            .collect::<Result<_, String>>()?,
+        limit: match json.get("limited_to") {
+            Some(limited) => Some(crate::plan::Limit {
+                clusters: limited
+                    .get("clusters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(ClusterName::new)
+                    .collect(),
+                total: limited
+                    .get("of")
+                    .and_then(Value::as_u64)
+                    .and_then(|total| usize::try_from(total).ok())
+                    .ok_or("`limited_to.of` is not a count")?,
+            }),
+            None => None,
+        },
     })
 }

@@ -8,6 +8,7 @@
 pub mod drift;
 pub mod fields;
 pub mod file;
+pub mod guard;
 pub mod json;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,6 +17,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use self::guard::{MassDelete, mass_deletes};
 use crate::addr::{ClusterName, ObjectRef};
 use crate::desired::secret::{SecretKey, changed_values, object_digest};
 use crate::desired::{
@@ -211,6 +213,21 @@ pub struct Plan {
     pub unreachable_since: BTreeMap<ClusterName, String>,
     /// Whether the state needs writing even if no object changes.
     pub state_outdated: bool,
+    /// Whether this plan destroys everything (`destroy`).
+    pub destroy: bool,
+    /// Clusters that would lose more than half of their managed objects.
+    pub mass_deletes: Vec<MassDelete>,
+    /// The subset of clusters the run is limited to (`--clusters`), if any.
+    pub limit: Option<Limit>,
+}
+
+/// A run limited to some clusters (`--clusters`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    /// The clusters in the subset, sorted.
+    pub clusters: Vec<ClusterName>,
+    /// How many clusters the workspace declares.
+    pub total: usize,
 }
 
 impl Plan {
@@ -273,6 +290,8 @@ pub struct Inputs<'a> {
     pub destroy: bool,
     /// Delete protected kinds too.
     pub include_protected: bool,
+    /// Only these clusters (`--clusters`): the others are neither shown nor changed.
+    pub only: Option<&'a BTreeSet<ClusterName>>,
 }
 
 /// Fields that cannot change in place, by (group, kind).
@@ -376,11 +395,20 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
         placements: BTreeMap::new(),
         unreachable_since: inputs.unreachable_since.clone(),
         state_outdated: inputs.state.shards.iter().any(|(cluster, shard)| {
-            shard.unreachable_since.as_ref() != inputs.unreachable_since.get(cluster)
+            in_subset(inputs.only, cluster)
+                && shard.unreachable_since.as_ref() != inputs.unreachable_since.get(cluster)
+        }),
+        destroy: inputs.destroy,
+        mass_deletes: Vec::new(),
+        limit: inputs.only.map(|only| Limit {
+            clusters: only.iter().cloned().collect(),
+            total: inputs.model.clusters.len(),
         }),
     };
     let mut clusters: BTreeSet<&ClusterName> = inputs.desired.clusters.keys().collect();
     clusters.extend(inputs.state.shards.keys());
+    // Scheduling saw the whole fleet; only the subset's changes are planned.
+    clusters.retain(|cluster| in_subset(inputs.only, cluster));
     let empty = crate::desired::DesiredCluster::default();
     for cluster in clusters {
         let declared = inputs.model.cluster(cluster.as_str());
@@ -422,7 +450,13 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
         );
     }
     sort_changes(&mut plan.changes);
+    plan.mass_deletes = mass_deletes(&plan.changes, inputs.state);
     plan
+}
+
+/// Whether `cluster` takes part in a run limited to `only`.
+fn in_subset(only: Option<&BTreeSet<ClusterName>>, cluster: &ClusterName) -> bool {
+    only.is_none_or(|only| only.contains(cluster))
 }
 
 /// Puts changes in apply order: everything but deletes by [`Change::order_key`], then the

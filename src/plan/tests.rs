@@ -151,6 +151,7 @@ fn run(fixture: &Fixture, state: &State, observed: &ObservedState) -> (Plan, Dia
             secret_key: &SecretKey::derived("shop"),
             destroy: false,
             include_protected: false,
+            only: None,
         },
         &mut diagnostics,
     );

@@ -126,22 +126,38 @@ impl LocalBackend {
     }
 
     /// Writes `workspace.json` if it does not exist yet and returns the lineage.
+    ///
+    /// Two runs on disjoint clusters (`--clusters`) may both start from an empty state: the
+    /// file is created only if absent (no overwrite), and the run that loses the race adopts the
+    /// winner's lineage, so their shards agree.
     pub fn ensure_lineage(&self, state: &mut State) -> Result<String, Error> {
-        let exists = self.workspace_path().is_file();
-        if let (Some(lineage), true) = (&state.lineage, exists) {
-            return Ok(lineage.clone());
+        let path = self.workspace_path();
+        if let Some(existing) = read_json::<WorkspaceFile>(&path)? {
+            check_version(&path, existing.version)?;
+            if let Some(lineage) = &state.lineage
+                && *lineage != existing.lineage
+            {
+                return Err(Error::LineageMismatch {
+                    path,
+                    expected: lineage.clone(),
+                    found: existing.lineage,
+                });
+            }
+            state.lineage = Some(existing.lineage.clone());
+            return Ok(existing.lineage);
         }
         let lineage = state
             .lineage
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        write_json(
-            &self.workspace_path(),
-            &WorkspaceFile {
-                version: STATE_VERSION,
-                lineage: lineage.clone(),
-            },
-        )?;
+        let file = WorkspaceFile {
+            version: STATE_VERSION,
+            lineage: lineage.clone(),
+        };
+        if !write_json_new(&path, &file)? {
+            // Another run created it between the read above and now.
+            return self.ensure_lineage(state);
+        }
         state.lineage = Some(lineage.clone());
         Ok(lineage)
     }
@@ -204,8 +220,32 @@ pub fn to_canonical_json<T: Serialize>(value: &T) -> String {
     text
 }
 
+/// How [`write_atomically`] treats an existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    /// Replace it.
+    Replace,
+    /// Keep it and write nothing.
+    Keep,
+}
+
 /// Writes a file atomically: temp file in the same folder, fsync, rename, fsync the folder.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    write_atomically(path, value, Existing::Replace).map(|_| ())
+}
+
+/// Like [`write_json`], but only if `path` does not exist; `false` when it already did.
+fn write_json_new<T: Serialize>(path: &Path, value: &T) -> Result<bool, Error> {
+    write_atomically(path, value, Existing::Keep)
+}
+
+/// Writes `value` to `path` through a temp file in the same folder; `false` when `existing`
+/// said to keep a file that was there.
+fn write_atomically<T: Serialize>(
+    path: &Path,
+    value: &T,
+    existing: Existing,
+) -> Result<bool, Error> {
     let error = |source| Error::WriteStateFile {
         path: path.to_path_buf(),
         source,
@@ -219,8 +259,23 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
     file.write_all(to_canonical_json(value).as_bytes())
         .map_err(error)?;
     file.as_file().sync_all().map_err(error)?;
-    file.persist(path).map_err(|persist| error(persist.error))?;
-    sync_dir(dir).map_err(error)
+    let persisted = match existing {
+        Existing::Replace => file.persist(path),
+        // No overwrite: the rename fails if another process created the file meanwhile.
+        Existing::Keep => file.persist_noclobber(path),
+    };
+    match persisted {
+        Ok(_) => {}
+        Err(persist)
+            if existing == Existing::Keep
+                && persist.error.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
+            return Ok(false);
+        }
+        Err(persist) => return Err(error(persist.error)),
+    }
+    sync_dir(dir).map_err(error)?;
+    Ok(true)
 }
 
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
@@ -333,5 +388,18 @@ mod tests {
             backend.read(),
             Err(Error::VersionTooNew { version: 99, .. })
         ));
+    }
+
+    #[test]
+    fn a_run_that_loses_the_race_for_the_lineage_adopts_the_winners() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path().to_path_buf());
+        // Both runs read an empty state before either wrote anything.
+        let mut first = backend.read().unwrap();
+        let mut second = backend.read().unwrap();
+        let winner = backend.ensure_lineage(&mut first).unwrap();
+        let loser = backend.ensure_lineage(&mut second).unwrap();
+        assert_eq!(winner, loser);
+        assert_eq!(second.lineage.as_deref(), Some(winner.as_str()));
     }
 }

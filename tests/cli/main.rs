@@ -21,6 +21,12 @@ mod show;
 mod prune;
 /// State locks and force-unlock.
 mod locks;
+/// `--clusters`: subsets of the fleet, side by side.
+mod subsets;
+/// The mass-delete guard; clusters that cannot be read are never taken as empty.
+mod guards;
+/// Ctrl-C and `kill -9` in the middle of a large apply.
+mod interrupts;
 /// Saved plans: `plan --out`, `apply FILE`, stale plans.
 mod saved_plans;
 /// Errors in the workspace: `file:line:col`, every error at once.

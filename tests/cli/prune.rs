@@ -214,3 +214,68 @@ fn an_object_taken_over_by_someone_else_is_not_deleted_even_without_refresh() {
             .contains("core/ConfigMap/default/web-config")
     );
 }
+
+#[test]
+fn destroy_leaves_protected_kinds_unless_asked_and_prune_true_deletes_them_on_removal() {
+    let context = TestContext::new("examples/quickstart");
+    context.write(
+        "protected.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\n\
+         apiVersion: v1\nkind: Namespace\nmetadata:\n  name: scratch\n  annotations:\n    mcctl.io/prune: \"true\"\n",
+    );
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    let shop = "out/eu-1/_cluster/namespace.core.shop.yaml";
+    let scratch = "out/eu-1/_cluster/namespace.core.scratch.yaml";
+    assert!(context.path(shop).is_file() && context.path(scratch).is_file());
+
+    // Removed from config: the one marked `prune` goes, the other is orphaned.
+    context.write(
+        "protected.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n",
+    );
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(!context.path(scratch).exists());
+    assert!(context.path(shop).is_file());
+
+    // destroy leaves Namespaces in place…
+    let destroy = context.run(&["destroy", "--auto-approve"]);
+    destroy.expect_code(0);
+    assert!(
+        destroy
+            .stdout
+            .contains("! core/Namespace/_/shop will be left in place"),
+        "{}",
+        destroy.stdout
+    );
+    assert!(context.path(shop).is_file());
+    assert!(
+        !context
+            .path("out/eu-1/default/deployment.apps.web.yaml")
+            .exists()
+    );
+
+    // …unless `--include-protected` is given (while the state still records them).
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    context
+        .run(&["destroy", "--auto-approve", "--include-protected"])
+        .expect_code(0);
+    assert!(!context.path(shop).exists());
+}
+
+#[test]
+fn objects_outside_the_inventory_are_never_pruned_even_with_our_labels() {
+    let context = TestContext::new("examples/quickstart");
+    context.run(&["apply", "--auto-approve"]).expect_code(0);
+    // Something else wrote an object carrying this workspace's labels; the state never
+    // recorded it, so mcctl must not delete it.
+    let stranger = "out/eu-1/default/configmap.core.stranger.yaml";
+    context.write(
+        stranger,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stranger\n  namespace: default\n  labels:\n    app.kubernetes.io/managed-by: mcctl\n    mcctl.io/workspace: quickstart\n",
+    );
+    context.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    context
+        .run(&["destroy", "--auto-approve", "--include-protected"])
+        .expect_code(0);
+    assert!(context.path(stranger).is_file());
+}

@@ -42,6 +42,65 @@ impl Outcome {
     }
 }
 
+/// Polls (every 10 ms, up to 30 s) until `ready` holds; panics naming `what` otherwise.
+#[track_caller]
+pub(crate) fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// An mcctl started by [`TestContext::spawn`].
+pub(crate) struct Running {
+    /// The process.
+    pub(crate) child: std::process::Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+impl Running {
+    /// Sends a signal (`INT`, `KILL`, …) with `kill`.
+    pub(crate) fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Panics with its output if it has already exited.
+    #[track_caller]
+    pub(crate) fn assert_running(&mut self) {
+        if let Some(status) = self.child.try_wait().unwrap() {
+            let outcome = self.outcome(status);
+            panic!(
+                "mcctl ended early ({status})\n--- stdout\n{}\n--- stderr\n{}",
+                outcome.stdout, outcome.stderr
+            );
+        }
+    }
+
+    /// Waits for it to exit.
+    pub(crate) fn finish(mut self) -> Outcome {
+        let status = self.child.wait().unwrap();
+        self.outcome(status)
+    }
+
+    fn outcome(&self, status: std::process::ExitStatus) -> Outcome {
+        Outcome {
+            code: status.code().unwrap_or(-1),
+            stdout: std::fs::read_to_string(&self.stdout).unwrap(),
+            stderr: std::fs::read_to_string(&self.stderr).unwrap(),
+        }
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -87,6 +146,54 @@ impl TestContext {
         context
     }
 
+    /// A generated fleet: directory clusters `c0`, `c1`, … rolled out one cluster per batch,
+    /// each receiving the same `objects` `ConfigMaps` (so `clusters × objects` objects in all).
+    pub(crate) fn fleet(clusters: usize, objects: usize) -> Self {
+        use std::fmt::Write as _;
+        let order: Vec<String> = (0..clusters).map(|index| format!("\"c{index}\"")).collect();
+        let mut hcl = format!(
+            "settings {{\n  workspace = \"fleet\"\n\n  rollout {{\n    order = [{}]\n  }}\n}}\n",
+            order.join(", ")
+        );
+        for index in 0..clusters {
+            let group = if index % 2 == 0 { "even" } else { "odd" };
+            let _ = write!(
+                hcl,
+                "\ncluster \"c{index}\" {{\n  directory = \"out/c{index}\"\n  labels    = {{ group = \"{group}\" }}\n}}\n"
+            );
+        }
+        hcl.push_str("\ncluster_propagation_policy \"everywhere\" {\n  resource_selector {\n    api_version = \"v1\"\n    kind        = \"ConfigMap\"\n  }\n}\n");
+        let documents: Vec<String> = (0..objects)
+            .map(|index| {
+                format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{index:04}\ndata:\n  index: \"{index}\"\n")
+            })
+            .collect();
+        Self::with_files(&[
+            ("main.hcl", &hcl),
+            ("configmaps.yaml", &documents.join("---\n")),
+        ])
+    }
+
+    /// How many object files the directory cluster `cluster` holds.
+    pub(crate) fn objects_in(&self, cluster: &str) -> usize {
+        fn count(dir: &Path) -> usize {
+            std::fs::read_dir(dir).map_or(0, |entries| {
+                entries
+                    .flatten()
+                    .map(|entry| {
+                        let path = entry.path();
+                        if path.is_dir() {
+                            count(&path)
+                        } else {
+                            usize::from(path.extension().is_some_and(|ext| ext == "yaml"))
+                        }
+                    })
+                    .sum()
+            })
+        }
+        count(&self.path(&format!("out/{cluster}")))
+    }
+
     /// A command for `mcctl -C <root> <args>`, without color.
     pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mcctl"));
@@ -98,6 +205,25 @@ impl TestContext {
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
         command
+    }
+
+    /// Starts `mcctl -C <root> <args>` with `env` and returns at once. Its output goes to files
+    /// (named after `name`, beside the workspace): a pipe nobody reads would fill up with a
+    /// large plan and stall it.
+    pub(crate) fn spawn(&self, name: &str, args: &[&str], env: &[(&str, &str)]) -> Running {
+        let logs = self.root.parent().unwrap();
+        let stdout = logs.join(format!("{name}.stdout"));
+        let stderr = logs.join(format!("{name}.stderr"));
+        let mut command = self.command(args);
+        command
+            .envs(env.iter().copied())
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap());
+        Running {
+            child: command.spawn().unwrap(),
+            stdout,
+            stderr,
+        }
     }
 
     /// Runs `mcctl -C <root> <args>`.

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use serde_json::Value;
 
+use crate::addr::ClusterName;
 use crate::desired::secret::redact_marked;
 use crate::plan::{Action, BindingView, Change, Plan};
 
@@ -82,6 +83,59 @@ fn placement_line(binding: &BindingView) -> String {
         parts.push(paint(DIM, &format!("{unchanged} unchanged")));
     }
     parts.join(", ")
+}
+
+/// The mass-delete guard's warning, above everything else it could hide behind; for `destroy`,
+/// how many objects go from each cluster.
+fn write_mass_deletes(out: &mut String, plan: &Plan) {
+    if plan.destroy {
+        let mut counts: std::collections::BTreeMap<&ClusterName, usize> =
+            std::collections::BTreeMap::new();
+        for change in &plan.changes {
+            if change.action == Action::Delete {
+                *counts.entry(&change.cluster).or_default() += 1;
+            }
+        }
+        for (cluster, count) in counts {
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(
+                    YELLOW,
+                    &format!(
+                        "Destroy deletes {count} object{} from cluster `{cluster}`.",
+                        if count == 1 { "" } else { "s" }
+                    )
+                )
+            );
+        }
+        return;
+    }
+    if plan.mass_deletes.is_empty() {
+        return;
+    }
+    for mass in &plan.mass_deletes {
+        let what = if mass.empties() {
+            format!("ALL {} objects", mass.managed)
+        } else {
+            format!("{} of the {} objects", mass.deletes, mass.managed)
+        };
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                RED,
+                &format!(
+                    "Warning: this plan deletes {what} mcctl manages on cluster `{}`.",
+                    mass.cluster
+                )
+            )
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  Apply refuses it unless `--allow-mass-delete` is given: check that the configuration is complete.\n"
+    );
 }
 
 fn write_placement(out: &mut String, plan: &Plan) {
@@ -332,7 +386,24 @@ fn write_drift(out: &mut String, plan: &Plan) {
 #[must_use]
 pub fn render(plan: &Plan, view: PlanView) -> String {
     let mut out = String::new();
+    if let Some(limit) = &plan.limit {
+        let names: Vec<&str> = limit.clusters.iter().map(ClusterName::as_str).collect();
+        let _ = writeln!(
+            out,
+            "{}\n",
+            paint(
+                BOLD,
+                &format!(
+                    "Limited to clusters: {} ({} of {})",
+                    names.join(", "),
+                    limit.clusters.len(),
+                    limit.total
+                )
+            )
+        );
+    }
     write_placement(&mut out, plan);
+    write_mass_deletes(&mut out, plan);
     if !plan.has_changes() {
         let _ = writeln!(
             out,
