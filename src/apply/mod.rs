@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health};
+use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health, has_labels};
 use crate::desired::DesiredState;
 use crate::desired::secret::{SecretKey, object_digest, redact_keyed};
 use crate::model::{BatchSelector, ClusterStatus, Model, Rollout};
@@ -98,6 +98,10 @@ pub struct Options {
     pub owner: BTreeMap<String, String>,
     /// Keys the digests of Secrets in the state.
     pub secret_key: SecretKey,
+    /// Objects whose policy says `conflictResolution: Overwrite`: a create may take over an
+    /// object of the same name that does not carry the ownership labels. Any other create
+    /// aborts on such an object, as Karmada's default `Abort` does.
+    pub overwrite: BTreeSet<ObjectRef>,
 }
 
 /// What apply did.
@@ -491,6 +495,7 @@ async fn run_batch(
 ) -> Vec<ClusterOutcome> {
     let semaphore = Arc::new(Semaphore::new(options.rollout.max_parallel_clusters.max(1)));
     let owner = Arc::new(options.owner.clone());
+    let overwrite = Arc::new(options.overwrite.clone());
     let mut set = JoinSet::new();
     let mut tasks = BTreeMap::new();
     for (cluster, changes) in work {
@@ -511,6 +516,7 @@ async fn run_batch(
         let semaphore = Arc::clone(&semaphore);
         let observer = Arc::clone(&observer);
         let owner = Arc::clone(&owner);
+        let overwrite = Arc::clone(&overwrite);
         let timeout = options.rollout.wait_timeout;
         let task_cluster = cluster.clone();
         let handle = set.spawn(async move {
@@ -521,6 +527,7 @@ async fn run_batch(
                 manifests,
                 client,
                 owner,
+                overwrite,
             };
             apply_cluster(work, timeout, observer).await
         });
@@ -558,6 +565,7 @@ struct ClusterWork {
     manifests: Vec<Option<Value>>,
     client: Arc<Client>,
     owner: Arc<BTreeMap<String, String>>,
+    overwrite: Arc<BTreeSet<ObjectRef>>,
 }
 
 /// An error and every cause under it, on one line.
@@ -583,6 +591,7 @@ async fn apply_cluster(
         manifests,
         client,
         owner,
+        overwrite,
     } = work;
     let mut outcome = ClusterOutcome {
         cluster: cluster.clone(),
@@ -615,7 +624,13 @@ async fn apply_cluster(
                 Ok(Deletion::Deleted | Deletion::Absent) => Ok(None),
                 Err(error) => Err(error),
             },
-            Action::Create | Action::Update => apply_object(&client, &change).await,
+            Action::Create => {
+                match conflict(&client, &change, &owner, overwrite.contains(&change.object)).await {
+                    Ok(()) => apply_object(&client, &change).await,
+                    Err(error) => Err(error),
+                }
+            }
+            Action::Update => apply_object(&client, &change).await,
             Action::Replace => match client
                 .delete(&change.object, &change.api_version, &owner)
                 .await
@@ -681,6 +696,32 @@ async fn apply_cluster(
         outcome.failure = Some(failure);
     }
     outcome
+}
+
+/// Karmada's `conflictResolution` for a create: an object of the same name that does not carry
+/// the ownership labels belongs to someone else, and is taken over only under `Overwrite`.
+/// An implicit namespace is exempt: it is created only because objects need it, and one that
+/// already exists serves them as well.
+async fn conflict(
+    client: &Client,
+    change: &Change,
+    owner: &BTreeMap<String, String>,
+    overwrite: bool,
+) -> Result<(), crate::cluster::Error> {
+    if overwrite || change.implicit {
+        return Ok(());
+    }
+    match client.get(&change.object, &change.api_version).await? {
+        Some(live) if !has_labels(&live, owner) => Err(crate::cluster::Error::Rejected {
+            cluster: client.name().clone(),
+            object: Box::new(change.object.clone()),
+            message: format!(
+                "an object of that name already exists and is not managed by this workspace, and the conflict resolution is `Abort`; adopt it with `mcctl import {}` (add `--overwrite` to take it over), or set `conflictResolution: Overwrite` on its policy",
+                change.object.on(client.name())
+            ),
+        }),
+        _ => Ok(()),
+    }
 }
 
 async fn apply_object(

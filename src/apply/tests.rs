@@ -114,6 +114,7 @@ fn options(model: &Model) -> Options {
         rollout: model.settings.rollout.clone(),
         state_manifests: true,
         secret_key: crate::desired::secret::SecretKey::derived("shop"),
+        overwrite: BTreeSet::new(),
         owner: BTreeMap::from([
             (
                 "app.kubernetes.io/managed-by".to_owned(),

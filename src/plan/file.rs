@@ -114,14 +114,35 @@ pub fn staleness(
             saved.format_version
         ));
     }
-    if saved.lineage.is_some() && saved.lineage.as_deref() != lineage {
-        return Some("the state was replaced (its lineage differs)".to_owned());
+    match (saved.lineage.as_deref(), lineage) {
+        (Some(then), Some(now)) if then != now => {
+            return Some(format!(
+                "it was made against another state (lineage `{then}`; this workspace's state has `{now}`)"
+            ));
+        }
+        (Some(then), None) => {
+            return Some(format!(
+                "it was made against a state (lineage `{then}`) that is no longer there"
+            ));
+        }
+        (None, Some(_)) => {
+            return Some("the state was created since the plan was made".to_owned());
+        }
+        _ => {}
     }
     for (cluster, serial) in serials {
-        if saved.serials.get(cluster) != Some(serial) {
-            return Some(format!(
-                "the state of cluster `{cluster}` changed since the plan was made"
-            ));
+        match saved.serials.get(cluster) {
+            Some(then) if then == serial => {}
+            Some(then) => {
+                return Some(format!(
+                    "the state of cluster `{cluster}` changed since the plan was made (serial {then} then, {serial} now)"
+                ));
+            }
+            None => {
+                return Some(format!(
+                    "the state of cluster `{cluster}` changed since the plan was made"
+                ));
+            }
         }
     }
     for cluster in saved.serials.keys() {

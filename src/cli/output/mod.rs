@@ -5,6 +5,7 @@ pub mod diagnostics;
 pub mod explain;
 pub mod graph;
 pub mod plan;
+pub mod state;
 
 use std::io::{IsTerminal, Write};
 

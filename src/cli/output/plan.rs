@@ -241,6 +241,14 @@ fn write_change(out: &mut String, change: &Change) {
     }
 }
 
+/// One change as the plan shows it: its line and the diff of its YAML (`mcctl import`).
+#[must_use]
+pub fn render_change(change: &Change) -> String {
+    let mut out = String::new();
+    write_change(&mut out, change);
+    out
+}
+
 /// The summary line, Terraform's way (a replace counts as an add and a destroy).
 #[must_use]
 pub fn summary_line(plan: &Plan) -> String {
