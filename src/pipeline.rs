@@ -685,14 +685,8 @@ pub async fn plan_from_saved(
 /// Clears stale lock info left by a killed process.
 pub fn force_unlock(root: &Path, id: &str) -> Result<lock::Unlocked, Error> {
     // Read only the settings: a lock must be clearable even while other config is broken.
-    let mut diagnostics = Diagnostics::new();
-    let config = config::load(root, &VariableInputs::default(), &mut diagnostics);
-    let state_path = config
-        .settings
-        .iter()
-        .find_map(|decl| decl.settings.state.as_ref()?.path.clone())
-        .map_or_else(|| PathBuf::from("mcctl.state"), PathBuf::from);
-    Ok(lock::force_unlock(&root.join(state_path), id)?)
+    let backend = state_commands::backend(root);
+    Ok(lock::force_unlock(backend.dir(), id)?)
 }
 
 /// Seconds since the Unix epoch.

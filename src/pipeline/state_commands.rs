@@ -24,7 +24,7 @@ use crate::state::local::LocalBackend;
 use crate::state::{ObjectRecord, State, lock};
 
 /// The state folder named by the settings, without building the rest of the config.
-fn backend(root: &Path) -> LocalBackend {
+pub(super) fn backend(root: &Path) -> LocalBackend {
     let mut diagnostics = Diagnostics::new();
     let config = config::load(root, &VariableInputs::default(), &mut diagnostics);
     let state_path = config

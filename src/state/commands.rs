@@ -110,18 +110,7 @@ pub fn matches_short(address: &InstanceAddr, query: &str) -> bool {
     if cluster.is_some_and(|cluster| cluster != address.cluster.as_str()) {
         return false;
     }
-    let object = &address.object;
-    let kind = |kind: &str| object.kind.eq_ignore_ascii_case(kind);
-    match object_part.trim().split('/').collect::<Vec<_>>().as_slice() {
-        [name] => object.name == *name,
-        [kind_part, name] => kind(kind_part) && object.name == *name,
-        [kind_part, namespace, name] => {
-            kind(kind_part)
-                && object.namespace.as_deref().unwrap_or("_") == *namespace
-                && object.name == *name
-        }
-        _ => false,
-    }
+    crate::addr::matches_short(&address.object, object_part)
 }
 
 /// The applied object a user means: a full address (`apps/Deployment/default/web@eu-1`), or a
