@@ -187,4 +187,40 @@ mod tests {
         assert!(discovered[&ClusterName::new("a")].is_ok());
         assert!(discovered[&ClusterName::new("b")].is_err());
     }
+
+    #[tokio::test]
+    async fn objects_the_state_records_are_read_even_without_the_labels() {
+        let a = FakeCluster::new("a");
+        let imported = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y", "namespace": "default"}});
+        a.apply(&imported, ApplyMode::Commit).await.unwrap();
+        let clients: Clients = [(ClusterName::new("a"), Arc::new(Client::Fake(a)))].into();
+        let kinds = [(
+            ClusterName::new("a"),
+            BTreeSet::from([KindRef {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+            }]),
+        )]
+        .into();
+        let labels = [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
+        let recorded: Recorded = [(
+            ClusterName::new("a"),
+            vec![
+                ("core/ConfigMap/default/y".parse().unwrap(), "v1".to_owned()),
+                (
+                    "core/ConfigMap/default/gone".parse().unwrap(),
+                    "v1".to_owned(),
+                ),
+            ],
+        )]
+        .into();
+        let observed = observe(&clients, &kinds, &labels, &recorded, 4).await;
+        match &observed.clusters[&ClusterName::new("a")] {
+            ObservedCluster::Listed { objects } => assert_eq!(
+                objects.keys().map(ToString::to_string).collect::<Vec<_>>(),
+                ["core/ConfigMap/default/y"]
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
 }
