@@ -167,9 +167,10 @@ pub fn parse_full(query: &str) -> Result<InstanceAddr, Error> {
         })
 }
 
-/// Forgets objects: drops their records (and the placement records of their templates on those
-/// clusters, so the scheduler does not keep a placement nothing backs). Returns the shards
-/// touched.
+/// Forgets objects: drops their records. The placement records of their templates stay: they
+/// are the scheduler's memory, not the object's, and dropping one would let a Divided workload
+/// be divided afresh on the next plan. The next apply writes them anew from its placement.
+/// Returns the shards touched.
 #[must_use]
 pub fn remove(state: &mut State, addresses: &[InstanceAddr]) -> BTreeSet<ClusterName> {
     let mut touched = BTreeSet::new();
@@ -177,7 +178,6 @@ pub fn remove(state: &mut State, addresses: &[InstanceAddr]) -> BTreeSet<Cluster
         if let Some(shard) = state.shards.get_mut(&address.cluster)
             && shard.objects.remove(&address.object).is_some()
         {
-            shard.placements.remove(&address.object);
             touched.insert(address.cluster.clone());
         }
     }
@@ -457,5 +457,6 @@ mod tests {
         );
         assert_eq!(touched, BTreeSet::from([ClusterName::new("eu-1")]));
         assert_eq!(addresses(&state).len(), 3);
+        assert_eq!(state.shards[&ClusterName::new("eu-1")].placements.len(), 2);
     }
 }

@@ -236,6 +236,47 @@ fn state_mv_follows_a_renamed_cluster_and_the_plan_shows_no_change() {
 }
 
 #[test]
+fn state_edits_lock_only_the_shards_they_touch() {
+    let context = applied();
+    let held = crate::locks::hold(&context, "eu-2");
+    // Reading needs no lock.
+    context.run(&["state", "list", "@eu-2"]).expect_code(0);
+    context
+        .run(&["state", "rm", "ConfigMap/web-config@eu-1"])
+        .expect_code(0);
+    let before = serial(&context, "eu-2");
+    let rm = context.run(&["state", "rm", "ConfigMap/web-config@eu-2"]);
+    rm.expect_code(1);
+    assert_contains(&rm.stderr, "the state of cluster `eu-2` is locked by");
+    let mv = context.run(&[
+        "state",
+        "mv",
+        "Service/web@eu-1",
+        "core/Service/default/web@eu-2x",
+    ]);
+    mv.expect_code(0);
+    let across = context.run(&[
+        "state",
+        "mv",
+        "core/Service/default/web@eu-2x",
+        "core/Service/default/web2@eu-2",
+    ]);
+    across.expect_code(1);
+    assert_contains(&across.stderr, "the state of cluster `eu-2` is locked by");
+    assert_eq!(serial(&context, "eu-2"), before);
+    drop(held);
+    context
+        .run(&[
+            "state",
+            "rm",
+            "--lock-timeout",
+            "5s",
+            "ConfigMap/web-config@eu-2",
+        ])
+        .expect_code(0);
+}
+
+#[test]
 fn state_mv_renames_within_a_cluster() {
     let context = applied();
     let moved = context.run(&[
@@ -245,6 +286,18 @@ fn state_mv_renames_within_a_cluster() {
         "core/ConfigMap/default/app-config@eu-1",
     ]);
     moved.expect_code(0);
+    let dry = context.run(&[
+        "state",
+        "mv",
+        "--dry-run",
+        "core/ConfigMap/default/app-config@eu-1",
+        "core/ConfigMap/default/other@eu-1",
+    ]);
+    dry.expect_code(0);
+    assert_contains(
+        &dry.stdout,
+        "Would move core/ConfigMap/default/app-config@eu-1 to core/ConfigMap/default/other@eu-1\nNothing was written",
+    );
     let shown = context.run(&["state", "show", "core/ConfigMap/default/app-config@eu-1"]);
     shown.expect_code(0);
     assert_contains(&shown.stdout, "name: app-config");
