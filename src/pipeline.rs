@@ -16,6 +16,7 @@ use crate::desired::{self, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WOR
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::graph::{self, DependencyGraph};
 use crate::model::{self, ClusterStatus, Model, Readiness};
+use crate::plan::drift::DriftReport;
 use crate::plan::file::{
     SAVED_PLAN_VERSION, SavedPlan, input_digests, replay, saved_changes, staleness,
 };
@@ -162,6 +163,8 @@ pub struct PlanRun {
     pub backend: LocalBackend,
     /// Clients of the reachable clusters.
     pub clients: Clients,
+    /// What refresh saw (empty with `--refresh=false`).
+    pub observed: ObservedState,
     /// Warnings (errors stop the run before a `PlanRun` exists).
     pub diagnostics: Diagnostics,
     /// The locks held, released on drop.
@@ -407,6 +410,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         state,
         backend,
         clients,
+        observed,
         diagnostics,
         locks,
         secret_key,
@@ -682,11 +686,55 @@ pub async fn plan_from_saved(
     Ok(run)
 }
 
+/// The drift of a refreshed plan run: what changed on the clusters since the last apply,
+/// compared with the state alone (`plan --refresh-only`, `mcctl drift`).
+#[must_use]
+pub fn refresh_only(run: &PlanRun) -> DriftReport {
+    plan::drift::detect(&run.state, &run.observed, &run.secret_key)
+}
+
+/// `apply --refresh-only`: records what the clusters hold now as the applied state, for every
+/// drifted object, and writes the shards that changed. Touches no cluster. Returns the clusters
+/// whose state was written.
+pub fn accept_drift(mut run: PlanRun, report: &DriftReport) -> Result<Vec<ClusterName>, Error> {
+    let touched = plan::drift::accept(
+        &mut run.state,
+        &run.observed,
+        report,
+        &run.secret_key,
+        run.model.settings.state_manifests,
+    );
+    for cluster in &touched {
+        if let Some(shard) = run.state.shards.get_mut(cluster) {
+            run.backend.write_shard(cluster, shard)?;
+        }
+    }
+    drop(run.locks.take());
+    Ok(touched.into_iter().collect())
+}
+
+/// Reads the state of a workspace without planning, for `mcctl show`. Only the settings need
+/// to load, so the state stays readable while other config is broken.
+pub fn read_state(root: &Path) -> Result<State, Error> {
+    Ok(LocalBackend::new(state_dir(root)).read()?)
+}
+
+/// The state folder named by the workspace's settings (`mcctl.state` by default).
+fn state_dir(root: &Path) -> PathBuf {
+    let mut diagnostics = Diagnostics::new();
+    let config = config::load(root, &VariableInputs::default(), &mut diagnostics);
+    let state_path = config
+        .settings
+        .iter()
+        .find_map(|decl| decl.settings.state.as_ref()?.path.clone())
+        .map_or_else(|| PathBuf::from("mcctl.state"), PathBuf::from);
+    root.join(state_path)
+}
+
 /// Clears stale lock info left by a killed process.
 pub fn force_unlock(root: &Path, id: &str) -> Result<lock::Unlocked, Error> {
     // Read only the settings: a lock must be clearable even while other config is broken.
-    let backend = state_commands::backend(root);
-    Ok(lock::force_unlock(backend.dir(), id)?)
+    Ok(lock::force_unlock(&state_dir(root), id)?)
 }
 
 /// Seconds since the Unix epoch.

@@ -38,6 +38,11 @@ pub enum Command {
     Plan(PlanArgs),
     /// Change the clusters to match the workspace.
     Apply(ApplyArgs),
+    /// Show a saved plan (`plan --out FILE`), or without FILE a summary of the state.
+    Show(ShowArgs),
+    /// Report what changed on the clusters since the last apply, for CI: exit 0 for no drift,
+    /// 2 for drift, 1 for errors.
+    Drift(DriftArgs),
     /// Print the apply order as a graph: templates, the edges that order them, and their waves.
     Graph(GraphArgs),
     /// Show how one template is scheduled: its policy, each cluster's filter verdict and score,
@@ -171,6 +176,16 @@ pub struct PlanArgs {
     #[arg(long)]
     pub rebalance: bool,
 
+    /// Show only drift: what changed on the clusters since the last apply, compared with the
+    /// state (not with the config).
+    #[arg(long, conflicts_with_all = ["out", "rebalance", "show_no_op"])]
+    pub refresh_only: bool,
+
+    /// Print Secret values in the terminal text (never in `--json` or `--out`); prints a
+    /// warning line.
+    #[arg(long, conflicts_with = "json")]
+    pub show_secrets: bool,
+
     /// `--refresh`.
     #[command(flatten)]
     pub refresh: RefreshArgs,
@@ -211,6 +226,7 @@ pub struct ExplainArgs {
 
 /// `apply`.
 #[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "command-line flags")]
 pub struct ApplyArgs {
     /// A plan saved with `mcctl plan --out FILE`; applied as saved, without asking.
     #[arg(value_name = "FILE")]
@@ -223,6 +239,11 @@ pub struct ApplyArgs {
     /// Schedule every template afresh before applying (see `plan --rebalance`).
     #[arg(long, conflicts_with = "plan_file")]
     pub rebalance: bool,
+
+    /// Accept drift: record what the clusters hold now as the applied state, for every object
+    /// that changed outside mcctl; nothing on the clusters changes.
+    #[arg(long, conflicts_with_all = ["plan_file", "rebalance"])]
+    pub refresh_only: bool,
 
     /// Skip unreachable and offline clusters instead of refusing to start.
     #[arg(long)]
@@ -239,6 +260,59 @@ pub struct ApplyArgs {
     /// `--var`, `--var-file`.
     #[command(flatten)]
     pub variables: VarArgs,
+}
+
+/// `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved with `mcctl plan --out FILE`; without it, the state is shown.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+
+    /// Print the saved plan as JSON (the `plan --json` format), or the state summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print the Secret values of a saved plan, rendered again from the workspace (which must
+    /// not have changed since the plan); terminal text only, with a warning line.
+    #[arg(long, conflicts_with = "json", requires = "plan_file")]
+    pub show_secrets: bool,
+
+    /// `--var`, `--var-file` (for `--show-secrets`).
+    #[command(flatten)]
+    pub variables: VarArgs,
+}
+
+/// `drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// How to print the report: markdown (for a pull-request comment or an alert), plain text,
+    /// or JSON.
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    pub format: DriftFormat,
+
+    /// Exit 0 even when there is drift (errors still exit 1).
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// `--lock`, `--lock-timeout`.
+    #[command(flatten)]
+    pub lock: PlanLockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
+}
+
+/// How `mcctl drift` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriftFormat {
+    /// Plain text.
+    Text,
+    /// Markdown.
+    Markdown,
+    /// JSON.
+    Json,
 }
 
 /// `destroy`.
@@ -474,6 +548,21 @@ mod tests {
             panic!()
         };
         assert!(!fmt.check && !fmt.diff && fmt.files.is_empty());
+    }
+
+    #[test]
+    fn refresh_only_and_show_secrets_exclude_what_they_cannot_mean() {
+        assert!(Cli::try_parse_from(["mcctl", "plan", "--refresh-only", "--out", "p"]).is_err());
+        assert!(Cli::try_parse_from(["mcctl", "plan", "--show-secrets", "--json"]).is_err());
+        assert!(Cli::try_parse_from(["mcctl", "apply", "--refresh-only", "p.json"]).is_err());
+        assert!(Cli::try_parse_from(["mcctl", "show", "--show-secrets"]).is_err());
+        let Command::Drift(drift) =
+            parse(&["drift", "--format", "markdown", "--lock=false"]).command
+        else {
+            panic!()
+        };
+        assert_eq!(drift.format, DriftFormat::Markdown);
+        assert!(!drift.lock.lock);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::time::SystemTime;
 use crate::addr::{self, ClusterName};
 use crate::apply::{Event, Observer, Report};
 use crate::cli::args::{
-    ApplyArgs, DestroyArgs, ExplainArgs, FmtArgs, ForceUnlockArgs, GraphArgs, GraphFormat,
-    LockArgs, PlanArgs, ValidateArgs, VarArgs,
+    ApplyArgs, DestroyArgs, DriftArgs, DriftFormat, ExplainArgs, FmtArgs, ForceUnlockArgs,
+    GraphArgs, GraphFormat, LockArgs, PlanArgs, ShowArgs, ValidateArgs, VarArgs,
 };
 use crate::cli::output::plan::{PlanView, render as render_plan};
 use crate::cli::output::{self, Printer};
@@ -153,8 +153,21 @@ pub(crate) fn graph(context: &Context, args: &GraphArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Refuses `--refresh-only` with `--refresh=false`: drift can only be seen on the clusters.
+fn refresh_only_needs_refresh(context: &Context, refresh: bool) -> bool {
+    if !refresh {
+        context
+            .printer
+            .err("error: `--refresh-only` compares the clusters with the state, so it cannot run with `--refresh=false`");
+    }
+    refresh
+}
+
 /// `mcctl plan`.
 pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode, pipeline::Error> {
+    if args.refresh_only && !refresh_only_needs_refresh(context, args.refresh.refresh) {
+        return Ok(ExitCode::FAILURE);
+    }
     let options = PlanOptions {
         refresh: args.refresh.refresh,
         lock: lock_request(args.lock.lock, &args.lock.wait, "plan"),
@@ -180,6 +193,23 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
         }
         Err(error) => return Err(error),
     };
+    if args.refresh_only {
+        let report = pipeline::refresh_only(&run);
+        if args.json {
+            context.printer.out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&output::drift::json(&report)).unwrap_or_default()
+            ));
+        } else {
+            warnings(context, &run);
+            context.printer.out(&output::drift::text(&report));
+        }
+        return Ok(if args.detailed_exitcode && report.has_drift() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     if args.json {
         let json = render_json(
             Some(&run.plan),
@@ -199,6 +229,7 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
             &run.plan,
             PlanView {
                 show_no_op: args.show_no_op,
+                show_secrets: args.show_secrets,
             },
         ));
     }
@@ -237,6 +268,9 @@ pub(crate) async fn apply(
     args: &ApplyArgs,
 ) -> Result<ExitCode, pipeline::Error> {
     let lock = lock_request(true, &args.lock, "apply");
+    if args.refresh_only {
+        return apply_refresh_only(context, args, lock).await;
+    }
     let run = match &args.plan_file {
         Some(path) => {
             pipeline::plan_from_saved(
@@ -280,6 +314,153 @@ pub(crate) async fn apply(
         return Ok(ExitCode::SUCCESS);
     }
     finish(context, run, args.allow_unreachable, "Apply").await
+}
+
+/// `mcctl apply --refresh-only`: shows the drift and, once approved, records it as the applied
+/// state. Nothing on the clusters changes.
+async fn apply_refresh_only(
+    context: &Context,
+    args: &ApplyArgs,
+    lock: Option<LockRequest>,
+) -> Result<ExitCode, pipeline::Error> {
+    if !refresh_only_needs_refresh(context, args.refresh.refresh) {
+        return Ok(ExitCode::FAILURE);
+    }
+    let run = pipeline::plan(
+        &context.root,
+        &PlanOptions {
+            refresh: true,
+            lock,
+            destroy: false,
+            include_protected: false,
+            secret_key: secret_key(),
+            variables: variable_inputs(&args.variables),
+            rebalance: false,
+            explain: None,
+        },
+    )
+    .await?;
+    warnings(context, &run);
+    let report = pipeline::refresh_only(&run);
+    context.printer.out(&output::drift::text(&report));
+    if !report.has_drift() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.auto_approve
+        && !confirm(
+            context.printer,
+            "Do you want to record what the clusters hold now as the applied state? Nothing on the clusters will change.",
+        )
+    {
+        context
+            .printer
+            .err("error: apply cancelled; nothing was changed");
+        return Ok(ExitCode::FAILURE);
+    }
+    let clusters = pipeline::accept_drift(run, &report)?;
+    let names: Vec<String> = clusters.iter().map(ToString::to_string).collect();
+    context.printer.out(&format!(
+        "\nApply complete! Accepted the drift of {} into the state of: {}. No cluster was changed.\n",
+        report.drifted.len(),
+        names.join(", ")
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `mcctl show [PLANFILE]`.
+pub(crate) async fn show(context: &Context, args: &ShowArgs) -> Result<ExitCode, pipeline::Error> {
+    let Some(path) = &args.plan_file else {
+        let state = pipeline::read_state(&context.root)?;
+        if args.json {
+            context.printer.out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&output::state::json(&state)).unwrap_or_default()
+            ));
+        } else {
+            context.printer.out(&output::state::text(&state));
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    if args.show_secrets {
+        // The saved plan holds no Secret values: render them again from the workspace, which
+        // must be exactly what the plan was made from.
+        let run = pipeline::plan_from_saved(
+            &context.root,
+            path,
+            None,
+            secret_key(),
+            variable_inputs(&args.variables),
+        )
+        .await?;
+        context.printer.out(&render_plan(
+            &run.plan,
+            PlanView {
+                show_no_op: false,
+                show_secrets: true,
+            },
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let saved = pipeline::read_saved_plan(path)?;
+    if args.json {
+        context.printer.out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&saved.plan).unwrap_or_default()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let plan =
+        crate::plan::json::parse(&saved.plan).map_err(|message| pipeline::Error::PlanFile {
+            action: "read",
+            path: path.clone(),
+            message,
+        })?;
+    context.printer.out(&format!(
+        "Saved plan `{}` (workspace `{}`, mcctl {}):\n\n",
+        path.display(),
+        saved.workspace,
+        saved.mcctl_version
+    ));
+    context
+        .printer
+        .out(&render_plan(&plan, PlanView::default()));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `mcctl drift`: a refresh-only plan with `--detailed-exitcode` semantics.
+pub(crate) async fn drift(
+    context: &Context,
+    args: &DriftArgs,
+) -> Result<ExitCode, pipeline::Error> {
+    let options = PlanOptions {
+        refresh: true,
+        lock: lock_request(args.lock.lock, &args.lock.wait, "drift"),
+        destroy: false,
+        include_protected: false,
+        secret_key: secret_key(),
+        variables: variable_inputs(&args.variables),
+        rebalance: false,
+        explain: None,
+    };
+    let run = pipeline::plan(&context.root, &options).await?;
+    if args.format != DriftFormat::Json {
+        warnings(context, &run);
+    }
+    let report = pipeline::refresh_only(&run);
+    let text = match args.format {
+        DriftFormat::Text => output::drift::text(&report),
+        DriftFormat::Markdown => output::drift::markdown(&report),
+        DriftFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&output::drift::json(&report)).unwrap_or_default()
+        ),
+    };
+    context.printer.out(&text);
+    Ok(if report.has_drift() && !args.exit_zero {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `mcctl explain`.

@@ -57,6 +57,8 @@ pub fn run() -> ExitCode {
             Command::Validate(args) => Ok(commands::validate(&context, &args)),
             Command::Plan(args) => commands::plan(&context, &args).await,
             Command::Apply(args) => commands::apply(&context, &args).await,
+            Command::Show(args) => commands::show(&context, &args).await,
+            Command::Drift(args) => commands::drift(&context, &args).await,
             Command::Graph(args) => Ok(commands::graph(&context, &args)),
             Command::Explain(args) => commands::explain(&context, &args).await,
             Command::Destroy(args) => commands::destroy(&context, &args).await,

@@ -10,7 +10,7 @@ use crate::cli::args::{
 };
 use crate::cli::commands::{required_lock, secret_key, variable_inputs, warnings};
 use crate::cli::output::plan::render_change;
-use crate::cli::output::state::{Entry, list_json, show};
+use crate::cli::output::state_records::{Entry, list_json, show};
 use crate::pipeline::state_commands::{self, ImportOptions, Written};
 use crate::pipeline::{self, PlanOptions};
 use crate::plan::Action;
@@ -44,7 +44,7 @@ fn print_json(context: &Context, value: &serde_json::Value) {
 }
 
 fn list(context: &Context, args: &StateListArgs) -> Result<ExitCode, pipeline::Error> {
-    let state = state_commands::read_state(&context.root)?;
+    let state = pipeline::read_state(&context.root)?;
     let addresses: Vec<InstanceAddr> = commands::addresses(&state)
         .into_iter()
         .filter(|address| {
@@ -85,7 +85,7 @@ fn list(context: &Context, args: &StateListArgs) -> Result<ExitCode, pipeline::E
 }
 
 fn show_one(context: &Context, args: &StateShowArgs) -> Result<ExitCode, pipeline::Error> {
-    let state = state_commands::read_state(&context.root)?;
+    let state = pipeline::read_state(&context.root)?;
     let address = commands::resolve(&state, &args.address)?;
     let Some(entry) = entry(&state, &address) else {
         return Err(commands::Error::Unknown {
@@ -95,7 +95,10 @@ fn show_one(context: &Context, args: &StateShowArgs) -> Result<ExitCode, pipelin
         .into());
     };
     if args.json {
-        print_json(context, &crate::cli::output::state::entry_json(entry));
+        print_json(
+            context,
+            &crate::cli::output::state_records::entry_json(entry),
+        );
     } else {
         context.printer.out(&show(entry));
     }

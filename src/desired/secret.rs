@@ -119,6 +119,78 @@ pub fn redact_keyed(object: &ObjectRef, manifest: &Value, key: &SecretKey) -> Va
     })
 }
 
+/// What marks a Secret value that this plan changes.
+pub const SENSITIVE_CHANGED: &str = "(sensitive, changed)";
+
+/// The JSON pointers of the Secret values that differ between `before` and `after` (added,
+/// removed or changed). Values are compared in their keyed form, so `before` may be the live
+/// object (plain values) or the state's copy (keyed digests). Empty for other objects.
+#[must_use]
+pub fn changed_values(
+    object: &ObjectRef,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    key: &SecretKey,
+) -> Vec<String> {
+    if !is_secret(object) {
+        return Vec::new();
+    }
+    // A value the state already holds as a keyed digest is compared as it is.
+    let keyed = |manifest: Option<&Value>,
+                 field: &str|
+     -> std::collections::BTreeMap<String, String> {
+        let Some(Value::Object(values)) = manifest.and_then(|manifest| manifest.get(field)) else {
+            return std::collections::BTreeMap::new();
+        };
+        values
+            .iter()
+            .map(|(name, value)| {
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
+                let digest = if text.starts_with("hmac-sha256:") {
+                    text
+                } else {
+                    key.mac(&[name.as_bytes(), text.as_bytes()])
+                };
+                (name.clone(), digest)
+            })
+            .collect()
+    };
+    let mut changed = Vec::new();
+    for field in VALUE_FIELDS {
+        let before = keyed(before, field);
+        let after = keyed(after, field);
+        let names: std::collections::BTreeSet<&String> =
+            before.keys().chain(after.keys()).collect();
+        for name in names {
+            if before.get(name) != after.get(name) {
+                changed.push(format!(
+                    "/{field}/{}",
+                    name.replace('~', "~0").replace('/', "~1")
+                ));
+            }
+        }
+    }
+    changed
+}
+
+/// A manifest for output where each Secret value is `(sensitive)`, or `(sensitive, changed)`
+/// when its JSON pointer is in `changed`.
+#[must_use]
+pub fn redact_marked(object: &ObjectRef, manifest: &Value, changed: &[String]) -> Value {
+    if !is_secret(object) {
+        return manifest.clone();
+    }
+    let mut redacted = redact(object, manifest);
+    for pointer in changed {
+        if let Some(value) = redacted.pointer_mut(pointer) {
+            *value = Value::String(SENSITIVE_CHANGED.to_owned());
+        }
+    }
+    redacted
+}
+
 /// The digest that identifies what an object holds: sha256 of its canonical JSON, over the keyed
 /// form for Secrets, so that no plain hash of a Secret value is ever stored.
 #[must_use]
@@ -173,6 +245,26 @@ mod tests {
             object_digest(&config_map, &manifest, &SecretKey::derived("w")),
             crate::desired::digest(&manifest)
         );
+    }
+
+    #[test]
+    fn changed_values_compare_plain_and_keyed_forms() {
+        let key = SecretKey::given("k");
+        let live = json!({"data": {"a": "x", "b": "y", "gone": "z"}});
+        let wanted = json!({"data": {"a": "x", "b": "changed", "new": "w"}});
+        assert_eq!(
+            changed_values(&secret(), Some(&live), Some(&wanted), &key),
+            ["/data/b", "/data/gone", "/data/new"]
+        );
+        // The state's copy holds keyed digests: the same value is unchanged.
+        let recorded = redact_keyed(&secret(), &live, &key);
+        assert_eq!(
+            changed_values(&secret(), Some(&recorded), Some(&live), &key),
+            Vec::<String>::new()
+        );
+        let marked = redact_marked(&secret(), &wanted, &["/data/b".to_owned()]);
+        assert_eq!(marked["data"]["a"], SENSITIVE);
+        assert_eq!(marked["data"]["b"], SENSITIVE_CHANGED);
     }
 
     #[test]

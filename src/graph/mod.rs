@@ -101,9 +101,11 @@ impl DependencyGraph {
         &self.edges
     }
 
-    /// The kind-order edges that still hold: between templates of kinds adjacent in Helm's
-    /// order among the kinds present (the rest follow transitively), left out where a hard
-    /// edge moved the earlier kind to the same wave or later.
+    /// The kind-order edges that still hold, one per template: from the template of the kind
+    /// just before its own (in Helm's order, among the kinds present) that is applied last
+    /// before it. None where a hard edge moved every template of that kind to the same wave or
+    /// later. One edge per template keeps the drawing linear in the number of templates; the
+    /// floor itself is on the whole kind.
     #[must_use]
     pub fn kind_order_edges(&self) -> Vec<Edge> {
         let mut by_rank: BTreeMap<usize, Vec<&ObjectRef>> = BTreeMap::new();
@@ -113,19 +115,24 @@ impl DependencyGraph {
                 .or_default()
                 .push(object);
         }
-        let ranks: Vec<&Vec<&ObjectRef>> = by_rank.values().collect();
+        let mut ranks: Vec<Vec<&ObjectRef>> = by_rank.into_values().collect();
+        for group in &mut ranks {
+            group.sort_by_key(|object| self.wave(object));
+        }
         let mut edges = Vec::new();
         for pair in ranks.windows(2) {
-            for before in pair[0] {
-                for after in pair[1] {
-                    if self.wave(before) < self.wave(after) {
-                        edges.push(Edge {
-                            before: (*before).clone(),
-                            after: (*after).clone(),
-                            source: EdgeSource::KindOrder,
-                            span: None,
-                        });
-                    }
+            let (earlier, later) = (&pair[0], &pair[1]);
+            for after in later {
+                let wave = self.wave(after);
+                // The last template of the earlier kind in a wave before this one.
+                let count = earlier.partition_point(|before| self.wave(before) < wave);
+                if let Some(before) = count.checked_sub(1).map(|index| earlier[index]) {
+                    edges.push(Edge {
+                        before: before.clone(),
+                        after: (*after).clone(),
+                        source: EdgeSource::KindOrder,
+                        span: None,
+                    });
                 }
             }
         }

@@ -181,7 +181,8 @@ pub fn references(
     }
     match (object.group.as_str(), object.kind.as_str()) {
         ("networking.k8s.io" | "extensions", "Ingress") => {
-            found.karmada = true;
+            // Karmada interprets `networking.k8s.io` Ingresses only.
+            found.karmada = object.group == "networking.k8s.io";
             found.ingress(manifest);
         }
         ("multicluster.x-k8s.io", "ServiceImport") => {
@@ -231,12 +232,15 @@ pub fn karmada_dependencies(
 }
 
 /// Where the pod spec of a pod-bearing kind is, and whether Karmada interprets that kind's
-/// dependencies (it has no interpreter for `ReplicationController`).
+/// dependencies (`getAllDefaultDependenciesInterpreter` has no interpreter for `ReplicaSet` or
+/// `ReplicationController`: their references order apply but do not follow them).
 fn pod_spec_pointer(group: &str, kind: &str) -> Option<(&'static str, bool)> {
     match (group, kind) {
         ("", "Pod") => Some(("/spec", true)),
-        ("", "ReplicationController") => Some(("/spec/template/spec", false)),
-        ("apps", "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet") | ("batch", "Job") => {
+        ("", "ReplicationController") | ("apps", "ReplicaSet") => {
+            Some(("/spec/template/spec", false))
+        }
+        ("apps", "Deployment" | "DaemonSet" | "StatefulSet") | ("batch", "Job") => {
             Some(("/spec/template/spec", true))
         }
         ("batch", "CronJob") => Some(("/spec/jobTemplate/spec/template/spec", true)),
@@ -644,7 +648,7 @@ mod tests {
                 "apps/ReplicaSet/shop/r",
                 json!({"spec": {"template": {"spec": pod}}}),
                 "/spec/template/spec",
-                true,
+                false,
             ),
             (
                 "apps/DaemonSet/shop/d",

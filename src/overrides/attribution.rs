@@ -24,6 +24,17 @@ pub enum OverriderKind {
 }
 
 impl OverriderKind {
+    /// Every kind, in Karmada's order.
+    pub const ALL: [Self; 7] = [
+        Self::Image,
+        Self::Command,
+        Self::Args,
+        Self::Labels,
+        Self::Annotations,
+        Self::Field,
+        Self::Plaintext,
+    ];
+
     /// Karmada's field name.
     #[must_use]
     pub fn as_str(self) -> &'static str {

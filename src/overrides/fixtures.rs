@@ -123,6 +123,9 @@ struct Case {
     expect: Expect,
     /// Why mcctl differs from Karmada here; the case must keep differing.
     known_difference: Option<String>,
+    /// With `known_difference`: a fragment of what mcctl finds instead (its result or error),
+    /// so that a case that differs for another reason fails.
+    mcctl: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -296,7 +299,14 @@ fn errors(diagnostics: &Diagnostics) -> Vec<String> {
         .collect()
 }
 
-fn run(case: &Case, defaults: &Inputs) -> Result<(), String> {
+/// What a case found: the expected result, or another one. A case that cannot run at all (its
+/// workspace does not load, its template is not placed) is an `Err`, never a difference.
+enum Verdict {
+    Matches,
+    Differs(String),
+}
+
+fn run(case: &Case, defaults: &Inputs) -> Result<Verdict, String> {
     let inputs = Inputs {
         clusters: case.clusters.clone(),
         manifest: case.manifest.clone(),
@@ -314,11 +324,11 @@ fn run(case: &Case, defaults: &Inputs) -> Result<(), String> {
             .iter()
             .any(|message| message.contains(fragment.as_str()))
         {
-            Ok(())
+            Ok(Verdict::Matches)
         } else {
-            Err(format!(
+            Ok(Verdict::Differs(format!(
                 "expected the workspace to be refused with `{fragment}`, got {load_errors:?}"
-            ))
+            )))
         };
     }
     if !load_errors.is_empty() {
@@ -339,15 +349,17 @@ fn run(case: &Case, defaults: &Inputs) -> Result<(), String> {
             .iter()
             .any(|message| message.contains(fragment.as_str()))
         {
-            Ok(())
+            Ok(Verdict::Matches)
         } else {
-            Err(format!(
+            Ok(Verdict::Differs(format!(
                 "expected an override error with `{fragment}`, got {override_errors:?}"
-            ))
+            )))
         };
     }
     if !override_errors.is_empty() {
-        return Err(format!("overriding failed: {override_errors:?}"));
+        return Ok(Verdict::Differs(format!(
+            "overriding failed: {override_errors:?}"
+        )));
     }
     let object = &model.templates.first().ok_or("no template")?.object;
     let cluster = inputs
@@ -365,10 +377,20 @@ fn run(case: &Case, defaults: &Inputs) -> Result<(), String> {
         .iter()
         .find(|instance| &instance.object == object && instance.cluster.as_str() == cluster)
         .ok_or_else(|| format!("`{object}` is not placed on `{cluster}`"))?;
-    compare(&case.expect, &inputs, instance)
+    let problems = compare(&case.expect, &inputs, instance)?;
+    Ok(if problems.is_empty() {
+        Verdict::Matches
+    } else {
+        Verdict::Differs(problems.join("; "))
+    })
 }
 
-fn compare(expect: &Expect, inputs: &Inputs, instance: &super::Instance) -> Result<(), String> {
+/// The differences from what the case expects; `Err` when the case itself is malformed.
+fn compare(
+    expect: &Expect,
+    inputs: &Inputs,
+    instance: &super::Instance,
+) -> Result<Vec<String>, String> {
     let mut problems = Vec::new();
     let manifest = &instance.manifest;
     if expect.manifest.is_none()
@@ -411,11 +433,7 @@ fn compare(expect: &Expect, inputs: &Inputs, instance: &super::Instance) -> Resu
             problems.push(format!("attribution {expected:?} expected, got {got:?}"));
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    Ok(problems)
 }
 
 fn run_file(file: &str) {
@@ -429,9 +447,15 @@ fn run_file(file: &str) {
     for case in &fixture.cases {
         let source = case.source.describe(&fixture.source, &case.name);
         match (&case.known_difference, run(case, &fixture.defaults)) {
-            (None, Ok(())) | (Some(_), Err(_)) => {}
-            (None, Err(problem)) => failures.push(format!("case `{}` ({source}): {problem}", case.name)),
-            (Some(difference), Ok(())) => failures.push(format!(
+            (None, Ok(Verdict::Matches)) => {}
+            (Some(_), Ok(Verdict::Differs(found)) | Err(found)) => match &case.mcctl {
+                Some(fragment) if found.contains(fragment.as_str()) => {}
+                Some(fragment) => failures.push(format!("case `{}` ({source}) differs from Karmada, but not with `{fragment}`: {found}", case.name)),
+                None => failures.push(format!("case `{}` ({source}) has a `known_difference` without `mcctl`, the fragment of what mcctl finds instead: {found}", case.name)),
+            },
+            (None, Err(problem)) => failures.push(format!("case `{}` ({source}) cannot run: {problem}", case.name)),
+            (None, Ok(Verdict::Differs(problem))) => failures.push(format!("case `{}` ({source}): {problem}", case.name)),
+            (Some(difference), Ok(Verdict::Matches)) => failures.push(format!(
                 "case `{}` ({source}) now matches Karmada; remove its `known_difference` ({difference})",
                 case.name
             )),

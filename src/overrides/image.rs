@@ -115,6 +115,90 @@ fn is_digest(value: &str) -> bool {
     algorithm_ok && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
 
+/// Checks a reference against the grammar Karmada's parser enforces (distribution's
+/// `reference.Parse`): Karmada fails the override of an image it cannot parse.
+fn check_reference(reference: &str) -> Result<(), String> {
+    let image = Image::parse(reference);
+    let problem = if reference.is_empty() {
+        Some("it is empty".to_owned())
+    } else if !image.host.is_empty() && !is_domain(&image.host) {
+        Some(format!("`{}` is not a registry host", image.host))
+    } else if image.repository.is_empty() || !image.repository.split('/').all(is_path_component) {
+        Some(format!(
+            "the repository `{}` must be lower-case letters and digits, separated by `.`, `_`, `__` or `-`",
+            image.repository
+        ))
+    } else if image.host.len() + image.repository.len() + 1 > 255 {
+        Some("the name is longer than 255 characters".to_owned())
+    } else if !image.tag.is_empty() && !is_tag(&image.tag) {
+        Some(format!("`{}` is not a valid tag", image.tag))
+    } else if !image.digest.is_empty() && !is_digest(&image.digest) {
+        Some(format!("`{}` is not a valid digest", image.digest))
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(format!(
+            "the image `{reference}` cannot be parsed: {problem}"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `[a-z0-9]+` runs joined by `.`, `_`, `__` or any number of `-`.
+fn is_path_component(component: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let bytes: Vec<char> = component.chars().collect();
+    if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let mut index = 0;
+    while index < bytes.len() {
+        if alnum(bytes[index]) {
+            index += 1;
+            continue;
+        }
+        let start = index;
+        while index < bytes.len() && !alnum(bytes[index]) {
+            index += 1;
+        }
+        let separator: String = bytes[start..index].iter().collect();
+        let valid = separator == "."
+            || separator == "_"
+            || separator == "__"
+            || separator.chars().all(|c| c == '-');
+        if !valid {
+            return false;
+        }
+    }
+    true
+}
+
+/// A host name of letters, digits and inner `-` in `.`-separated labels, or a bracketed IPv6
+/// address, with an optional numeric port.
+fn is_domain(host: &str) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(':') && !port.contains(']') => (name, Some(port)),
+        _ => (host, None),
+    };
+    if port.is_some_and(|port| port.is_empty() || !port.chars().all(|c| c.is_ascii_digit())) {
+        return false;
+    }
+    if let Some(inner) = name
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        return !inner.is_empty() && inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':');
+    }
+    !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
 /// Applies one overrider to one image reference.
 #[must_use]
 pub fn override_image(reference: &str, overrider: &ImageOverrider) -> String {
@@ -186,7 +270,8 @@ pub fn apply(
     let mut tagged_digests = Vec::new();
     let mut skipped_init_images = Vec::new();
     let mut changed = Vec::new();
-    let mut rewrite = |reference: &mut String, path: String| {
+    let mut rewrite = |reference: &mut String, path: String| -> Result<(), Failure> {
+        check_reference(reference).map_err(|message| Failure::new(&path, message))?;
         if is_tagged_digest(reference) {
             tagged_digests.push(reference.clone());
         }
@@ -195,6 +280,7 @@ pub fn apply(
             changed.push(path);
         }
         *reference = updated;
+        Ok(())
     };
     let mut kind_supported = true;
     if let Some(path) = &overrider.predicate {
@@ -203,12 +289,12 @@ pub fn apply(
         let Value::String(reference) = target else {
             return Err(Failure::new(path, "the image path is not a string"));
         };
-        rewrite(reference, path.clone());
+        rewrite(reference, path.clone())?;
     } else if let Some(pointer) = containers_pointer(kind) {
         if let Some(Value::Array(containers)) = manifest.pointer_mut(pointer) {
             for (index, container) in containers.iter_mut().enumerate() {
                 if let Some(Value::String(reference)) = container.get_mut("image") {
-                    rewrite(reference, format!("{pointer}/{index}/image"));
+                    rewrite(reference, format!("{pointer}/{index}/image"))?;
                 }
             }
         }

@@ -7,38 +7,23 @@
 //! plans the workspace: it needs the template's rendered object on the cluster.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
 use crate::addr::{self, ClusterName, InstanceAddr};
 use crate::cluster::{ClusterClient, has_labels};
-use crate::config::{self, variables::VariableInputs};
-use crate::desired::secret::{object_digest, redact_keyed};
+use crate::desired::secret::{changed_values, object_digest, redact_keyed};
 use crate::desired::{MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL};
-use crate::diag::Diagnostics;
 use crate::pipeline::{Error, LockRequest, PlanOptions, PlanRun, ownership_labels, plan};
 use crate::plan::{Action, Change};
 use crate::state::commands::{self, Error as EditError};
 use crate::state::local::LocalBackend;
 use crate::state::{ObjectRecord, State, lock};
 
-/// The state folder named by the settings, without building the rest of the config.
-pub(super) fn backend(root: &Path) -> LocalBackend {
-    let mut diagnostics = Diagnostics::new();
-    let config = config::load(root, &VariableInputs::default(), &mut diagnostics);
-    let state_path = config
-        .settings
-        .iter()
-        .find_map(|decl| decl.settings.state.as_ref()?.path.clone())
-        .map_or_else(|| PathBuf::from("mcctl.state"), PathBuf::from);
-    LocalBackend::new(root.join(state_path))
-}
-
-/// Reads the state without locking it (`state list`, `state show`: read-only, like
-/// `plan --lock=false`).
-pub fn read_state(root: &Path) -> Result<State, Error> {
-    Ok(backend(root).read()?)
+/// The state backend named by the settings, without building the rest of the config.
+fn backend(root: &Path) -> LocalBackend {
+    LocalBackend::new(super::state_dir(root))
 }
 
 /// What an edit wrote.
@@ -336,6 +321,12 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         .get(&cluster)
         .and_then(|placements| placements.get(&object))
         .cloned();
+    let sensitive_changes = changed_values(
+        &object,
+        Some(&live),
+        Some(&desired.manifest),
+        &run.secret_key,
+    );
     let change = Change {
         cluster: cluster.clone(),
         object: object.clone(),
@@ -357,6 +348,7 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         implicit: desired.implicit,
         prune: desired.prune,
         overrides: desired.overrides.clone(),
+        sensitive_changes,
     };
     let mut run = run;
     let serial = if options.dry_run {

@@ -255,6 +255,7 @@ pub fn replay(
                     implicit: record.implicit,
                     prune: record.prune,
                     overrides: Vec::new(),
+                    sensitive_changes: Vec::new(),
                 }
             }
             (action, None) => {
@@ -278,6 +279,9 @@ pub fn replay(
                 implicit: wanted.implicit,
                 prune: wanted.prune,
                 overrides: wanted.overrides.clone(),
+                sensitive_changes: planned
+                    .map(|planned| planned.sensitive_changes.clone())
+                    .unwrap_or_default(),
             },
         };
         changes.push(change);

@@ -2,12 +2,12 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::addr::ObjectRef;
+use crate::addr::{ClusterName, ObjectRef};
 use crate::desired::secret::redact;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::model::PolicyId;
-use crate::overrides::AppliedOverride;
-use crate::plan::{Action, Plan};
+use crate::overrides::{AppliedOverride, OverriderKind};
+use crate::plan::{Action, BindingView, Change, Orphan, Plan};
 
 /// The JSON format version.
 pub const FORMAT_VERSION: &str = "1";
@@ -198,6 +198,10 @@ pub fn render(
             if !change.overrides.is_empty() {
                 map.insert("overrides".into(), overrides(&change.overrides));
             }
+            if !change.sensitive_changes.is_empty() {
+                // Pointers only: which Secret values change, never what they hold.
+                map.insert("sensitive_changes".into(), json!(change.sensitive_changes));
+            }
             map.insert(
                 "before".into(),
                 change
@@ -235,5 +239,199 @@ pub fn render(
             "no_op": summary.no_op,
         },
         "diagnostics": diagnostics,
+    })
+}
+
+/// Reads a plan back from its JSON (the `plan` of a saved plan), for `mcctl show`. What the JSON
+/// does not hold (statuses, placements to record) is left empty: the result is for reading,
+/// never for applying.
+pub fn parse(json: &Value) -> Result<Plan, String> {
+    let text = |value: &Value, key: &str| -> Result<String, String> {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("missing `{key}` in {value}"))
+    };
+    let object_of = |value: &Value| -> Result<(ObjectRef, String), String> {
+        let api_version = text(value, "apiVersion")?;
+        let namespace = value
+            .get("namespace")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let object = ObjectRef::new(
+            &api_version,
+            text(value, "kind")?,
+            namespace,
+            text(value, "name")?,
+        );
+        Ok((object, api_version))
+    };
+    let policy_of = |value: &Value| -> Result<Option<PolicyId>, String> {
+        if value.is_null() {
+            return Ok(None);
+        }
+        let mut id = text(value, "kind")?;
+        if let Some(namespace) = value.get("namespace").and_then(Value::as_str) {
+            id.push('/');
+            id.push_str(namespace);
+        }
+        id.push('/');
+        id.push_str(&text(value, "name")?);
+        id.parse().map(Some)
+    };
+    let clusters_of = |value: Option<&Value>| -> Vec<(ClusterName, Option<u32>)> {
+        value
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.get("name")?.as_str()?;
+                let replicas = entry
+                    .get("replicas")
+                    .and_then(Value::as_u64)
+                    .and_then(|replicas| u32::try_from(replicas).ok());
+                Some((ClusterName::new(name), replicas))
+            })
+            .collect()
+    };
+    let list = |key: &str| {
+        json.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut bindings = Vec::new();
+    for binding in list("bindings") {
+        let (object, api_version) = object_of(&binding["resource"])?;
+        let policy = policy_of(&binding["policy"])?;
+        let clusters = clusters_of(binding.get("clusters"));
+        let required_by = binding
+            .get("required_by")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.as_str()?.parse().ok())
+            .collect::<Vec<ObjectRef>>();
+        let outcome = match binding.get("outcome").and_then(Value::as_str) {
+            Some("unchanged") => "unchanged",
+            Some("kept") => "kept",
+            Some("no_fit") => "no_fit",
+            Some("not_propagated") => "not_propagated",
+            _ => "scheduled",
+        };
+        bindings.push(BindingView {
+            // The JSON does not say it; a Namespace placed without a policy or dependents is
+            // one that Karmada propagates everywhere.
+            auto_namespace: policy.is_none()
+                && required_by.is_empty()
+                && object.group.is_empty()
+                && object.kind == "Namespace"
+                && !clusters.is_empty(),
+            object,
+            api_version,
+            policy,
+            required_by,
+            clusters,
+            previous: binding
+                .get("previous_clusters")
+                .map(|previous| clusters_of(Some(previous))),
+            outcome,
+        });
+    }
+    let mut changes = Vec::new();
+    for change in list("changes") {
+        let (object, api_version) = object_of(&change["resource"])?;
+        let action = serde_json::from_value::<Action>(change["action"].clone())
+            .map_err(|error| format!("bad `action`: {error}"))?;
+        let mut overrides_list = Vec::new();
+        for applied in change
+            .get("overrides")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let overrider = text(applied, "overrider")?;
+            let overrider = OverriderKind::ALL
+                .into_iter()
+                .find(|kind| kind.as_str() == overrider)
+                .ok_or_else(|| format!("unknown overrider `{overrider}`"))?;
+            overrides_list.push(AppliedOverride {
+                policy: policy_of(&applied["policy"])?
+                    .ok_or_else(|| "an override without a policy".to_owned())?,
+                overrider,
+                path: text(applied, "path")?,
+                sub_path: applied
+                    .get("sub_path")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            });
+        }
+        let strings = |key: &str| -> Vec<String> {
+            change
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|entry| entry.as_str().map(str::to_owned))
+                .collect()
+        };
+        changes.push(Change {
+            cluster: ClusterName::new(text(&change, "cluster")?),
+            object,
+            api_version,
+            action,
+            drift: change
+                .get("drift")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            reasons: strings("reasons"),
+            before: change
+                .get("before")
+                .filter(|value| !value.is_null())
+                .cloned(),
+            after: change
+                .get("after")
+                .filter(|value| !value.is_null())
+                .cloned(),
+            wave: change
+                .get("wave")
+                .and_then(Value::as_u64)
+                .and_then(|wave| usize::try_from(wave).ok())
+                .unwrap_or(0),
+            implicit: change
+                .get("implicit")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            prune: false,
+            overrides: overrides_list,
+            sensitive_changes: strings("sensitive_changes"),
+        });
+    }
+    let mut orphans = Vec::new();
+    for orphan in list("orphans") {
+        orphans.push(Orphan {
+            cluster: ClusterName::new(text(&orphan, "cluster")?),
+            object: text(&orphan, "object")?
+                .parse()
+                .map_err(|error| format!("{error}"))?,
+            reason: text(&orphan, "reason")?,
+        });
+    }
+    Ok(Plan {
+        workspace: json
+            .get("workspace")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        bindings,
+        changes,
+        orphans,
+        forget: Vec::new(),
+        clusters: std::collections::BTreeMap::new(),
+        statuses: std::collections::BTreeMap::new(),
+        placements: std::collections::BTreeMap::new(),
+        unreachable_since: std::collections::BTreeMap::new(),
+        state_outdated: false,
     })
 }

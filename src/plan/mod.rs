@@ -5,6 +5,8 @@
 //! with the state's record. Deletes only touch what the state says mcctl applied and the live
 //! labels confirm; protected kinds are orphaned unless pruning is asked for (DESIGN.md §4).
 
+pub mod drift;
+pub mod fields;
 pub mod file;
 pub mod json;
 
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::desired::secret::{SecretKey, object_digest};
+use crate::desired::secret::{SecretKey, changed_values, object_digest};
 use crate::desired::{
     DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL,
 };
@@ -103,6 +105,9 @@ pub struct Change {
     pub prune: bool,
     /// The fields override policies changed in `after` (none for deletes).
     pub overrides: Vec<AppliedOverride>,
+    /// JSON pointers of the Secret values that differ between `before` and `after`: output
+    /// marks them `(sensitive, changed)` without showing either value.
+    pub sensitive_changes: Vec<String>,
 }
 
 impl Change {
@@ -403,6 +408,19 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
             inputs, cluster, mode, desired, observed, &previous, &mut plan,
         );
     }
+    // A created Secret is new as a whole: only updates say which values change.
+    for change in plan
+        .changes
+        .iter_mut()
+        .filter(|change| change.before.is_some())
+    {
+        change.sensitive_changes = changed_values(
+            &change.object,
+            change.before.as_ref(),
+            change.after.as_ref(),
+            inputs.secret_key,
+        );
+    }
     sort_changes(&mut plan.changes);
     plan
 }
@@ -571,6 +589,7 @@ fn plan_cluster(
             implicit: wanted.implicit,
             prune: wanted.prune,
             overrides: wanted.overrides.clone(),
+            sensitive_changes: Vec::new(),
         };
         let placement_reason = placement_reason(
             previous,
@@ -746,6 +765,7 @@ fn plan_cluster(
             implicit: record.implicit,
             prune: record.prune,
             overrides: Vec::new(),
+            sensitive_changes: Vec::new(),
         });
     }
 }

@@ -20,6 +20,8 @@ use crate::model::{Model, PolicyId, Template};
 pub fn attach(model: &Model, placement: &mut Placement, diagnostics: &mut Diagnostics) {
     // dependency → (the workloads that require it, the clusters they are on)
     let mut wanted: BTreeMap<ObjectRef, (Vec<ObjectRef>, BTreeSet<ClusterName>)> = BTreeMap::new();
+    // undeclared dependency → the workloads naming it, with where (one warning each)
+    let mut missing: BTreeMap<ObjectRef, Vec<(&Template, Reference, &PolicyId)>> = BTreeMap::new();
     let propagating: BTreeSet<&PolicyId> = model
         .propagation_policies
         .iter()
@@ -44,7 +46,10 @@ pub fn attach(model: &Model, placement: &mut Placement, diagnostics: &mut Diagno
                 continue;
             }
             if model.template(&reference.target).is_none() {
-                diagnostics.push(undeclared(template, &reference, policy));
+                missing
+                    .entry(reference.target.clone())
+                    .or_default()
+                    .push((template, reference, policy));
                 continue;
             }
             let entry = wanted.entry(reference.target).or_default();
@@ -53,6 +58,9 @@ pub fn attach(model: &Model, placement: &mut Placement, diagnostics: &mut Diagno
                 .1
                 .extend(binding.targets.iter().map(|target| target.cluster.clone()));
         }
+    }
+    for (object, needed) in missing {
+        diagnostics.push(undeclared(&object, &needed));
     }
     for (object, (required_by, clusters)) in wanted {
         let Ok(index) = placement
@@ -81,6 +89,10 @@ fn follow(binding: &mut Binding, required_by: Vec<ObjectRef>, clusters: &BTreeSe
             .join(", ")
     };
     let line = match (&binding.source, added.is_empty()) {
+        _ if clusters.is_empty() => format!(
+            "required by {} (propagateDeps), which are placed on no cluster",
+            names(&required_by)
+        ),
         (_, true) => format!(
             "required by {} (propagateDeps): already on all of their clusters",
             names(&required_by)
@@ -125,15 +137,21 @@ fn list(clusters: &[&ClusterName]) -> String {
         .join(", ")
 }
 
-fn undeclared(template: &Template, reference: &Reference, policy: &PolicyId) -> Diagnostic {
+fn undeclared(object: &ObjectRef, needed: &[(&Template, Reference, &PolicyId)]) -> Diagnostic {
+    let (first, reference, policy) = &needed[0];
+    let workloads = match needed.len() {
+        1 => format!("`{}` needs", first.object),
+        2 => format!("`{}` and `{}` need", first.object, needed[1].0.object),
+        more => format!("`{}` and {} other workloads need", first.object, more - 1),
+    };
     Diagnostic::warning(
         "mcctl::schedule::dependency_undeclared",
         format!(
-            "`{}` needs `{}` ({}), which no file of the workspace declares, so `propagateDeps` of `{policy}` cannot take it along",
-            template.object, reference.target, reference.relation
+            "{workloads} `{object}` ({}), which no file of the workspace declares, so `propagateDeps` of `{policy}` cannot take it along",
+            reference.relation
         ),
     )
-    .with_label(template.spans.value(&reference.pointer), "referenced here")
-    .with_help("declare it as a template so that it follows the workload, or make sure it exists on every cluster the workload goes to")
-    .with_resource(template.object.clone())
+    .with_label(first.spans.value(&reference.pointer), "referenced here")
+    .with_help("declare it as a template so that it follows its workloads, or make sure it exists on every cluster they go to (unless the reference is optional, a pod does not start without it)")
+    .with_resource(first.object.clone())
 }

@@ -5,7 +5,8 @@ fn every_example_plans_and_applies_cleanly() {
     let mut examples: Vec<_> = std::fs::read_dir(repo().join("examples"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
+        // `examples/ci` holds a CI workflow, not a workspace.
+        .filter(|path| path.is_dir() && !path.ends_with("ci"))
         .collect();
     examples.sort();
     assert!(!examples.is_empty());
@@ -66,4 +67,15 @@ fn karmada_samples_load_and_plan() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn the_ci_workflow_is_valid_yaml_running_plan_and_drift() {
+    let text = std::fs::read_to_string(repo().join("examples/ci/github-actions.yml")).unwrap();
+    let workflow: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let plan = workflow["jobs"]["plan"]["steps"].to_string();
+    assert!(plan.contains("mcctl plan --lock=false --detailed-exitcode --out plan.json"));
+    let drift = workflow["jobs"]["drift"]["steps"].to_string();
+    assert!(drift.contains("mcctl drift --lock=false --format markdown"));
+    assert!(text.contains("cron:") && text.contains("secrets.MCCTL_SECRET_KEY"));
 }

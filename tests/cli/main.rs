@@ -12,6 +12,11 @@ mod support;
 mod plan_apply;
 /// Hand edits under `out/` show as drift and apply restores them.
 mod drift;
+/// The plan text: context diffs, drift, masked Secrets, `--show-secrets`; no output leaks a
+/// Secret.
+mod plan_output;
+/// `mcctl show`: saved plans and the state.
+mod show;
 /// Removing templates or clusters: deletes, orphans, destroy.
 mod prune;
 /// State locks and force-unlock.

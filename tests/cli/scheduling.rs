@@ -340,3 +340,69 @@ fn dependencies_follow_their_workloads() {
         clusters(&[("member1", None), ("member2", None), ("member3", None)])
     )));
 }
+
+/// Karmada has no dependency interpreter for `ReplicaSets`: what one names does not follow it,
+/// though it still orders apply. Two workloads naming one undeclared Secret give one warning.
+#[test]
+fn replica_set_dependencies_stay_and_missing_ones_warn_once() {
+    let context = TestContext::new("testdata/karmada-samples/propagate-deps");
+    let app = context.read("app.yaml");
+    let replica_set = app
+        .split("---")
+        .next()
+        .unwrap()
+        .replace("kind: Deployment", "kind: ReplicaSet")
+        .replace(
+            "      volumes:\n",
+            "      imagePullSecrets:\n        - name: registry\n      volumes:\n",
+        );
+    let deployment = app.replace(
+        "      volumes:\n",
+        "      imagePullSecrets:\n        - name: registry\n      volumes:\n",
+    );
+    context.write("app.yaml", &deployment);
+    context.write(
+        "replicaset.yaml",
+        &replica_set.replace("name: my-nginx\n", "name: rs\n"),
+    );
+    let daemon_set = deployment
+        .split("---")
+        .next()
+        .unwrap()
+        .replace("kind: Deployment", "kind: DaemonSet")
+        .replace("  replicas: 2\n", "")
+        .replace("name: my-nginx\n", "name: ds\n");
+    context.write("daemonset.yaml", &daemon_set);
+    let policy = context.read("propagationpolicy.yaml");
+    context.write(
+        "propagationpolicy.yaml",
+        &policy.replace(
+            "      name: my-nginx\n",
+            "      name: my-nginx\n    - apiVersion: apps/v1\n      kind: ReplicaSet\n      name: rs\n    - apiVersion: apps/v1\n      kind: DaemonSet\n      name: ds\n",
+        ),
+    );
+    let plan = context.run(&["plan", "--json"]).expect_code(0).json();
+    let config = plan["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|binding| binding["resource"]["kind"] == "ConfigMap")
+        .unwrap();
+    assert_eq!(
+        config["required_by"],
+        serde_json::json!([
+            "apps/DaemonSet/default/ds",
+            "apps/Deployment/default/my-nginx"
+        ])
+    );
+    let warned = warnings(&context, &[]);
+    assert_eq!(
+        warned.matches("core/Secret/default/registry").count(),
+        1,
+        "{warned}"
+    );
+    assert!(
+        warned.contains("`apps/DaemonSet/default/ds` and `apps/Deployment/default/my-nginx` need"),
+        "{warned}"
+    );
+}

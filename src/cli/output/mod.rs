@@ -2,10 +2,12 @@
 //! stderr for diagnostics and errors.
 //! Colors follow `--no-color`, `NO_COLOR` and whether the stream is a terminal.
 pub mod diagnostics;
+pub mod drift;
 pub mod explain;
 pub mod graph;
 pub mod plan;
 pub mod state;
+pub mod state_records;
 
 use std::io::{IsTerminal, Write};
 

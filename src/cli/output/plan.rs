@@ -1,12 +1,14 @@
-//! The human plan: placement changes, then the changes per cluster with Terraform's symbols and
-//! a unified diff of the YAML, then the summary line.
+//! The human plan: placement changes, drift, then the changes per cluster with Terraform's
+//! symbols and a diff of the YAML that shows only changed lines with a little context, a summary
+//! line per cluster, then the fleet's summary line. Secret values show as `(sensitive)` or
+//! `(sensitive, changed)` unless `--show-secrets` asks for them.
 
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 use serde_json::Value;
 
-use crate::desired::secret::redact;
+use crate::desired::secret::redact_marked;
 use crate::plan::{Action, BindingView, Change, Plan};
 
 const GREEN: Style = AnsiColor::Green.on_default();
@@ -21,6 +23,8 @@ const DIM: Style = Style::new().dimmed();
 pub struct PlanView {
     /// Include unchanged objects.
     pub show_no_op: bool,
+    /// Print Secret values as they are (terminal text only; never JSON or files).
+    pub show_secrets: bool,
 }
 
 fn paint(style: Style, text: &str) -> String {
@@ -98,11 +102,17 @@ fn write_placement(out: &mut String, plan: &Plan) {
                 None => String::new(),
             };
             if !binding.required_by.is_empty() {
-                let required: Vec<String> = binding
+                // The full list is in the JSON; a line names a few.
+                const SHOWN: usize = 3;
+                let mut required: Vec<String> = binding
                     .required_by
                     .iter()
+                    .take(SHOWN)
                     .map(ToString::to_string)
                     .collect();
+                if binding.required_by.len() > SHOWN {
+                    required.push(format!("{} more", binding.required_by.len() - SHOWN));
+                }
                 if !by.is_empty() {
                     by.push_str("; ");
                 }
@@ -183,15 +193,20 @@ fn style_of(action: Action) -> Style {
     }
 }
 
-fn write_change(out: &mut String, change: &Change) {
+fn write_change(out: &mut String, change: &Change, view: PlanView) {
     let style = style_of(change.action);
     let mut reasons = change.reasons.join("; ");
     if change.implicit && reasons.is_empty() {
         "implicit namespace".clone_into(&mut reasons);
     }
+    let drift = if change.drift {
+        format!(" {}", paint(YELLOW, "[drift]"))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "  {} {} {}",
+        "  {} {}{drift} {}",
         paint(style, change.action.symbol()),
         paint(BOLD, &change.object.to_string()),
         paint(DIM, &format!("{} ({reasons})", verb(change.action)))
@@ -206,14 +221,26 @@ fn write_change(out: &mut String, change: &Change) {
             );
         }
     }
-    let before = change
-        .before
-        .as_ref()
-        .map(|value| yaml(&redact(&change.object, value)));
-    let after = change
-        .after
-        .as_ref()
-        .map(|value| yaml(&redact(&change.object, value)));
+    let shown = |value: &Value| {
+        if view.show_secrets {
+            yaml(value)
+        } else {
+            // `before` marks nothing: the marker on the `after` side makes the line differ.
+            yaml(&redact_marked(&change.object, value, &[]))
+        }
+    };
+    let before = change.before.as_ref().map(&shown);
+    let after = change.after.as_ref().map(|value| {
+        if view.show_secrets {
+            yaml(value)
+        } else {
+            yaml(&redact_marked(
+                &change.object,
+                value,
+                &change.sensitive_changes,
+            ))
+        }
+    });
     match change.action {
         Action::Create => {
             for line in after.unwrap_or_default().lines() {
@@ -245,25 +272,69 @@ fn write_change(out: &mut String, change: &Change) {
 #[must_use]
 pub fn render_change(change: &Change) -> String {
     let mut out = String::new();
-    write_change(&mut out, change);
+    // Secret values stay hidden here: import has no `--show-secrets`.
+    write_change(&mut out, change, PlanView::default());
     out
 }
 
 /// The summary line, Terraform's way (a replace counts as an add and a destroy).
 #[must_use]
 pub fn summary_line(plan: &Plan) -> String {
-    let summary = plan.summary();
-    let mut line = format!(
-        "Plan: {} to add, {} to change, {} to destroy.",
-        summary.create + summary.replace,
-        summary.update,
-        summary.delete + summary.replace
-    );
-    if !plan.orphans.is_empty() {
+    counts_line(plan.changes.iter(), plan.orphans.len())
+}
+
+fn counts_line<'a>(changes: impl Iterator<Item = &'a Change>, orphans: usize) -> String {
+    let (mut add, mut change, mut destroy, mut drifted) = (0, 0, 0, 0);
+    for item in changes {
+        match item.action {
+            Action::Create => add += 1,
+            Action::Update => change += 1,
+            Action::Replace => {
+                add += 1;
+                destroy += 1;
+            }
+            Action::Delete => destroy += 1,
+            Action::NoOp => continue,
+        }
+        if item.drift {
+            drifted += 1;
+        }
+    }
+    let mut line = format!("Plan: {add} to add, {change} to change, {destroy} to destroy.");
+    if orphans > 0 {
         line.pop();
-        let _ = write!(line, ", {} to leave in place.", plan.orphans.len());
+        let _ = write!(line, ", {orphans} to leave in place.");
+    }
+    if drifted > 0 {
+        line.pop();
+        let _ = write!(line, " ({drifted} restoring drift).");
     }
     line
+}
+
+/// The drifted objects, before the actions: what changed on the clusters outside mcctl.
+fn write_drift(out: &mut String, plan: &Plan) {
+    let drifted: Vec<&Change> = plan.changes.iter().filter(|change| change.drift).collect();
+    if drifted.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            YELLOW.bold(),
+            "Drift: objects changed outside mcctl since the last apply (applying this plan restores them):"
+        )
+    );
+    for change in drifted {
+        let what = change
+            .reasons
+            .iter()
+            .find_map(|reason| reason.strip_prefix("drift: "))
+            .unwrap_or("changed");
+        let _ = writeln!(out, "  {}@{}: {what}", change.object, change.cluster);
+    }
+    out.push('\n');
 }
 
 /// Renders the whole plan.
@@ -279,17 +350,18 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
         );
         return out;
     }
-    if plan.has_drift() {
+    if view.show_secrets {
         let _ = writeln!(
             out,
             "{}",
             paint(
-                YELLOW,
-                "Note: objects changed outside mcctl; applying this plan restores them (marked \"drift\")."
+                RED.bold(),
+                "Warning: --show-secrets prints Secret values; do not share this output."
             )
         );
         out.push('\n');
     }
+    write_drift(&mut out, plan);
     let _ = writeln!(out, "mcctl will perform the following actions:");
     let mut clusters: Vec<&crate::addr::ClusterName> =
         plan.changes.iter().map(|change| &change.cluster).collect();
@@ -322,7 +394,7 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
                 let _ = writeln!(out, "  {}", paint(DIM, &format!("# {heading}")));
                 wave = this_wave;
             }
-            write_change(&mut out, change);
+            write_change(&mut out, change, view);
         }
         for orphan in orphans {
             let _ = writeln!(
@@ -333,6 +405,16 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
                 paint(DIM, &format!("will be left in place ({})", orphan.reason))
             );
         }
+        let line = counts_line(
+            plan.changes
+                .iter()
+                .filter(|change| &change.cluster == cluster),
+            plan.orphans
+                .iter()
+                .filter(|orphan| &orphan.cluster == cluster)
+                .count(),
+        );
+        let _ = writeln!(out, "  {}", paint(DIM, &format!("{cluster}: {line}")));
     }
     out.push('\n');
     let _ = writeln!(out, "{}", paint(BOLD, &summary_line(plan)));

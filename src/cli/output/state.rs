@@ -1,123 +1,95 @@
-//! `mcctl state list` and `mcctl state show`: what the state records, for people and as JSON.
-//! Secret values never appear: the state holds keyed digests of them, shown as `(sensitive)`.
+//! `mcctl show` without a plan file: the state as a short summary per cluster — its objects
+//! with their waves, and its placements. Secret values never reach the state, so none appear.
 
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::addr::InstanceAddr;
-use crate::desired::secret::redact;
-use crate::state::{ObjectRecord, PlacementRecord};
+use crate::state::State;
 
-/// One object of the state with what is recorded about it.
-#[derive(Debug, Clone, Copy)]
-pub struct Entry<'a> {
-    /// Where it is.
-    pub address: &'a InstanceAddr,
-    /// Its record.
-    pub record: &'a ObjectRecord,
-    /// The placement record of its template on that cluster, if any.
-    pub placement: Option<&'a PlacementRecord>,
-}
-
-/// A record as JSON, the manifest's Secret values replaced by `"(sensitive)"`.
+/// The summary as text.
 #[must_use]
-pub fn entry_json(entry: Entry<'_>) -> Value {
-    let mut record = serde_json::to_value(entry.record).unwrap_or(Value::Null);
-    if let Some(manifest) = &entry.record.manifest {
-        record["manifest"] = redact(&entry.address.object, manifest);
-    }
-    json!({
-        "address": entry.address.to_string(),
-        "cluster": entry.address.cluster.to_string(),
-        "object": entry.address.object.to_string(),
-        "record": record,
-        "placement": entry.placement,
-    })
-}
-
-/// `state list --json`.
-#[must_use]
-pub fn list_json(entries: &[Entry<'_>]) -> Value {
-    json!({
-        "format_version": "1",
-        "objects": entries.iter().map(|entry| entry_json(*entry)).collect::<Vec<_>>(),
-    })
-}
-
-/// `state show`: the record, the placement, then the stored manifest as YAML.
-#[must_use]
-pub fn show(entry: Entry<'_>) -> String {
-    let record = entry.record;
+pub fn text(state: &State) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}", entry.address);
-    let mut fields: Vec<(&str, String)> = vec![
-        ("api_version", record.api_version.clone()),
-        ("digest", record.digest.clone()),
-        ("wave", record.wave.to_string()),
-    ];
-    let optional = [
-        ("uid", record.uid.clone()),
-        ("resource_version", record.resource_version.clone()),
-        (
-            "generation",
-            record.generation.map(|value| value.to_string()),
-        ),
-    ];
-    fields.extend(
-        optional
-            .into_iter()
-            .filter_map(|(name, value)| Some((name, value?))),
-    );
-    fields.push(("implicit", record.implicit.to_string()));
-    fields.push(("prune", record.prune.to_string()));
-    write_fields(&mut out, "", &fields);
-    match entry.placement {
-        Some(placement) => {
-            let _ = writeln!(out, "placement:");
-            let fields: Vec<(&str, String)> = [
-                (
-                    "replicas",
-                    placement.replicas.map(|value| value.to_string()),
-                ),
-                ("policy", placement.policy.clone()),
-                ("affinity_term", placement.affinity_term.clone()),
-                ("placement", placement.placement.clone()),
-            ]
-            .into_iter()
-            .filter_map(|(name, value)| Some((name, value?)))
-            .collect();
-            if fields.is_empty() {
-                let _ = writeln!(out, "  (placed, nothing else recorded)");
-            }
-            write_fields(&mut out, "  ", &fields);
-        }
-        None => {
-            let _ = writeln!(out, "placement: (none recorded)");
-        }
+    if state.shards.is_empty() {
+        out.push_str("The state is empty: nothing has been applied yet.\n");
+        return out;
     }
-    match &record.manifest {
-        Some(manifest) => {
-            let _ = writeln!(out, "manifest:");
-            let text = serde_saphyr::to_string(&redact(&entry.address.object, manifest))
-                .unwrap_or_else(|_| manifest.to_string());
-            for line in text.lines() {
-                let _ = writeln!(out, "  {line}");
-            }
+    if let Some(lineage) = &state.lineage {
+        let _ = writeln!(out, "State lineage {lineage}");
+    }
+    for (cluster, shard) in &state.shards {
+        let _ = writeln!(
+            out,
+            "\nCluster {cluster} (serial {}, workspace `{}`): {} object(s), {} placement(s)",
+            shard.serial,
+            shard.workspace,
+            shard.objects.len(),
+            shard.placements.len()
+        );
+        if let Some(since) = &shard.unreachable_since {
+            let _ = writeln!(out, "  unreachable since {since}");
         }
-        None => {
-            let _ = writeln!(
-                out,
-                "manifest: (not kept: `settings.state.manifests` is false)"
-            );
+        let mut objects: Vec<_> = shard.objects.iter().collect();
+        objects.sort_by_key(|(object, record)| (record.wave, (*object).clone()));
+        for (object, record) in objects {
+            let mut flags = String::new();
+            if record.implicit {
+                flags.push_str(" (implicit)");
+            }
+            if record.prune {
+                flags.push_str(" (prune)");
+            }
+            let digest = record.digest.get(..19).unwrap_or(&record.digest);
+            let _ = writeln!(out, "  wave {:>2}  {object}{flags}  {digest}", record.wave);
+        }
+        for (object, placement) in &shard.placements {
+            let replicas = placement
+                .replicas
+                .map_or_else(String::new, |replicas| format!(" {replicas} replica(s)"));
+            let policy = placement
+                .policy
+                .as_ref()
+                .map_or_else(String::new, |policy| format!(" by {policy}"));
+            let _ = writeln!(out, "  placed    {object}{replicas}{policy}");
         }
     }
     out
 }
 
-fn write_fields(out: &mut String, indent: &str, fields: &[(&str, String)]) {
-    let width = fields.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
-    for (name, value) in fields {
-        let _ = writeln!(out, "{indent}{name:<width$} = {value}");
-    }
+/// The summary as JSON: per cluster its serial, objects (address → wave, digest) and
+/// placements.
+#[must_use]
+pub fn json(state: &State) -> Value {
+    let clusters: serde_json::Map<String, Value> = state
+        .shards
+        .iter()
+        .map(|(cluster, shard)| {
+            let objects: serde_json::Map<String, Value> = shard
+                .objects
+                .iter()
+                .map(|(object, record)| {
+                    (
+                        object.to_string(),
+                        json!({"wave": record.wave, "digest": record.digest, "api_version": record.api_version}),
+                    )
+                })
+                .collect();
+            let placements: serde_json::Map<String, Value> = shard
+                .placements
+                .iter()
+                .map(|(object, placement)| {
+                    (
+                        object.to_string(),
+                        json!({"replicas": placement.replicas, "policy": placement.policy}),
+                    )
+                })
+                .collect();
+            (
+                cluster.to_string(),
+                json!({"serial": shard.serial, "workspace": shard.workspace, "objects": objects, "placements": placements}),
+            )
+        })
+        .collect();
+    json!({"lineage": state.lineage, "clusters": clusters})
 }
