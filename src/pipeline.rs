@@ -418,6 +418,9 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
     })
 }
 
+/// The code of the plan's warning that a create meets an object someone else owns.
+const CONFLICT: &str = "mcctl::plan::conflict";
+
 /// Karmada's `conflictResolution`, seen at plan time: a create onto an object of the same name
 /// that this workspace does not own takes it over under `Overwrite` (said in the change's
 /// reasons) and aborts under `Abort` (a warning now, the object's failure at apply). Lists by
@@ -457,7 +460,7 @@ async fn check_conflicts(
         } else {
             diagnostics.push(
                 Diagnostic::warning(
-                    "mcctl::plan::conflict",
+                    CONFLICT,
                     format!("`{address}` already exists and is not managed by this workspace; apply will abort for it"),
                 )
                 .with_resource(change.object.clone())

@@ -351,6 +351,14 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         sensitive_changes,
     };
     let mut run = run;
+    // The plan warned that apply would abort on this object; the import answers that.
+    let diagnostics = std::mem::take(&mut run.diagnostics);
+    run.diagnostics
+        .extend(diagnostics.into_iter().filter(|diagnostic| {
+            !(diagnostic.code == super::CONFLICT
+                && diagnostic.resource.as_ref() == Some(&object)
+                && diagnostic.cluster.as_deref() == Some(cluster.as_str()))
+        }));
     let serial = if options.dry_run {
         None
     } else {

@@ -386,6 +386,11 @@ fn importing_an_unmanaged_object_aborts_unless_overwrite() {
 
     let imported = import(&context, &["ConfigMap/web-config@eu-1", "--overwrite"]);
     imported.expect_code(0);
+    assert!(
+        !imported.stderr.contains("apply will abort"),
+        "{}",
+        imported.stderr
+    );
     assert_contains(
         &imported.stdout,
         "~ core/ConfigMap/default/web-config will be updated in place",
