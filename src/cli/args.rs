@@ -572,4 +572,34 @@ mod tests {
         };
         assert_eq!(apply.plan_file, Some(PathBuf::from("plan.json")));
     }
+
+    #[test]
+    fn state_commands_take_addresses_and_flags() {
+        let Command::State(StateCommand::Rm(rm)) =
+            parse(&["state", "rm", "--dry-run", "web@eu-1", "Service/web@eu-2"]).command
+        else {
+            panic!()
+        };
+        assert!(rm.dry_run);
+        assert_eq!(rm.addresses, ["web@eu-1", "Service/web@eu-2"]);
+        assert!(Cli::try_parse_from(["mcctl", "state", "rm"]).is_err());
+        let Command::State(StateCommand::Mv(mv)) =
+            parse(&["state", "mv", "a@eu-1", "b@eu-2", "--lock-timeout", "5s"]).command
+        else {
+            panic!()
+        };
+        assert_eq!((mv.from.as_str(), mv.to.as_str()), ("a@eu-1", "b@eu-2"));
+        assert_eq!(mv.lock.lock_timeout, Duration::from_secs(5));
+        let Command::State(StateCommand::List(list)) =
+            parse(&["state", "list", "@eu-1", "--json"]).command
+        else {
+            panic!()
+        };
+        assert!(list.json);
+        assert_eq!(list.filters, ["@eu-1"]);
+        let Command::Import(import) = parse(&["import", "web@eu-1", "--overwrite"]).command else {
+            panic!()
+        };
+        assert!(import.overwrite && !import.dry_run);
+    }
 }
