@@ -323,6 +323,23 @@ impl FromStr for InstanceAddr {
     }
 }
 
+/// Whether a short form names `object`: `name`, `Kind/name` or `Kind/namespace/name` (`_` for
+/// no namespace); kinds compare case-insensitively.
+#[must_use]
+pub fn matches_short(object: &ObjectRef, query: &str) -> bool {
+    let kind = |kind: &str| object.kind.eq_ignore_ascii_case(kind);
+    match query.trim().split('/').collect::<Vec<_>>().as_slice() {
+        [name] => object.name == *name,
+        [kind_part, name] => kind(kind_part) && object.name == *name,
+        [kind_part, namespace, name] => {
+            kind(kind_part)
+                && object.namespace.as_deref().unwrap_or("_") == *namespace
+                && object.name == *name
+        }
+        _ => false,
+    }
+}
+
 /// Finds the object a user means among `known`: a full address (`apps/Deployment/default/web`),
 /// or a shorter form — `Kind/namespace/name`, `Kind/name` or `name` — that names exactly one.
 /// Kinds compare case-insensitively.
@@ -342,21 +359,10 @@ pub fn resolve<'a>(
             .map(|object| (*object).clone())
             .ok_or_else(|| format!("no template `{exact}` in the workspace"));
     }
-    let parts: Vec<&str> = query.trim().split('/').collect();
-    let matches = |object: &ObjectRef| -> bool {
-        let kind = |kind: &str| object.kind.eq_ignore_ascii_case(kind);
-        match parts.as_slice() {
-            [name] => object.name == *name,
-            [kind_part, name] => kind(kind_part) && object.name == *name,
-            [kind_part, namespace, name] => {
-                kind(kind_part)
-                    && object.namespace.as_deref().unwrap_or("_") == *namespace
-                    && object.name == *name
-            }
-            _ => false,
-        }
-    };
-    let found: Vec<&&ObjectRef> = known.iter().filter(|object| matches(object)).collect();
+    let found: Vec<&&ObjectRef> = known
+        .iter()
+        .filter(|object| matches_short(object, query))
+        .collect();
     match found.as_slice() {
         [one] => Ok((**one).clone()),
         [] => {

@@ -28,6 +28,8 @@ use crate::state::lock::{self, LockInfo, Locks};
 use crate::state::{self, State};
 use crate::{overrides, state::local};
 
+pub mod state_commands;
+
 /// Failures of a pipeline run.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -77,6 +79,12 @@ pub enum Error {
         /// Each cluster, with how many of its objects would go (`3 of 4 objects on eu-1`).
         clusters: Vec<String>,
     },
+    /// A state command refused an address or an edit.
+    #[error(transparent)]
+    StateEdit(state::commands::Error),
+    /// `import` refused.
+    #[error(transparent)]
+    Import(Box<state_commands::ImportError>),
     /// Apply would need clusters that cannot be reached.
     #[error("cannot apply to unreachable or offline cluster(s): {}", clusters.join(", "))]
     Unreachable {
@@ -362,7 +370,19 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             .collect();
         let kinds = kinds_per_cluster(&desired, &state);
         let labels = ownership_labels(&model.workspace);
-        refresh::observe(&reachable, &kinds, &labels, refresh_parallelism).await
+        let recorded: refresh::Recorded = state
+            .shards
+            .iter()
+            .map(|(cluster, shard)| {
+                let objects = shard
+                    .objects
+                    .iter()
+                    .map(|(object, record)| (object.clone(), record.api_version.clone()))
+                    .collect();
+                (cluster.clone(), objects)
+            })
+            .collect();
+        refresh::observe(&reachable, &kinds, &labels, &recorded, refresh_parallelism).await
     } else {
         ObservedState::default()
     };
@@ -422,6 +442,10 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         },
         &mut diagnostics,
     );
+    let mut plan = plan;
+    if options.refresh {
+        check_conflicts(&model, &placement, &clients, &mut plan, &mut diagnostics).await;
+    }
     diagnostics.dedup();
     // From here on (apply, saved plans) the run holds only the shards it may write.
     if let Some(subset) = &subset {
@@ -443,6 +467,59 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         rebalance: options.rebalance,
         clusters: options.clusters.clone(),
     })
+}
+
+/// The code of the plan's warning that a create meets an object someone else owns.
+const CONFLICT: &str = "mcctl::plan::conflict";
+
+/// Karmada's `conflictResolution`, seen at plan time: a create onto an object of the same name
+/// that this workspace does not own takes it over under `Overwrite` (said in the change's
+/// reasons) and aborts under `Abort` (a warning now, the object's failure at apply). Lists by
+/// label cannot see such objects, so each create is read on its own; creates are few after
+/// the first apply.
+async fn check_conflicts(
+    model: &Model,
+    placement: &Placement,
+    clients: &Clients,
+    plan: &mut Plan,
+    diagnostics: &mut Diagnostics,
+) {
+    use crate::cluster::ClusterClient as _;
+    let owner = ownership_labels(&model.workspace);
+    for change in &mut plan.changes {
+        if change.action != Action::Create
+            || change.implicit
+            || plan.clusters.get(&change.cluster) != Some(&plan::ClusterMode::Live)
+        {
+            continue;
+        }
+        let Some(client) = clients.get(&change.cluster) else {
+            continue;
+        };
+        let Ok(Some(live)) = client.get(&change.object, &change.api_version).await else {
+            continue;
+        };
+        if cluster::has_labels(&live, &owner) {
+            continue;
+        }
+        let address = change.object.on(&change.cluster);
+        if overwrites(model, placement, &change.object) {
+            change
+                .reasons
+                .push("takes over the existing object (conflictResolution: Overwrite)".to_owned());
+            change.before = Some(live);
+        } else {
+            diagnostics.push(
+                Diagnostic::warning(
+                    CONFLICT,
+                    format!("`{address}` already exists and is not managed by this workspace; apply will abort for it"),
+                )
+                .with_resource(change.object.clone())
+                .with_cluster(change.cluster.to_string())
+                .with_help(format!("adopt it with `mcctl import {address} --overwrite`, or set `conflictResolution: Overwrite` on its policy")),
+            );
+        }
+    }
 }
 
 /// The labels every object of the workspace carries.
@@ -547,6 +624,7 @@ pub async fn apply(
         owner: ownership_labels(&run.model.workspace),
         secret_key: run.secret_key.clone(),
         stop: options.stop,
+        overwrite: overwrite_set(&run.model, &run.placement),
     };
     let inputs = apply::Inputs {
         model: &run.model,
@@ -564,6 +642,38 @@ pub async fn apply(
     .await?;
     drop(run.locks.take());
     Ok(report)
+}
+
+/// Whether a template's policy says `conflictResolution: Overwrite`. A template that follows a
+/// workload (`propagateDeps`) takes the resolution of the workloads' policies.
+fn overwrites(model: &Model, placement: &Placement, object: &ObjectRef) -> bool {
+    let policy_overwrites = |object: &ObjectRef| {
+        placement
+            .binding(object)
+            .and_then(scheduler::Binding::policy)
+            .and_then(|id| {
+                model
+                    .propagation_policies
+                    .iter()
+                    .find(|policy| &policy.id == id)
+            })
+            .is_some_and(|policy| policy.conflict_overwrite)
+    };
+    policy_overwrites(object)
+        || placement
+            .binding(object)
+            .is_some_and(|binding| binding.required_by.iter().any(policy_overwrites))
+}
+
+/// Every template whose policy says `conflictResolution: Overwrite`.
+fn overwrite_set(model: &Model, placement: &Placement) -> BTreeSet<ObjectRef> {
+    placement
+        .bindings
+        .iter()
+        .map(|binding| &binding.object)
+        .filter(|object| overwrites(model, placement, object))
+        .cloned()
+        .collect()
 }
 
 /// Writes a saved plan.
@@ -631,6 +741,15 @@ pub async fn plan_from_saved(
         },
     )
     .await?;
+    if saved.workspace != run.model.workspace {
+        return Err(Error::StalePlan {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it was made for workspace `{}`, not `{}`",
+                saved.workspace, run.model.workspace
+            ),
+        });
+    }
     if let Some(reason) = staleness(
         &saved,
         run.state.lineage.as_deref(),

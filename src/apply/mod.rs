@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health};
+use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health, has_labels};
 use crate::desired::DesiredState;
 use crate::desired::secret::{SecretKey, object_digest, redact_keyed};
 use crate::model::{BatchSelector, ClusterStatus, Model, Rollout};
@@ -126,6 +126,10 @@ pub struct Options {
     pub secret_key: SecretKey,
     /// Stops the rollout early when requested.
     pub stop: Stop,
+    /// Objects whose policy says `conflictResolution: Overwrite`: a create may take over an
+    /// object of the same name that does not carry the ownership labels. Any other create
+    /// aborts on such an object, as Karmada's default `Abort` does.
+    pub overwrite: BTreeSet<ObjectRef>,
 }
 
 /// What apply did.
@@ -548,6 +552,7 @@ async fn run_batch(
 ) -> Vec<ClusterOutcome> {
     let semaphore = Arc::new(Semaphore::new(options.rollout.max_parallel_clusters.max(1)));
     let owner = Arc::new(options.owner.clone());
+    let overwrite = Arc::new(options.overwrite.clone());
     let mut set = JoinSet::new();
     let mut tasks = BTreeMap::new();
     for (cluster, changes) in work {
@@ -568,6 +573,7 @@ async fn run_batch(
         let semaphore = Arc::clone(&semaphore);
         let observer = Arc::clone(&observer);
         let owner = Arc::clone(&owner);
+        let overwrite = Arc::clone(&overwrite);
         let timeout = options.rollout.wait_timeout;
         let stop = options.stop.clone();
         let task_cluster = cluster.clone();
@@ -580,6 +586,7 @@ async fn run_batch(
                 client,
                 owner,
                 stop,
+                overwrite,
             };
             apply_cluster(work, timeout, observer).await
         });
@@ -618,6 +625,7 @@ struct ClusterWork {
     client: Arc<Client>,
     owner: Arc<BTreeMap<String, String>>,
     stop: Stop,
+    overwrite: Arc<BTreeSet<ObjectRef>>,
 }
 
 /// An error and every cause under it, on one line.
@@ -644,6 +652,7 @@ async fn apply_cluster(
         client,
         owner,
         stop,
+        overwrite,
     } = work;
     let mut outcome = ClusterOutcome {
         cluster: cluster.clone(),
@@ -681,7 +690,13 @@ async fn apply_cluster(
                 Ok(Deletion::Deleted | Deletion::Absent) => Ok(None),
                 Err(error) => Err(error),
             },
-            Action::Create | Action::Update => apply_object(&client, &change).await,
+            Action::Create => {
+                match conflict(&client, &change, &owner, overwrite.contains(&change.object)).await {
+                    Ok(()) => apply_object(&client, &change).await,
+                    Err(error) => Err(error),
+                }
+            }
+            Action::Update => apply_object(&client, &change).await,
             Action::Replace => match client
                 .delete(&change.object, &change.api_version, &owner)
                 .await
@@ -759,6 +774,32 @@ async fn apply_cluster(
         outcome.failure = Some(failure);
     }
     outcome
+}
+
+/// Karmada's `conflictResolution` for a create: an object of the same name that does not carry
+/// the ownership labels belongs to someone else, and is taken over only under `Overwrite`.
+/// An implicit namespace is exempt: it is created only because objects need it, and one that
+/// already exists serves them as well.
+async fn conflict(
+    client: &Client,
+    change: &Change,
+    owner: &BTreeMap<String, String>,
+    overwrite: bool,
+) -> Result<(), crate::cluster::Error> {
+    if overwrite || change.implicit {
+        return Ok(());
+    }
+    match client.get(&change.object, &change.api_version).await? {
+        Some(live) if !has_labels(&live, owner) => Err(crate::cluster::Error::Rejected {
+            cluster: client.name().clone(),
+            object: Box::new(change.object.clone()),
+            message: format!(
+                "an object of that name already exists and is not managed by this workspace, and the conflict resolution is `Abort`; adopt it with `mcctl import {}` (add `--overwrite` to take it over), or set `conflictResolution: Overwrite` on its policy",
+                change.object.on(client.name())
+            ),
+        }),
+        _ => Ok(()),
+    }
 }
 
 async fn apply_object(

@@ -116,6 +116,7 @@ fn options(model: &Model) -> Options {
         state_manifests: true,
         secret_key: crate::desired::secret::SecretKey::derived("shop"),
         stop: crate::apply::Stop::default(),
+        overwrite: BTreeSet::new(),
         owner: BTreeMap::from([
             (
                 "app.kubernetes.io/managed-by".to_owned(),
@@ -340,4 +341,83 @@ async fn a_stop_request_ends_the_rollout_after_the_batch_in_flight() {
     let read = backend.read().unwrap();
     assert_eq!(read.shards.len(), 1);
     assert_eq!(read.shards[&ClusterName::new("a")].objects.len(), 1);
+}
+
+/// Puts an object nobody labelled on cluster `a` after the plan was made, as another tool would.
+async fn foreign_config_map(setup: &Setup) {
+    let manifest = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "config", "namespace": "default"},
+        "data": {"owner": "someone else"},
+    });
+    setup.clients[&ClusterName::new("a")]
+        .apply(&manifest, ApplyMode::Commit)
+        .await
+        .unwrap();
+}
+
+async fn apply_with(setup: &Setup, state: &mut State, options: &Options) -> Report {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = LocalBackend::new(dir.path().to_path_buf());
+    apply(
+        Inputs {
+            model: &setup.model,
+            plan: &setup.plan,
+            desired: &setup.desired,
+            clients: &setup.clients,
+        },
+        state,
+        &backend,
+        options,
+        Arc::new(Recorder::default()),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_create_onto_an_object_of_someone_else_aborts_for_it() {
+    let mut state = State::default();
+    let setup = setup(
+        WORKSPACE,
+        &state,
+        vec![FakeCluster::new("a"), FakeCluster::new("b")],
+    );
+    foreign_config_map(&setup).await;
+    let report = apply_with(&setup, &mut state, &options(&setup.model)).await;
+    let failure = report.failure.unwrap();
+    assert_eq!(failure.object.to_string(), "core/ConfigMap/default/config");
+    assert!(
+        failure
+            .message
+            .contains("the conflict resolution is `Abort`"),
+        "{}",
+        failure.message
+    );
+    let Client::Fake(a) = setup.clients[&ClusterName::new("a")].as_ref() else {
+        unreachable!()
+    };
+    let config = &a.objects()[&"core/ConfigMap/default/config"
+        .parse::<ObjectRef>()
+        .unwrap()];
+    assert_eq!(config["data"]["owner"], "someone else");
+}
+
+#[tokio::test]
+async fn a_create_takes_the_object_over_under_overwrite() {
+    let mut state = State::default();
+    let setup = setup(
+        WORKSPACE,
+        &state,
+        vec![FakeCluster::new("a"), FakeCluster::new("b")],
+    );
+    foreign_config_map(&setup).await;
+    let mut options = options(&setup.model);
+    options
+        .overwrite
+        .insert("core/ConfigMap/default/config".parse().unwrap());
+    let report = apply_with(&setup, &mut state, &options).await;
+    assert_eq!(report.failure, None);
+    assert_eq!(report.done[&Action::Create], 4);
 }

@@ -52,6 +52,11 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Clear lock info left behind by a killed mcctl.
     ForceUnlock(ForceUnlockArgs),
+    /// Inspect and edit the state: list, show, forget or move what mcctl applied.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Adopt an object that already exists on a cluster into the state, without changing it.
+    Import(ImportArgs),
     /// Create a new workspace (in `-C DIR`) with one example of each block.
     Init,
     /// Rewrite HCL files in the canonical layout (Terraform's `terraform fmt` style).
@@ -376,6 +381,105 @@ pub struct ForceUnlockArgs {
     pub id: String,
 }
 
+/// `state`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List every applied object as `ADDRESS@CLUSTER`, sorted.
+    List(StateListArgs),
+    /// Show one object's record and the manifest mcctl applied.
+    Show(StateShowArgs),
+    /// Forget objects without touching the clusters.
+    Rm(StateRmArgs),
+    /// Move a record to another address: a renamed template, another namespace or cluster.
+    Mv(StateMvArgs),
+}
+
+/// `state list`.
+#[derive(Debug, Args)]
+pub struct StateListArgs {
+    /// Keep the objects matching any filter: `@eu-1` (a cluster), an address prefix
+    /// (`apps/Deployment/`) or a short name (`web`, `Deployment/web`, `web@eu-1`).
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+
+    /// Print the addresses and records as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `state show`.
+#[derive(Debug, Args)]
+pub struct StateShowArgs {
+    /// The object, e.g. `apps/Deployment/default/web@eu-1` or `Deployment/web@eu-1`.
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+
+    /// Print the record as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `state rm`.
+#[derive(Debug, Args)]
+pub struct StateRmArgs {
+    /// The objects to forget.
+    #[arg(value_name = "ADDRESS", required = true)]
+    pub addresses: Vec<String>,
+
+    /// Show what would be forgotten and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// `--lock-timeout`.
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `state mv`.
+#[derive(Debug, Args)]
+pub struct StateMvArgs {
+    /// The object's current address.
+    #[arg(value_name = "FROM")]
+    pub from: String,
+
+    /// Its new address, in full: `<group>/<Kind>/<namespace>/<name>@<cluster>`.
+    #[arg(value_name = "TO")]
+    pub to: String,
+
+    /// Show what would be moved and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// `--lock-timeout`.
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The object on a cluster: `apps/Deployment/default/web@eu-1`, or a short form such as
+    /// `Deployment/web@eu-1`. The template must be in the workspace and placed on that cluster.
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+
+    /// Adopt an object that mcctl did not make, as `conflictResolution: Overwrite` would.
+    #[arg(long)]
+    pub overwrite: bool,
+
+    /// Show the difference and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// `--lock-timeout`.
+    #[command(flatten)]
+    pub lock: LockArgs,
+
+    /// `--var`, `--var-file`.
+    #[command(flatten)]
+    pub variables: VarArgs,
+}
+
 /// `fmt`.
 #[derive(Debug, Args)]
 pub struct FmtArgs {
@@ -498,5 +602,35 @@ mod tests {
             panic!()
         };
         assert_eq!(apply.plan_file, Some(PathBuf::from("plan.json")));
+    }
+
+    #[test]
+    fn state_commands_take_addresses_and_flags() {
+        let Command::State(StateCommand::Rm(rm)) =
+            parse(&["state", "rm", "--dry-run", "web@eu-1", "Service/web@eu-2"]).command
+        else {
+            panic!()
+        };
+        assert!(rm.dry_run);
+        assert_eq!(rm.addresses, ["web@eu-1", "Service/web@eu-2"]);
+        assert!(Cli::try_parse_from(["mcctl", "state", "rm"]).is_err());
+        let Command::State(StateCommand::Mv(mv)) =
+            parse(&["state", "mv", "a@eu-1", "b@eu-2", "--lock-timeout", "5s"]).command
+        else {
+            panic!()
+        };
+        assert_eq!((mv.from.as_str(), mv.to.as_str()), ("a@eu-1", "b@eu-2"));
+        assert_eq!(mv.lock.lock_timeout, Duration::from_secs(5));
+        let Command::State(StateCommand::List(list)) =
+            parse(&["state", "list", "@eu-1", "--json"]).command
+        else {
+            panic!()
+        };
+        assert!(list.json);
+        assert_eq!(list.filters, ["@eu-1"]);
+        let Command::Import(import) = parse(&["import", "web@eu-1", "--overwrite"]).command else {
+            panic!()
+        };
+        assert!(import.overwrite && !import.dry_run);
     }
 }

@@ -25,8 +25,13 @@ use crate::plan::Action;
 use crate::plan::json::{JsonOptions, render as render_json};
 use crate::state::lock::LockInfo;
 
-fn lock_request(lock: bool, args: &LockArgs, operation: &str) -> Option<LockRequest> {
-    lock.then(|| LockRequest {
+pub(crate) fn lock_request(lock: bool, args: &LockArgs, operation: &str) -> Option<LockRequest> {
+    lock.then(|| required_lock(args, operation))
+}
+
+/// The lock of a command that writes state, which always locks.
+pub(crate) fn required_lock(args: &LockArgs, operation: &str) -> LockRequest {
+    LockRequest {
         info: LockInfo {
             id: uuid::Uuid::new_v4().to_string(),
             who: who(),
@@ -35,11 +40,11 @@ fn lock_request(lock: bool, args: &LockArgs, operation: &str) -> Option<LockRequ
             created: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         },
         timeout: args.lock_timeout,
-    })
+    }
 }
 
 /// Variable values from the flags and from `MCCTL_VAR_<name>`.
-fn variable_inputs(args: &VarArgs) -> VariableInputs {
+pub(crate) fn variable_inputs(args: &VarArgs) -> VariableInputs {
     let mut environment: Vec<(String, String)> = std::env::vars()
         .filter_map(|(name, value)| Some((name.strip_prefix("MCCTL_VAR_")?.to_owned(), value)))
         .collect();
@@ -52,13 +57,13 @@ fn variable_inputs(args: &VarArgs) -> VariableInputs {
 }
 
 /// `MCCTL_SECRET_KEY`, which keys the digests of Secrets in the state.
-fn secret_key() -> Option<String> {
+pub(crate) fn secret_key() -> Option<String> {
     std::env::var("MCCTL_SECRET_KEY")
         .ok()
         .filter(|key| !key.is_empty())
 }
 
-fn warnings(context: &Context, run: &PlanRun) {
+pub(crate) fn warnings(context: &Context, run: &PlanRun) {
     if !run.diagnostics.is_empty() {
         let text = crate::cli::output::diagnostics::render(
             &run.diagnostics,

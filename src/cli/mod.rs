@@ -3,6 +3,7 @@
 
 pub mod args;
 mod commands;
+mod state_commands;
 pub mod output;
 mod progress;
 mod signals;
@@ -64,6 +65,8 @@ pub fn run() -> ExitCode {
             Command::Explain(args) => commands::explain(&context, &args).await,
             Command::Destroy(args) => commands::destroy(&context, &args).await,
             Command::ForceUnlock(args) => commands::force_unlock(&context, &args),
+            Command::State(command) => state_commands::run(&context, &command),
+            Command::Import(args) => state_commands::import(&context, &args).await,
             Command::Init => Ok(commands::init(&context)),
             Command::Fmt(args) => Ok(commands::fmt(&context, &args)),
         }
@@ -115,11 +118,24 @@ fn help(error: &pipeline::Error) -> Option<String> {
             format!("restore `{}` from version control (`git checkout -- {}`)", path.display(), path.display())
         }
         pipeline::Error::State(state::Error::VersionTooNew { .. }) => "use the mcctl version that wrote this state, or a newer one".to_owned(),
+        pipeline::Error::StateEdit(state::commands::Error::Unknown { .. }) => "`mcctl state list` shows every address in the state".to_owned(),
+        pipeline::Error::StateEdit(state::commands::Error::Invalid { .. }) => "write it as `<group or core>/<Kind>/<namespace or _>/<name>@<cluster>`, e.g. `apps/Deployment/default/web@eu-1`".to_owned(),
+        pipeline::Error::Import(error) => return import_help(error),
         pipeline::Error::StalePlan { .. } => "make a new plan with `mcctl plan --out FILE` and apply that".to_owned(),
         pipeline::Error::MassDelete { .. } => "check that the configuration is complete (a file left out, a renamed label, a policy that stopped matching); if these deletions are intended, run again with `--allow-mass-delete`".to_owned(),
         pipeline::Error::ClusterSelector { .. } => "give cluster names and/or a label selector, e.g. `--clusters eu-1,eu-2` or `--clusters env=prod,tier!=canary`".to_owned(),
         pipeline::Error::Unreachable { .. } => "restore access to them, or pass `--allow-unreachable` to apply the other clusters and skip them".to_owned(),
         _ => return None,
+    })
+}
+
+fn import_help(error: &pipeline::state_commands::ImportError) -> Option<String> {
+    use pipeline::state_commands::ImportError;
+    Some(match error {
+        ImportError::Conflict { address, .. } => format!("to take it over, run `mcctl import {address} --overwrite`, or set `conflictResolution: Overwrite` on the template's PropagationPolicy"),
+        ImportError::AlreadyManaged { address } => format!("to import it again, forget it first with `mcctl state rm {address}`"),
+        ImportError::NotPlaced { .. } => "import it on a cluster its policy places it on (`mcctl explain` shows why it goes where it goes)".to_owned(),
+        ImportError::Absent { .. } | ImportError::UnknownCluster { .. } | ImportError::NoCluster { .. } | ImportError::NoTemplate(_) | ImportError::NoClient { .. } | ImportError::Cluster(_) => return None,
     })
 }
 

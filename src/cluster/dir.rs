@@ -168,6 +168,14 @@ impl ClusterClient for DirCluster {
         Ok(objects)
     }
 
+    async fn get(&self, object: &ObjectRef, _api_version: &str) -> Result<Option<Value>, Error> {
+        let path = self.path_of(object);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        self.read_object(&path).map(Some)
+    }
+
     async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {
         let Some((object, _)) = object_ref_of(manifest) else {
             return Err(Error::InvalidObject {

@@ -99,6 +99,16 @@ impl ClusterClient for FakeCluster {
             .collect())
     }
 
+    async fn get(&self, object: &ObjectRef, _api_version: &str) -> Result<Option<Value>, Error> {
+        self.check_reachable()?;
+        Ok(self
+            .objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(object)
+            .cloned())
+    }
+
     async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {
         self.check_reachable()?;
         let Some((object, _)) = object_ref_of(manifest) else {

@@ -140,6 +140,15 @@ pub trait ClusterClient: Send + Sync {
         labels: &BTreeMap<String, String>,
     ) -> impl Future<Output = Result<Vec<Value>, Error>> + Send;
 
+    /// Reads one object whatever its labels; `None` when there is none. Used where identity,
+    /// not ownership, matters: `import`, and the check that a create would not take over an
+    /// object someone else made (Karmada's `conflictResolution`).
+    fn get(
+        &self,
+        object: &ObjectRef,
+        api_version: &str,
+    ) -> impl Future<Output = Result<Option<Value>, Error>> + Send;
+
     /// Creates or updates an object; returns the object as stored.
     fn apply(
         &self,
@@ -200,6 +209,10 @@ impl ClusterClient for Client {
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>, Error> {
         dispatch!(self, client => client.list(kind, labels).await)
+    }
+
+    async fn get(&self, object: &ObjectRef, api_version: &str) -> Result<Option<Value>, Error> {
+        dispatch!(self, client => client.get(object, api_version).await)
     }
 
     async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {

@@ -348,6 +348,9 @@ pub struct PropagationPolicy {
     pub failover_after: Option<u64>,
     /// Whether referenced objects follow the templates.
     pub propagate_deps: bool,
+    /// `conflictResolution: Overwrite`: a create may take over an object of the same name that
+    /// mcctl did not make; Karmada's default, `Abort`, refuses it.
+    pub conflict_overwrite: bool,
     /// Where its parts are.
     pub spans: SpanIndex,
 }

@@ -117,14 +117,35 @@ pub fn staleness(
             saved.format_version
         ));
     }
-    if saved.lineage.is_some() && saved.lineage.as_deref() != lineage {
-        return Some("the state was replaced (its lineage differs)".to_owned());
+    match (saved.lineage.as_deref(), lineage) {
+        (Some(then), Some(now)) if then != now => {
+            return Some(format!(
+                "it was made against another state (lineage `{then}`; this workspace's state has `{now}`)"
+            ));
+        }
+        (Some(then), None) => {
+            return Some(format!(
+                "it was made against a state (lineage `{then}`) that is no longer there"
+            ));
+        }
+        (None, Some(_)) => {
+            return Some("the state was created since the plan was made".to_owned());
+        }
+        _ => {}
     }
     for (cluster, serial) in serials {
-        if saved.serials.get(cluster) != Some(serial) {
-            return Some(format!(
-                "the state of cluster `{cluster}` changed since the plan was made"
-            ));
+        match saved.serials.get(cluster) {
+            Some(then) if then == serial => {}
+            Some(then) => {
+                return Some(format!(
+                    "the state of cluster `{cluster}` changed since the plan was made (serial {then} then, {serial} now)"
+                ));
+            }
+            None => {
+                return Some(format!(
+                    "the state of cluster `{cluster}` was created since the plan was made"
+                ));
+            }
         }
     }
     for cluster in saved.serials.keys() {
@@ -270,4 +291,71 @@ pub fn replay(
     }
     crate::plan::sort_changes(&mut changes);
     Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(lineage: Option<&str>, serials: &[(&str, u64)]) -> SavedPlan {
+        SavedPlan {
+            format_version: SAVED_PLAN_VERSION,
+            mcctl_version: "0".into(),
+            workspace: "shop".into(),
+            lineage: lineage.map(str::to_owned),
+            serials: serials
+                .iter()
+                .map(|(cluster, serial)| (ClusterName::new(*cluster), *serial))
+                .collect(),
+            inputs: BTreeMap::new(),
+            rebalance: false,
+            clusters: None,
+            changes: Vec::new(),
+            plan: serde_json::Value::Null,
+        }
+    }
+
+    fn why(saved: &SavedPlan, lineage: Option<&str>, serials: &[(&str, u64)]) -> Option<String> {
+        let serials = serials
+            .iter()
+            .map(|(cluster, serial)| (ClusterName::new(*cluster), *serial))
+            .collect();
+        staleness(
+            saved,
+            lineage,
+            &serials,
+            &BTreeMap::new(),
+            &DesiredState::default(),
+        )
+    }
+
+    #[test]
+    fn plans_of_another_or_a_changed_state_are_stale() {
+        let plan = saved(Some("l1"), &[("eu-1", 3)]);
+        assert_eq!(why(&plan, Some("l1"), &[("eu-1", 3)]), None);
+        assert_eq!(
+            why(&plan, Some("l2"), &[("eu-1", 3)]).unwrap(),
+            "it was made against another state (lineage `l1`; this workspace's state has `l2`)"
+        );
+        assert_eq!(
+            why(&plan, None, &[]).unwrap(),
+            "it was made against a state (lineage `l1`) that is no longer there"
+        );
+        assert_eq!(
+            why(&saved(None, &[]), Some("l1"), &[("eu-1", 1)]).unwrap(),
+            "the state was created since the plan was made"
+        );
+        assert_eq!(
+            why(&plan, Some("l1"), &[("eu-1", 5)]).unwrap(),
+            "the state of cluster `eu-1` changed since the plan was made (serial 3 then, 5 now)"
+        );
+        assert_eq!(
+            why(&plan, Some("l1"), &[("eu-1", 3), ("us-1", 1)]).unwrap(),
+            "the state of cluster `us-1` was created since the plan was made"
+        );
+        assert_eq!(
+            why(&plan, Some("l1"), &[]).unwrap(),
+            "the state of cluster `eu-1` was removed since the plan was made"
+        );
+    }
 }

@@ -49,18 +49,27 @@ pub async fn discover(
     .await
 }
 
-/// Lists, on each cluster, the objects of the given kinds that carry `labels`.
+/// The objects the state says mcctl applied, per cluster, with their `apiVersion`s.
+pub type Recorded = BTreeMap<ClusterName, Vec<(ObjectRef, String)>>;
+
+/// Lists, on each cluster, the objects of the given kinds that carry `labels`. An object the
+/// state records but the lists miss is read on its own: an imported object does not carry the
+/// labels until the next apply, and one whose labels were removed by hand is still there. Both
+/// are rare, so this costs a GET only for them.
 pub async fn observe(
     clients: &Clients,
     kinds: &BTreeMap<ClusterName, BTreeSet<KindRef>>,
     labels: &BTreeMap<String, String>,
+    recorded: &Recorded,
     parallelism: usize,
 ) -> ObservedState {
     let kinds = Arc::new(kinds.clone());
     let labels = Arc::new(labels.clone());
+    let recorded = Arc::new(recorded.clone());
     let results = run_all(clients, parallelism, move |client| {
         let kinds = Arc::clone(&kinds);
         let labels = Arc::clone(&labels);
+        let recorded = Arc::clone(&recorded);
         async move {
             let mut objects = BTreeMap::new();
             for kind in kinds.get(client.name()).into_iter().flatten() {
@@ -72,6 +81,21 @@ pub async fn observe(
                             }
                         }
                     }
+                    Err(crate::cluster::Error::Unreachable { reason, .. }) => {
+                        return ObservedCluster::Unreachable(reason);
+                    }
+                    Err(error) => return ObservedCluster::Failed(error.to_string()),
+                }
+            }
+            for (object, api_version) in recorded.get(client.name()).into_iter().flatten() {
+                if objects.contains_key(object) {
+                    continue;
+                }
+                match client.get(object, api_version).await {
+                    Ok(Some(live)) => {
+                        objects.insert(object.clone(), live);
+                    }
+                    Ok(None) => {}
                     Err(crate::cluster::Error::Unreachable { reason, .. }) => {
                         return ObservedCluster::Unreachable(reason);
                     }
@@ -147,7 +171,7 @@ mod tests {
         ]
         .into();
         let labels = [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
-        let observed = observe(&clients, &kinds, &labels, 4).await;
+        let observed = observe(&clients, &kinds, &labels, &Recorded::new(), 4).await;
         match &observed.clusters[&ClusterName::new("a")] {
             ObservedCluster::Listed { objects } => assert_eq!(
                 objects.keys().map(ToString::to_string).collect::<Vec<_>>(),
@@ -162,5 +186,41 @@ mod tests {
         let discovered = discover(&clients, 1).await;
         assert!(discovered[&ClusterName::new("a")].is_ok());
         assert!(discovered[&ClusterName::new("b")].is_err());
+    }
+
+    #[tokio::test]
+    async fn objects_the_state_records_are_read_even_without_the_labels() {
+        let a = FakeCluster::new("a");
+        let imported = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y", "namespace": "default"}});
+        a.apply(&imported, ApplyMode::Commit).await.unwrap();
+        let clients: Clients = [(ClusterName::new("a"), Arc::new(Client::Fake(a)))].into();
+        let kinds = [(
+            ClusterName::new("a"),
+            BTreeSet::from([KindRef {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+            }]),
+        )]
+        .into();
+        let labels = [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
+        let recorded: Recorded = [(
+            ClusterName::new("a"),
+            vec![
+                ("core/ConfigMap/default/y".parse().unwrap(), "v1".to_owned()),
+                (
+                    "core/ConfigMap/default/gone".parse().unwrap(),
+                    "v1".to_owned(),
+                ),
+            ],
+        )]
+        .into();
+        let observed = observe(&clients, &kinds, &labels, &recorded, 4).await;
+        match &observed.clusters[&ClusterName::new("a")] {
+            ObservedCluster::Listed { objects } => assert_eq!(
+                objects.keys().map(ToString::to_string).collect::<Vec<_>>(),
+                ["core/ConfigMap/default/y"]
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! deterministic JSON, atomic writes) and [`lock`] guards each shard with an OS lock.
 //! Credentials never reach the state, and Secret values are kept only as keyed digests.
 
+pub mod commands;
 pub mod local;
 pub mod lock;
 

@@ -7,7 +7,7 @@ use crate::support::TestContext;
 const INFO: &str = r#"{"id": "4d3c2b1a-0000-4000-8000-000000000001", "who": "ana@ci-runner", "pid": 4242, "operation": "apply", "created": "2026-11-25T10:00:00Z"}"#;
 
 /// Holds the OS lock of a shard from this process, as another mcctl would.
-fn hold(context: &TestContext, cluster: &str) -> std::fs::File {
+pub(crate) fn hold(context: &TestContext, cluster: &str) -> std::fs::File {
     let path = context.path(&format!("mcctl.state/locks/{cluster}.lock"));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let mut file = OpenOptions::new()

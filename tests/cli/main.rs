@@ -29,6 +29,8 @@ mod guards;
 mod interrupts;
 /// Saved plans: `plan --out`, `apply FILE`, stale plans.
 mod saved_plans;
+/// `state list|show|rm|mv`, `import`, `conflictResolution`, foreign and newer state.
+mod state_commands;
 /// Errors in the workspace: `file:line:col`, every error at once.
 mod errors;
 /// HCL variables, locals and functions.

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod graph;
 pub mod plan;
 pub mod state;
+pub mod state_records;
 
 use std::io::{IsTerminal, Write};
 

@@ -322,6 +322,15 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
     }
 }
 
+/// One change as the plan shows it: its line and the diff of its YAML (`mcctl import`).
+#[must_use]
+pub fn render_change(change: &Change) -> String {
+    let mut out = String::new();
+    // Secret values stay hidden here: import has no `--show-secrets`.
+    write_change(&mut out, change, PlanView::default());
+    out
+}
+
 /// The summary line, Terraform's way (a replace counts as an add and a destroy).
 #[must_use]
 pub fn summary_line(plan: &Plan) -> String {

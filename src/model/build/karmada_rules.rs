@@ -436,22 +436,15 @@ impl Builder<'_> {
         {
             self.diagnostics.push(not_acted_on("spec.schedulerName", spans.key("/spec/schedulerName"), &format!("Karmada's default scheduler ignores a policy for `{name}`; mcctl schedules it anyway")));
         }
-        if let Some(resolution) = &spec.conflict_resolution
-            && self.enum_value(
+        // `conflictResolution` is acted on at apply and import time; here it is only checked.
+        if let Some(resolution) = &spec.conflict_resolution {
+            self.enum_value(
                 spans,
                 "/spec/conflictResolution",
                 "conflictResolution",
                 resolution,
                 &["Abort", "Overwrite"],
-            )
-            && resolution == "Abort"
-            && spec.conflict_resolution.is_some()
-        {
-            self.diagnostics.push(not_acted_on(
-                "spec.conflictResolution",
-                spans.key("/spec/conflictResolution"),
-                "mcctl takes over an existing object of the same name instead of aborting",
-            ));
+            );
         }
         if let Some(preference) = &spec.activation_preference
             && !preference.is_empty()

@@ -320,6 +320,7 @@ impl Builder<'_> {
             },
             failover_after,
             propagate_deps,
+            conflict_overwrite: spec.conflict_resolution.as_deref() == Some("Overwrite"),
             spans: spans.clone(),
         })
     }
