@@ -316,6 +316,14 @@ impl FromStr for InstanceAddr {
             input: input.to_owned(),
             expected: "an instance address `<object address>@<cluster>`",
         })?;
+        // Cluster names become file names (state shards, locks, output folders): only what the
+        // config accepts for a cluster, a DNS label, may reach them.
+        if !is_dns_label(cluster) {
+            return Err(ParseAddrError {
+                input: input.to_owned(),
+                expected: "a cluster name after `@` (up to 63 lowercase letters, digits or `-`)",
+            });
+        }
         Ok(Self {
             object: object.parse()?,
             cluster: ClusterName::new(cluster),
@@ -443,6 +451,15 @@ mod tests {
         let addr: InstanceAddr = "apps/Deployment/default/web@eu-1".parse().unwrap();
         assert_eq!(addr.cluster.as_str(), "eu-1");
         assert_eq!(addr.to_string(), "apps/Deployment/default/web@eu-1");
+    }
+
+    /// Cluster names become file names: nothing that could leave the state folder parses.
+    #[test]
+    fn instance_addrs_refuse_cluster_names_that_are_paths() {
+        for cluster in ["../../evil", "/tmp/x", "EU 1", "..", "", "a/b"] {
+            let text = format!("apps/Deployment/default/web@{cluster}");
+            assert!(text.parse::<InstanceAddr>().is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -79,8 +79,19 @@ pub fn is_secret(object: &ObjectRef) -> bool {
 /// The fields of a Secret that hold values.
 const VALUE_FIELDS: [&str; 2] = ["data", "stringData"];
 
+/// The annotation `kubectl apply` leaves on an object: on a Secret it is the whole Secret, values
+/// included, as JSON.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Its JSON pointer.
+const LAST_APPLIED_POINTER: &str =
+    "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration";
+
 fn map_values(manifest: &Value, mut replace: impl FnMut(Option<&str>, &Value) -> Value) -> Value {
     let mut redacted = manifest.clone();
+    if let Some(value) = redacted.pointer_mut(LAST_APPLIED_POINTER) {
+        *value = replace(Some(LAST_APPLIED), value);
+    }
     for field in VALUE_FIELDS {
         match redacted.get_mut(field) {
             Some(Value::Object(values)) => {
@@ -158,6 +169,24 @@ pub fn changed_values(
             .collect()
     };
     let mut changed = Vec::new();
+    // `last-applied-configuration` is a value of its own: keyed the same way, compared as one.
+    let annotation = |manifest: Option<&Value>| {
+        manifest
+            .and_then(|manifest| manifest.pointer(LAST_APPLIED_POINTER))
+            .map(|value| {
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
+                if text.starts_with("hmac-sha256:") {
+                    text
+                } else {
+                    key.mac(&[LAST_APPLIED.as_bytes(), text.as_bytes()])
+                }
+            })
+    };
+    if annotation(before) != annotation(after) {
+        changed.push(LAST_APPLIED_POINTER.to_owned());
+    }
     for field in VALUE_FIELDS {
         let before = keyed(before, field);
         let after = keyed(after, field);
@@ -220,6 +249,30 @@ mod tests {
             "{text}"
         );
         assert_eq!(redact(&secret(), &manifest)["data"]["password"], SENSITIVE);
+    }
+
+    /// `kubectl apply` leaves the whole Secret, values included, in an annotation.
+    #[test]
+    fn the_last_applied_annotation_is_a_value_too() {
+        let key = SecretKey::given("k");
+        let applied = r#"{"kind":"Secret","stringData":{"password":"hunter2"}}"#;
+        let live = json!({"kind": "Secret", "metadata": {"annotations": {LAST_APPLIED: applied, "team": "shop"}}});
+        for shown in [
+            redact(&secret(), &live),
+            redact_keyed(&secret(), &live, &key),
+            redact_marked(&secret(), &live, &[LAST_APPLIED_POINTER.to_owned()]),
+        ] {
+            let text = shown.to_string();
+            assert!(!text.contains("hunter2"), "{text}");
+            assert_eq!(shown["metadata"]["annotations"]["team"], "shop");
+        }
+        let recorded = redact_keyed(&secret(), &live, &key);
+        assert!(changed_values(&secret(), Some(&recorded), Some(&live), &key).is_empty());
+        let other = json!({"metadata": {"annotations": {LAST_APPLIED: "{}"}}});
+        assert_eq!(
+            changed_values(&secret(), Some(&recorded), Some(&other), &key),
+            [LAST_APPLIED_POINTER]
+        );
     }
 
     #[test]

@@ -111,7 +111,11 @@ fn mask(object: &ObjectRef, changes: Vec<FieldChange>) -> Vec<FieldChange> {
     changes
         .into_iter()
         .map(|mut change| {
-            if change.path.starts_with("data") || change.path.starts_with("stringData") {
+            // `kubectl apply`'s annotation holds the whole Secret; the state keeps it keyed.
+            if change.path.starts_with("data")
+                || change.path.starts_with("stringData")
+                || change.path.contains("last-applied-configuration")
+            {
                 let marker = |value: Option<Value>, text: &str| {
                     value.map(|_| Value::String(text.to_owned()))
                 };

@@ -88,6 +88,11 @@ fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec
 pub fn short(value: Option<&Value>) -> String {
     let text = match value {
         None => return "(none)".to_owned(),
+        // A line break or control character could forge a line of a report: quote the value
+        // as JSON, which escapes them.
+        Some(Value::String(text)) if text.chars().any(char::is_control) => {
+            Value::String(text.clone()).to_string()
+        }
         Some(Value::String(text)) => text.clone(),
         Some(value) => value.to_string(),
     };
@@ -139,5 +144,9 @@ mod tests {
         assert_eq!(short(Some(&json!(7))), "7");
         assert_eq!(short(None), "(none)");
         assert!(short(Some(&json!("y".repeat(100)))).ends_with("..."));
+        assert_eq!(
+            short(Some(&json!("a\n- **us-9**: forged"))),
+            r#""a\n- **us-9**: forged""#
+        );
     }
 }

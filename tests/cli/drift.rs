@@ -141,7 +141,7 @@ fn the_drift_command_exits_2_and_prints_markdown() {
     ### mcctl drift: clusters changed outside mcctl
 
     - **eu-1**: 1 object drifted
-      - `apps/Deployment/default/web`: spec.replicas 4 → 7
+      - `apps/Deployment/default/web`: `spec.replicas` `4` → `7`
     - **eu-2**: no drift
     - **us-1**: 1 object drifted
       - `core/Service/default/web`: deleted

@@ -76,6 +76,6 @@ fn the_ci_workflow_is_valid_yaml_running_plan_and_drift() {
     let plan = workflow["jobs"]["plan"]["steps"].to_string();
     assert!(plan.contains("mcctl plan --lock=false --detailed-exitcode --out plan.json"));
     let drift = workflow["jobs"]["drift"]["steps"].to_string();
-    assert!(drift.contains("mcctl drift --lock=false --format markdown"));
+    assert!(drift.contains("mcctl drift --lock-timeout 15m --format markdown"));
     assert!(text.contains("cron:") && text.contains("secrets.MCCTL_SECRET_KEY"));
 }

@@ -26,8 +26,30 @@ fn by_cluster(report: &DriftReport) -> BTreeMap<&ClusterName, Vec<&Drifted>> {
     clusters
 }
 
+/// Text as a Markdown code span: live values are whatever someone wrote on a cluster, and must
+/// not become links, images or HTML in a pull-request comment.
+fn code(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 /// One object's drift in a few words: `spec.replicas 4 → 7, metadata.labels.x (none) → y`.
 fn describe(drifted: &Drifted) -> String {
+    describe_with(drifted, str::to_owned)
+}
+
+fn describe_with(drifted: &Drifted, quote: impl Fn(&str) -> String) -> String {
     if drifted.kind == DriftKind::Deleted {
         return "deleted".to_owned();
     }
@@ -41,9 +63,9 @@ fn describe(drifted: &Drifted) -> String {
         .map(|field| {
             format!(
                 "{} {} → {}",
-                field.path,
-                short(field.before.as_ref()),
-                short(field.after.as_ref())
+                quote(&short(Some(&serde_json::Value::String(field.path.clone())))),
+                quote(&short(field.before.as_ref())),
+                quote(&short(field.after.as_ref()))
             )
         })
         .collect();
@@ -98,7 +120,7 @@ pub fn markdown(report: &DriftReport) -> String {
         }
         let _ = writeln!(out, "- **{cluster}**: {} drifted", objects(drifted.len()));
         for item in drifted {
-            let _ = writeln!(out, "  - `{}`: {}", item.object, describe(item));
+            let _ = writeln!(out, "  - `{}`: {}", item.object, describe_with(item, code));
         }
     }
     for cluster in &report.unchecked {
