@@ -79,6 +79,52 @@ fn source_of(sources: &Sources, file: FileId) -> NamedSource<String> {
     NamedSource::new(source.path.display().to_string(), source.text.clone()).with_language("yaml")
 }
 
+/// Whether the byte `offset` of a config file lies in a Secret: the YAML document around it (or,
+/// in HCL, the file) says `kind: Secret`. Snippets of such places are never printed, since the
+/// lines around a mistake in a Secret are likely to hold its values.
+fn in_secret(text: &str, offset: usize, hcl: bool) -> bool {
+    if hcl {
+        return text.lines().any(|line| {
+            let line = line.trim().replace(' ', "");
+            line == "kind=\"Secret\"" || line.starts_with("kind=\"Secret\",")
+        });
+    }
+    let offset = offset.min(text.len());
+    let is_separator = |line: &str| line.trim_end() == "---" || line.starts_with("--- ");
+    let mut start = 0;
+    let mut end = text.len();
+    let mut position = 0;
+    for line in text.split_inclusive('\n') {
+        if is_separator(line) {
+            if position <= offset {
+                start = position + line.len();
+            } else {
+                end = position;
+                break;
+            }
+        }
+        position += line.len();
+    }
+    text.get(start..end).is_some_and(|document| {
+        document.lines().any(|line| {
+            let line = line.trim_end();
+            line == "kind: Secret" || line == "kind: \"Secret\"" || line == "kind: 'Secret'"
+        })
+    })
+}
+
+/// `file:line:col` of a byte offset.
+fn location(path: &str, text: &str, offset: usize) -> String {
+    let before = text.get(..offset.min(text.len())).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |tail| tail.chars().count())
+        + 1;
+    format!("[{path}:{line}:{column}]")
+}
+
 fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
     let severity = match diagnostic.severity {
         Severity::Error => miette::Severity::Error,
@@ -93,6 +139,48 @@ fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
     let primary = diagnostic.primary_span().map(|span| span.file);
     let mut labels = Vec::new();
     let mut related = Vec::new();
+    let hidden = |file: FileId, offset: usize| {
+        let source = sources.get(file);
+        let hcl = source
+            .path
+            .extension()
+            .is_some_and(|extension| extension == "hcl");
+        in_secret(&source.text, offset, hcl)
+    };
+    if diagnostic
+        .labels
+        .iter()
+        .any(|label| hidden(label.span.file, label.span.bytes.start))
+    {
+        let places: Vec<String> = diagnostic
+            .labels
+            .iter()
+            .map(|label| {
+                let source = sources.get(label.span.file);
+                format!(
+                    "{} ({})",
+                    location(
+                        &source.path.display().to_string(),
+                        &source.text,
+                        label.span.bytes.start
+                    ),
+                    label.message
+                )
+            })
+            .collect();
+        return Report {
+            message: format!(
+                "{message}\n  at {}\n  (the source is not shown: it is in a Secret)",
+                places.join(", ")
+            ),
+            code: diagnostic.code,
+            severity,
+            help: diagnostic.help.clone(),
+            source: None,
+            labels: Vec::new(),
+            related: Vec::new(),
+        };
+    }
     for label in &diagnostic.labels {
         let length = label.span.bytes.end.saturating_sub(label.span.bytes.start);
         let span = LabeledSpan::new_with_span(
@@ -146,4 +234,25 @@ pub fn render(diagnostics: &Diagnostics, sources: &Sources, color: bool) -> Stri
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_in_a_secret_document_are_found() {
+        let text = "kind: ConfigMap\ndata: {a: b}\n---\nkind: Secret\nstringData:\n  password: x\n---\nkind: Service\n";
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert!(!in_secret(text, at("data: {a"), false));
+        assert!(in_secret(text, at("password"), false));
+        assert!(!in_secret(text, at("kind: Service"), false));
+        assert!(in_secret("kind: Secret\ndata: {a: 1}\n", 20, false));
+        assert!(in_secret(
+            "template \"t\" {\n  manifest = {\n    kind = \"Secret\"\n  }\n}\n",
+            5,
+            true
+        ));
+        assert_eq!(location("a.yaml", text, at("password")), "[a.yaml:6:3]");
+    }
 }
