@@ -340,6 +340,24 @@ impl Builder<'_> {
                 None | Some(Value::Null) => {}
                 Some(Value::Object(map)) => {
                     for (key, value) in map {
+                        if pointer == "/data"
+                            && let Some(text) = value.as_str()
+                            && !is_base64(text)
+                        {
+                            let child = format!(
+                                "{pointer}/{}",
+                                crate::config::source::pointer_segment(key)
+                            );
+                            // The value is not repeated: it is meant to be a secret.
+                            self.diagnostics.push(
+                                Diagnostic::error(
+                                    "mcctl::model::secret_data",
+                                    format!("`data.{key}` of a Secret is not valid base64"),
+                                )
+                                .with_label(spans.value(&child), "not base64")
+                                .with_help("encode it (`printf %s VALUE | base64`), or move it to `stringData`, which takes plain text"),
+                            );
+                        }
                         if !value.is_string() {
                             let child = format!(
                                 "{pointer}/{}",
@@ -400,4 +418,21 @@ impl Builder<'_> {
         }
         valid
     }
+}
+
+/// Whether `text` is standard base64 with padding, as the API server decodes a Secret's `data`
+/// (Go's `StdEncoding`, which skips line breaks).
+fn is_base64(text: &str) -> bool {
+    let text: Vec<u8> = text
+        .bytes()
+        .filter(|byte| !matches!(byte, b'\r' | b'\n'))
+        .collect();
+    if !text.len().is_multiple_of(4) {
+        return false;
+    }
+    let padding = text.iter().rev().take_while(|byte| **byte == b'=').count();
+    padding <= 2
+        && text[..text.len() - padding]
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/'))
 }
