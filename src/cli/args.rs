@@ -450,9 +450,18 @@ pub struct StateMvArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Move to a cluster the workspace does not declare (the next plan orphans what is recorded
+    /// there until it is declared).
+    #[arg(long)]
+    pub force: bool,
+
     /// `--lock-timeout`.
     #[command(flatten)]
     pub lock: LockArgs,
+
+    /// `--var`, `--var-file` (to read the workspace's cluster declarations).
+    #[command(flatten)]
+    pub variables: VarArgs,
 }
 
 /// `import`.

@@ -143,8 +143,16 @@ fn rm(context: &Context, args: &StateRmArgs) -> Result<ExitCode, pipeline::Error
 
 fn mv(context: &Context, args: &StateMvArgs) -> Result<ExitCode, pipeline::Error> {
     let lock = required_lock(&args.lock, "state mv");
-    let ((from, to), written) =
-        state_commands::state_mv(&context.root, &args.from, &args.to, &lock, args.dry_run)?;
+    let ((from, to), written) = state_commands::state_mv(
+        &context.root,
+        &args.from,
+        &args.to,
+        &lock,
+        args.dry_run,
+        (!args.force)
+            .then(|| variable_inputs(&args.variables))
+            .as_ref(),
+    )?;
     if args.dry_run {
         context.printer.out(&format!(
             "Would move {from} to {to}\nNothing was written (`--dry-run`).\n"

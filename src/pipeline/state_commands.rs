@@ -88,17 +88,45 @@ pub fn state_rm(
 
 /// `mcctl state mv FROM TO`: moves a record; across clusters it moves between shards, under
 /// both shards' locks.
+///
+/// The target cluster must be one the workspace declares (its declarations are read with
+/// `variables`): a record moved to a cluster nobody declares would be orphaned by the next plan.
+/// `force` skips that check, e.g. to move a record before the config catches up.
 pub fn state_mv(
     root: &Path,
     from: &str,
     to: &str,
     lock: &LockRequest,
     dry_run: bool,
+    variables: Option<&crate::config::variables::VariableInputs>,
 ) -> Result<((InstanceAddr, InstanceAddr), Written), Error> {
     let backend = backend(root);
     let before = backend.read()?;
     let from_address = commands::resolve(&before, from)?;
     let to_address = commands::parse_full(to)?;
+    if let Some(variables) = variables {
+        // Clusters are read even if other parts of the config have errors.
+        let mut diagnostics = crate::diag::Diagnostics::new();
+        let config = crate::config::load(root, variables, &mut diagnostics);
+        let model = crate::model::build(&config, &mut diagnostics);
+        if !model
+            .clusters
+            .iter()
+            .any(|cluster| cluster.name == to_address.cluster)
+        {
+            return Err(EditError::UndeclaredCluster {
+                from: from_address.to_string(),
+                to: to_address.to_string(),
+                cluster: to_address.cluster.to_string(),
+                declared: model
+                    .clusters
+                    .iter()
+                    .map(|cluster| cluster.name.to_string())
+                    .collect(),
+            }
+            .into());
+        }
+    }
     let clusters = BTreeSet::from([from_address.cluster.clone(), to_address.cluster.clone()]);
     edit_locked(&backend, &clusters, lock, dry_run, |state| {
         let from_address = commands::resolve(state, from)?;

@@ -65,6 +65,21 @@ pub enum Error {
         /// The target.
         to: String,
     },
+    /// `state mv` onto a cluster the workspace does not declare.
+    #[error(
+        "cannot move `{from}` to `{to}`: the workspace declares no cluster `{cluster}` (it declares {})",
+        declared.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+    )]
+    UndeclaredCluster {
+        /// The source.
+        from: String,
+        /// The target.
+        to: String,
+        /// The target's cluster.
+        cluster: String,
+        /// The clusters the workspace declares.
+        declared: Vec<String>,
+    },
     /// `state mv` onto itself.
     #[error("`{from}` and `{to}` are the same address")]
     SameAddress {

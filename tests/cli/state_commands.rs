@@ -248,9 +248,22 @@ fn state_edits_lock_only_the_shards_they_touch() {
     let rm = context.run(&["state", "rm", "ConfigMap/web-config@eu-2"]);
     rm.expect_code(1);
     assert_contains(&rm.stderr, "the state of cluster `eu-2` is locked by");
+    // A cluster the workspace does not declare needs `--force`.
+    let undeclared = context.run(&[
+        "state",
+        "mv",
+        "Service/web@eu-1",
+        "core/Service/default/web@eu-2x",
+    ]);
+    undeclared.expect_code(1);
+    assert_contains(
+        &undeclared.stderr,
+        "the workspace declares no cluster `eu-2x` (it declares `eu-1`, `eu-2`, `us-1`)",
+    );
     let mv = context.run(&[
         "state",
         "mv",
+        "--force",
         "Service/web@eu-1",
         "core/Service/default/web@eu-2x",
     ]);
