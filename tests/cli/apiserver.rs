@@ -79,6 +79,16 @@ fn discovery_lists_builtin_groups_and_kinds_from_applied_crds() {
         "{names:?}"
     );
     assert_eq!(get(&server, "/apis/example.com/v1").status, 404);
+    assert_eq!(
+        get(&server, "/api/v1/namespaces/default/nodes").status,
+        404,
+        "nodes are cluster-scoped"
+    );
+    assert_eq!(
+        get(&server, "/api/v1/configmaps/x").status,
+        404,
+        "a namespaced object needs its namespace"
+    );
 
     let crd = json!({
         "apiVersion": "apiextensions.k8s.io/v1",
@@ -115,6 +125,41 @@ fn discovery_lists_builtin_groups_and_kinds_from_applied_crds() {
     assert_eq!(
         get(&server, "/apis/example.com/v1/widgets/w").body["spec"]["size"],
         3
+    );
+}
+
+#[test]
+fn aggregated_discovery_answers_when_asked_for() {
+    let server = ApiServer::start();
+    let accept =
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+    let groups = http::send_accepting(server.address(), "GET", "/apis", accept, None, b"").unwrap();
+    assert_eq!(
+        groups.header("content-type"),
+        Some("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+    );
+    assert_eq!(groups.body["kind"], "APIGroupDiscoveryList");
+    let apps = groups.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|group| group["metadata"]["name"] == "apps")
+        .unwrap();
+    let deployments = &apps["versions"][0]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|resource| resource["resource"] == "deployments")
+        .unwrap();
+    assert_eq!(deployments["responseKind"]["kind"], "Deployment");
+    assert_eq!(deployments["scope"], "Namespaced");
+    let core = http::send_accepting(server.address(), "GET", "/api", accept, None, b"").unwrap();
+    assert_eq!(core.body["items"][0]["metadata"]["name"], "");
+    assert_eq!(core.body["items"][0]["versions"][0]["version"], "v1");
+    assert_eq!(
+        get(&server, "/apis").body["kind"],
+        "APIGroupList",
+        "plain JSON without the media type"
     );
 }
 

@@ -33,10 +33,29 @@ pub(crate) fn send(
     content_type: Option<&str>,
     body: &[u8],
 ) -> std::io::Result<Response> {
+    send_accepting(
+        address,
+        method,
+        path,
+        "application/json",
+        content_type,
+        body,
+    )
+}
+
+/// Sends one request with an explicit `Accept` header (for content negotiation).
+pub(crate) fn send_accepting(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    accept: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect(address)?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAccept: application/json\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAccept: {accept}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     if let Some(content_type) = content_type {

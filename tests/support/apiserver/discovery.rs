@@ -81,3 +81,65 @@ pub(crate) fn resources(kinds: &[Kind], group: &str, version: &str) -> Option<Va
         "resources": resources,
     }))
 }
+
+/// The media type a client asks for (in `Accept`) and gets (in `Content-Type`) for aggregated
+/// discovery: every group, version and resource in one document.
+pub(crate) const AGGREGATED: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/// Whether an `Accept` header asks for aggregated discovery (v2; v2beta1 is not served).
+pub(crate) fn wants_aggregated(accept: &str) -> bool {
+    accept.split(',').any(|media_type| {
+        let parameters: Vec<&str> = media_type.split(';').map(str::trim).collect();
+        parameters.contains(&"g=apidiscovery.k8s.io")
+            && parameters.contains(&"v=v2")
+            && parameters.contains(&"as=APIGroupDiscoveryList")
+    })
+}
+
+/// The aggregated form of `/api` (`core`) or `/apis`: an `APIGroupDiscoveryList`.
+pub(crate) fn aggregated(kinds: &[Kind], core: bool) -> Value {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for kind in kinds.iter().filter(|kind| kind.group.is_empty() == core) {
+        match groups.iter_mut().find(|(group, _)| *group == kind.group) {
+            Some((_, versions)) if !versions.contains(&kind.version.as_str()) => {
+                versions.push(&kind.version);
+            }
+            Some(_) => {}
+            None => groups.push((&kind.group, vec![&kind.version])),
+        }
+    }
+    let items: Vec<Value> = groups
+        .into_iter()
+        .map(|(group, versions)| {
+            let versions: Vec<Value> = versions
+                .into_iter()
+                .map(|version| {
+                    let resources: Vec<Value> = kinds
+                        .iter()
+                        .filter(|kind| kind.group == group && kind.version == version)
+                        .map(|kind| {
+                            let response_kind = json!({"group": group, "version": version, "kind": kind.kind});
+                            json!({
+                                "resource": kind.plural,
+                                "responseKind": response_kind,
+                                "scope": if kind.namespaced { "Namespaced" } else { "Cluster" },
+                                "singularResource": kind.kind.to_lowercase(),
+                                "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+                                "subresources": [{"subresource": "status", "responseKind": response_kind, "verbs": ["get", "patch", "update"]}],
+                            })
+                        })
+                        .collect();
+                    json!({"version": version, "resources": resources, "freshness": "Current"})
+                })
+                .collect();
+            json!({"metadata": {"name": group}, "versions": versions})
+        })
+        .collect();
+    json!({
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {},
+        "items": items,
+    })
+}

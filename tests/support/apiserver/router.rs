@@ -49,6 +49,18 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if matches!(uri.path(), "/api" | "/apis") && discovery::wants_aggregated(accept) {
+        let document = discovery::aggregated(shared.lock_store().kinds(), uri.path() == "/api");
+        return (
+            [(header::CONTENT_TYPE, discovery::AGGREGATED)],
+            Json(document),
+        )
+            .into_response();
+    }
     let query = parse_query(uri.query().unwrap_or_default());
     match route(&shared, &method, uri.path(), &query, &headers, &body) {
         Ok(value) => Json(value).into_response(),
@@ -104,7 +116,13 @@ fn route(
         },
         _ => return Err(ApiError::not_found("paths", path)),
     };
-    if target.kind.namespaced && target.name.is_some() && target.namespace.is_none() {
+    // A namespaced object needs its namespace in the path; a cluster-scoped kind has none.
+    let misplaced = if target.kind.namespaced {
+        target.name.is_some() && target.namespace.is_none()
+    } else {
+        target.namespace.is_some()
+    };
+    if misplaced {
         return Err(ApiError::not_found("paths", path));
     }
     drop(store);
