@@ -628,3 +628,43 @@ fn seeded_nodes_and_pods_are_listed_and_survive_a_restart() {
         1
     );
 }
+
+#[test]
+fn apply_checks_preconditions_and_ignores_status() {
+    let server = ApiServer::start();
+    let path = "/api/v1/namespaces/default/configmaps/p";
+    let created = apply(
+        &server,
+        path,
+        "fieldManager=mcctl",
+        &config_map("p", &json!({})),
+    )
+    .body;
+    let mut stale = config_map("p", &json!({"v": "2"}));
+    stale["metadata"]["resourceVersion"] = json!("1");
+    let response = apply(&server, path, "fieldManager=mcctl", &stale);
+    assert_eq!(response.status, 409, "{:?}", response.body);
+    assert!(
+        response.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("the object has been modified")
+    );
+    stale["metadata"]["resourceVersion"] = created["metadata"]["resourceVersion"].clone();
+    assert_eq!(
+        apply(&server, path, "fieldManager=mcctl", &stale).status,
+        200
+    );
+
+    let mut elsewhere = config_map("p", &json!({}));
+    elsewhere["metadata"]["namespace"] = json!("kube-system");
+    assert_eq!(
+        apply(&server, path, "fieldManager=mcctl", &elsewhere).status,
+        400
+    );
+
+    let mut with_status = config_map("p", &json!({}));
+    with_status["status"] = json!({"phase": "Made up"});
+    let result = apply(&server, path, "fieldManager=mcctl", &with_status).body;
+    assert!(result["status"].is_null(), "{result}");
+}

@@ -63,8 +63,32 @@ pub(crate) fn apply(store: &mut Store, request: Apply<'_>) -> Result<Value, ApiE
         }
     }
 
+    if applied["metadata"]["namespace"]
+        .as_str()
+        .is_some_and(|namespace| namespace != key.namespace)
+    {
+        return Err(ApiError::bad_request(
+            "the namespace of the object does not match the namespace in the URL",
+        ));
+    }
+    // Every served kind has a status subresource, so an apply to the main resource ignores
+    // `status`, as the API server does.
+    let mut applied = applied;
+    if let Some(map) = applied.as_object_mut() {
+        map.remove("status");
+    }
+
     let owned = fields::of_applied(&applied);
     let existing = store.get(&key).cloned();
+    // A resourceVersion in the body is a precondition: apply only onto that version.
+    if let Some(expected) = applied["metadata"]["resourceVersion"].as_str() {
+        let live = existing
+            .as_ref()
+            .and_then(|entry| entry.object["metadata"]["resourceVersion"].as_str());
+        if live != Some(expected) {
+            return Err(ApiError::modified(&kind.resource(), &key.name));
+        }
+    }
     let (mut object, mut managers) = match &existing {
         Some(entry) => (entry.object.clone(), entry.managers.clone()),
         None => (json!({}), BTreeMap::new()),

@@ -34,6 +34,19 @@ impl ApiError {
         error
     }
 
+    /// A write whose resourceVersion precondition no longer holds.
+    pub(crate) fn modified(resource: &str, name: &str) -> Self {
+        let mut error = Self::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            format!(
+                "Operation cannot be fulfilled on {resource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+            ),
+        );
+        error.details = json!({"name": name, "kind": resource});
+        error
+    }
+
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BadRequest", message.into())
     }
