@@ -668,3 +668,65 @@ fn apply_checks_preconditions_and_ignores_status() {
     let result = apply(&server, path, "fieldManager=mcctl", &with_status).body;
     assert!(result["status"].is_null(), "{result}");
 }
+
+#[test]
+fn managers_share_list_items_and_conflict_only_on_their_fields() {
+    let server = ApiServer::start();
+    apply(
+        &server,
+        WEB,
+        "fieldManager=mcctl",
+        &deployment(1, "nginx:1"),
+    );
+    let sidecar = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"template": {"spec": {"containers": [{"name": "web", "resources": {"limits": {"cpu": "1"}}}]}}},
+    });
+    let response = apply(&server, WEB, "fieldManager=limits", &sidecar);
+    assert_eq!(response.status, 200, "{:?}", response.body);
+    let container = &response.body["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["image"], "nginx:1");
+    assert_eq!(container["resources"]["limits"]["cpu"], "1");
+    assert_eq!(response.body["metadata"]["generation"], 2);
+
+    // mcctl stops applying the container: its image goes, the item stays for `limits`.
+    let mut without = deployment(1, "nginx:1");
+    without["spec"]["template"]["spec"]["containers"] =
+        json!([{"name": "other", "image": "busybox"}]);
+    let result = apply(&server, WEB, "fieldManager=mcctl", &without).body;
+    let containers = result["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap();
+    let web = containers
+        .iter()
+        .find(|container| container["name"] == "web")
+        .unwrap();
+    assert!(web["image"].is_null(), "{web}");
+    assert_eq!(web["resources"]["limits"]["cpu"], "1");
+}
+
+#[test]
+fn a_server_killed_mid_request_answers_nothing_and_stores_nothing() {
+    let mut server = ApiServer::start();
+    server.set_latency(Duration::from_millis(500));
+    let address = server.address();
+    let body = deployment(1, "nginx:1").to_string();
+    let request = std::thread::spawn(move || {
+        http::send(
+            address,
+            "PATCH",
+            &format!("{WEB}?fieldManager=mcctl"),
+            Some(APPLY),
+            body.as_bytes(),
+        )
+    });
+    crate::support::wait_for("the apply to arrive", || server.count(Verb::Apply) == 1);
+    server.stop();
+    assert!(
+        request.join().unwrap().is_err(),
+        "no response from a killed server"
+    );
+    server.restart();
+    server.set_latency(Duration::ZERO);
+    assert_eq!(get(&server, WEB).status, 404);
+}

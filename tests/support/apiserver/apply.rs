@@ -102,7 +102,9 @@ pub(crate) fn apply(store: &mut Store, request: Apply<'_>) -> Result<Value, ApiE
             continue;
         }
         for path in owned.intersection(other_fields) {
-            if fields::get(&object, path) != fields::get(&applied, path) {
+            // Two managers may both keep a list item; only its fields can conflict.
+            let item_marker = matches!(path.last(), Some(fields::Step::Key(_)));
+            if !item_marker && fields::get(&object, path) != fields::get(&applied, path) {
                 conflicts.push((other.clone(), path.clone()));
             }
         }
@@ -186,7 +188,7 @@ pub(crate) fn apply(store: &mut Store, request: Apply<'_>) -> Result<Value, ApiE
 }
 
 /// Everything but metadata and status: what `generation` counts changes of.
-fn spec_of(object: &Value) -> Value {
+pub(crate) fn spec_of(object: &Value) -> Value {
     let mut spec = object.clone();
     if let Some(map) = spec.as_object_mut() {
         map.remove("metadata");

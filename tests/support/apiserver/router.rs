@@ -279,7 +279,12 @@ fn merge_patch(
         .get(&key)
         .cloned()
         .ok_or_else(|| ApiError::not_found(&target.kind.plural, name))?;
+    let before = apply::spec_of(&entry.object);
     json_patch::merge(&mut entry.object, &patch);
+    if apply::spec_of(&entry.object) != before {
+        let generation = entry.object["metadata"]["generation"].as_i64().unwrap_or(1);
+        entry.object["metadata"]["generation"] = Value::from(generation + 1);
+    }
     entry.object["metadata"]["resourceVersion"] = Value::String(if dry_run {
         store.resource_version()
     } else {
