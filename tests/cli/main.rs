@@ -7,6 +7,14 @@
 )]
 
 mod support;
+/// The in-process Kubernetes API test server, shared with future test binaries; not every binary
+/// uses every control.
+#[path = "../support/mod.rs"]
+#[allow(
+    dead_code,
+    reason = "a shared library of test controls; each binary uses part of it"
+)]
+mod test_support;
 
 /// Plan, apply, plan again; exit codes; the plan text and JSON.
 mod plan_apply;
@@ -51,3 +59,5 @@ mod examples;
 mod architecture;
 /// Inputs under `testdata/fuzz/` that once made a loader panic or hang now load.
 mod fuzz_regressions;
+/// The Kubernetes API test server itself, over real HTTP.
+mod apiserver;
