@@ -157,3 +157,45 @@ impl ModelBuilder {
         (model, sources)
     }
 }
+
+/// What a fixture case found: the expected result, or another one. A case that cannot run at
+/// all (its workspace does not load, its template is not placed) is an `Err`, never a
+/// difference.
+pub(crate) enum Verdict {
+    /// The result is the one the case expects.
+    Matches,
+    /// Another result, described.
+    Differs(String),
+}
+
+/// Judges one fixture case, shared by the scheduler and override fixture runners: a case
+/// expects Karmada's result, or marks a `known_difference` and names with `mcctl` a fragment of
+/// what mcctl finds instead, so that a case that differs for another reason still fails.
+/// Returns the failure to report, if any.
+pub(crate) fn judge(
+    case: &str,
+    source: &str,
+    known_difference: Option<&str>,
+    mcctl: Option<&str>,
+    result: Result<Verdict, String>,
+) -> Option<String> {
+    match (known_difference, result) {
+        (None, Ok(Verdict::Matches)) => None,
+        (None, Ok(Verdict::Differs(problem))) => {
+            Some(format!("case `{case}` ({source}): {problem}"))
+        }
+        (None, Err(problem)) => Some(format!("case `{case}` ({source}) cannot run: {problem}")),
+        (Some(difference), Ok(Verdict::Matches)) => Some(format!(
+            "case `{case}` ({source}) now matches Karmada; remove its `known_difference` ({difference})"
+        )),
+        (Some(_), Ok(Verdict::Differs(found)) | Err(found)) => match mcctl {
+            Some(fragment) if found.contains(fragment) => None,
+            Some(fragment) => Some(format!(
+                "case `{case}` ({source}) differs from Karmada, but not with `{fragment}`: {found}"
+            )),
+            None => Some(format!(
+                "case `{case}` ({source}) has a `known_difference` without `mcctl`, the fragment of what mcctl finds instead: {found}"
+            )),
+        },
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::apply;
 use crate::diag::{Diagnostics, Severity};
-use crate::testing::try_model_from;
+use crate::testing::{Verdict, judge, try_model_from};
 
 fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/overrides")
@@ -299,13 +299,6 @@ fn errors(diagnostics: &Diagnostics) -> Vec<String> {
         .collect()
 }
 
-/// What a case found: the expected result, or another one. A case that cannot run at all (its
-/// workspace does not load, its template is not placed) is an `Err`, never a difference.
-enum Verdict {
-    Matches,
-    Differs(String),
-}
-
 fn run(case: &Case, defaults: &Inputs) -> Result<Verdict, String> {
     let inputs = Inputs {
         clusters: case.clusters.clone(),
@@ -446,20 +439,13 @@ fn run_file(file: &str) {
     let mut failures = Vec::new();
     for case in &fixture.cases {
         let source = case.source.describe(&fixture.source, &case.name);
-        match (&case.known_difference, run(case, &fixture.defaults)) {
-            (None, Ok(Verdict::Matches)) => {}
-            (Some(_), Ok(Verdict::Differs(found)) | Err(found)) => match &case.mcctl {
-                Some(fragment) if found.contains(fragment.as_str()) => {}
-                Some(fragment) => failures.push(format!("case `{}` ({source}) differs from Karmada, but not with `{fragment}`: {found}", case.name)),
-                None => failures.push(format!("case `{}` ({source}) has a `known_difference` without `mcctl`, the fragment of what mcctl finds instead: {found}", case.name)),
-            },
-            (None, Err(problem)) => failures.push(format!("case `{}` ({source}) cannot run: {problem}", case.name)),
-            (None, Ok(Verdict::Differs(problem))) => failures.push(format!("case `{}` ({source}): {problem}", case.name)),
-            (Some(difference), Ok(Verdict::Matches)) => failures.push(format!(
-                "case `{}` ({source}) now matches Karmada; remove its `known_difference` ({difference})",
-                case.name
-            )),
-        }
+        failures.extend(judge(
+            &case.name,
+            &source,
+            case.known_difference.as_deref(),
+            case.mcctl.as_deref(),
+            run(case, &fixture.defaults),
+        ));
     }
     assert!(
         failures.is_empty(),

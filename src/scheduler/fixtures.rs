@@ -13,7 +13,7 @@ use super::{Binding, Diagnostics, Inputs, Outcome, PreviousBinding, schedule};
 use crate::addr::{ClusterName, ObjectRef};
 use crate::diag::Severity;
 use crate::model::{ClusterStatus, PolicyId, PolicyKind};
-use crate::testing::try_model_from;
+use crate::testing::{Verdict, judge, try_model_from};
 
 /// The fixture folder.
 fn fixture_dir() -> PathBuf {
@@ -143,6 +143,8 @@ struct Case {
     expect: Expect,
     /// Why mcctl's result differs from Karmada's expectation; the case must keep differing.
     known_difference: Option<String>,
+    /// With `known_difference`: a fragment of what mcctl finds instead.
+    mcctl: Option<String>,
 }
 
 impl Case {
@@ -526,7 +528,7 @@ fn workspace(inputs: &CaseInputs) -> Result<(String, TemplateSpec, Vec<PolicySpe
 }
 
 /// Runs one case; `Err` says how the result differs from the expectation.
-fn run(case: &Case, defaults: &CaseInputs) -> Result<(), String> {
+fn run(case: &Case, defaults: &CaseInputs) -> Result<Verdict, String> {
     let inputs = case.inputs(defaults);
     let (yaml, template, policies) = workspace(&inputs)?;
     let (model, diagnostics) = try_model_from(&[("fixture.yaml", &yaml)]);
@@ -537,13 +539,13 @@ fn run(case: &Case, defaults: &CaseInputs) -> Result<(), String> {
         .collect();
     if case.expect.outcome == Some(ExpectedOutcome::Invalid) {
         let fragment = case.expect.message.as_deref().unwrap_or_default();
-        return if errors.iter().any(|message| message.contains(fragment)) {
-            Ok(())
+        return Ok(if errors.iter().any(|message| message.contains(fragment)) {
+            Verdict::Matches
         } else {
-            Err(format!(
+            Verdict::Differs(format!(
                 "expected the workspace to be rejected with `{fragment}`, got errors {errors:?}"
             ))
-        };
+        });
     }
     if !errors.is_empty() {
         return Err(format!("the workspace is invalid: {errors:?}"));
@@ -592,10 +594,16 @@ fn run(case: &Case, defaults: &CaseInputs) -> Result<(), String> {
     let binding = placement
         .binding(&object)
         .ok_or_else(|| format!("no binding for `{object}`"))?;
-    compare(&case.expect, &Observed::of(binding))
+    let problems = compare(&case.expect, &Observed::of(binding))?;
+    Ok(if problems.is_empty() {
+        Verdict::Matches
+    } else {
+        Verdict::Differs(problems.join("; "))
+    })
 }
 
-fn compare(expect: &Expect, observed: &Observed) -> Result<(), String> {
+/// The differences from what the case expects; `Err` when the case checks nothing.
+fn compare(expect: &Expect, observed: &Observed) -> Result<Vec<String>, String> {
     if expect.clusters.is_none()
         && expect.outcome.is_none()
         && expect.message.is_none()
@@ -673,11 +681,7 @@ fn compare(expect: &Expect, observed: &Observed) -> Result<(), String> {
             observed.policy
         ));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    Ok(problems)
 }
 
 /// Runs every case of one fixture file and fails with every case that went wrong.
@@ -693,17 +697,13 @@ fn run_file(file: &str) {
     let mut failures = Vec::new();
     for case in &fixture.cases {
         let source = fixture.source.merged(&case.source).describe(&case.name);
-        let result = run(case, &fixture.defaults);
-        match (&case.known_difference, result) {
-            (None, Ok(())) | (Some(_), Err(_)) => {}
-            (None, Err(problem)) => {
-                failures.push(format!("case `{}` ({source}): {problem}", case.name));
-            }
-            (Some(difference), Ok(())) => failures.push(format!(
-                "case `{}` ({source}) now matches Karmada; remove its `known_difference` ({difference})",
-                case.name
-            )),
-        }
+        failures.extend(judge(
+            &case.name,
+            &source,
+            case.known_difference.as_deref(),
+            case.mcctl.as_deref(),
+            run(case, &fixture.defaults),
+        ));
     }
     assert!(
         failures.is_empty(),
