@@ -87,6 +87,17 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 const LAST_APPLIED_POINTER: &str =
     "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration";
 
+/// Whether a field, named as `plan::fields` names them (`data.password`,
+/// `metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]`), holds a Secret
+/// value, so that reports of field changes mask exactly what [`redact`] masks.
+#[must_use]
+pub fn is_value_field(path: &str) -> bool {
+    VALUE_FIELDS.iter().any(|field| {
+        path.strip_prefix(field)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+    }) || path == format!("metadata.annotations[{LAST_APPLIED:?}]")
+}
+
 fn map_values(manifest: &Value, mut replace: impl FnMut(Option<&str>, &Value) -> Value) -> Value {
     let mut redacted = manifest.clone();
     if let Some(value) = redacted.pointer_mut(LAST_APPLIED_POINTER) {
@@ -273,6 +284,21 @@ mod tests {
             changed_values(&secret(), Some(&recorded), Some(&other), &key),
             [LAST_APPLIED_POINTER]
         );
+    }
+
+    #[test]
+    fn value_fields_are_named_as_field_reports_name_them() {
+        for path in [
+            "data",
+            "data.password",
+            "stringData[\"a.b\"]",
+            "metadata.annotations[\"kubectl.kubernetes.io/last-applied-configuration\"]",
+        ] {
+            assert!(is_value_field(path), "{path}");
+        }
+        for path in ["database", "metadata.annotations.team", "spec.data"] {
+            assert!(!is_value_field(path), "{path}");
+        }
     }
 
     #[test]

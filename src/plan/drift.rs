@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::desired::secret::{
-    SENSITIVE, SENSITIVE_CHANGED, SecretKey, is_secret, object_digest, redact_keyed,
+    SENSITIVE, SENSITIVE_CHANGED, SecretKey, is_secret, is_value_field, object_digest, redact_keyed,
 };
 use crate::plan::fields::{self, FieldChange};
 use crate::refresh::{ObservedCluster, ObservedState};
@@ -111,11 +111,7 @@ fn mask(object: &ObjectRef, changes: Vec<FieldChange>) -> Vec<FieldChange> {
     changes
         .into_iter()
         .map(|mut change| {
-            // `kubectl apply`'s annotation holds the whole Secret; the state keeps it keyed.
-            if change.path.starts_with("data")
-                || change.path.starts_with("stringData")
-                || change.path.contains("last-applied-configuration")
-            {
+            if is_value_field(&change.path) {
                 let marker = |value: Option<Value>, text: &str| {
                     value.map(|_| Value::String(text.to_owned()))
                 };

@@ -188,3 +188,21 @@ fn total(report: &DriftReport) -> String {
         objects(report.drifted.len())
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What someone wrote on a cluster stays one code span: no markup, no extra lines.
+    #[test]
+    fn live_values_cannot_forge_markdown() {
+        assert_eq!(code("4"), "`4`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        let forged = short(Some(&serde_json::json!(
+            "w\n- **us-9**: 99 objects drifted <img>"
+        )));
+        assert!(!forged.contains('\n'), "{forged}");
+        assert!(code(&forged).starts_with('`'));
+    }
+}
