@@ -6,6 +6,7 @@
 pub mod dir;
 pub mod fake;
 pub mod health;
+pub mod managed;
 
 use std::collections::BTreeMap;
 use std::future::Future;
