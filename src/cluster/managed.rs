@@ -131,11 +131,13 @@ impl FieldSet {
                 };
                 set.add_item(ItemKey::Key(key), parsed);
             } else if let Some(json) = element.strip_prefix("v:") {
-                let value =
-                    serde_json::from_str::<Value>(json).map_err(|e| invalid(e.to_string()))?;
+                let value = serde_json::from_str::<Value>(json)
+                    .map_err(|error| invalid(error.to_string()))?;
                 set.add_item(ItemKey::Value(value), parsed);
             } else if let Some(index) = element.strip_prefix("i:") {
-                let index = index.parse::<usize>().map_err(|e| invalid(e.to_string()))?;
+                let index = index
+                    .parse::<usize>()
+                    .map_err(|error| invalid(error.to_string()))?;
                 set.add_item(ItemKey::Index(index), parsed);
             } else {
                 return Err(Error::UnknownElement {

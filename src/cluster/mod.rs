@@ -2,6 +2,7 @@
 //!
 //! [`dir`] writes rendered manifests to a directory a `GitOps` agent syncs (Pull); [`fake`] keeps
 //! objects in memory for tests. [`Client`] dispatches to a backend without boxing futures.
+//! [`managed`] reads `managedFields`: the fields mcctl applied, and who owns a drifted field.
 
 pub mod dir;
 pub mod fake;
