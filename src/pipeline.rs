@@ -141,6 +141,8 @@ pub struct LockRequest {
 pub struct PlanOptions {
     /// Ask the clusters (else plan from the state).
     pub refresh: bool,
+    /// How to ask them.
+    pub reads: Reads,
     /// Lock the state while planning (and applying); `None` plans without locks.
     pub lock: Option<LockRequest>,
     /// Plan the deletion of everything the state holds.
@@ -159,6 +161,24 @@ pub struct PlanOptions {
     /// `--clusters`: limit the run to the clusters this selects (names and/or a label
     /// selector). Scheduling still sees every cluster.
     pub clusters: Option<String>,
+}
+
+/// How refresh reads the clusters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reads {
+    /// Clusters read at once (`--parallelism`).
+    pub parallelism: usize,
+    /// Confirm every update on a live cluster with a server-side dry run (`--server-dry-run`).
+    pub server_dry_run: bool,
+}
+
+impl Default for Reads {
+    fn default() -> Self {
+        Self {
+            parallelism: 10,
+            server_dry_run: true,
+        }
+    }
 }
 
 /// A finished plan with everything apply needs.
@@ -258,30 +278,27 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
     // Clients for the clusters mcctl can reach.
     let mut clients: Clients = BTreeMap::new();
     for cluster in &model.clusters {
-        match cluster::connect(cluster, root) {
-            Ok(Some(client)) => {
-                clients.insert(cluster.name.clone(), Arc::new(client));
-            }
-            Ok(None) => {}
-            Err(error) => diagnostics.push(
-                Diagnostic::warning("mcctl::cluster::not_supported", format!("{error}; it is planned offline"))
-                    .with_label(cluster.span.clone(), "this cluster")
-                    .with_cluster(cluster.name.to_string())
-                    .with_help("give the cluster a `directory` (Pull) to plan and apply it, or keep it offline"),
-            ),
+        if let Some(client) = cluster::connect(cluster, root, &model.settings.field_manager) {
+            clients.insert(cluster.name.clone(), Arc::new(client));
         }
     }
 
-    // Refresh, part 1: statuses, for the scheduler.
-    // Reading is cheap and harmless, so refresh asks at least 8 clusters at once whatever the
-    // rollout's parallelism (which bounds changes, not reads).
-    let refresh_parallelism = model.settings.rollout.max_parallel_clusters.max(8);
+    // Refresh, part 1: statuses, for the scheduler. Reads are bounded by `--parallelism`, not
+    // by the rollout's `max_parallel_clusters` (which bounds changes).
+    let refresh_parallelism = options.reads.parallelism.max(1);
     let mut unreachable: BTreeMap<ClusterName, String> = BTreeMap::new();
     let mut discovered: BTreeMap<ClusterName, ClusterStatus> = BTreeMap::new();
     if options.refresh {
         for (cluster, result) in refresh::discover(&clients, refresh_parallelism).await {
             match result {
                 Ok(discovery) => {
+                    for warning in discovery.warnings {
+                        diagnostics.push(
+                            Diagnostic::warning("mcctl::cluster::tls", warning)
+                                .with_cluster(cluster.to_string())
+                                .with_help("give the kubeconfig the API server's CA (`certificate-authority-data`) instead"),
+                        );
+                    }
                     discovered.insert(cluster, discovery.status);
                 }
                 Err(reason) => {
@@ -382,7 +399,15 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
                 (cluster.clone(), objects)
             })
             .collect();
-        refresh::observe(&reachable, &kinds, &labels, &recorded, refresh_parallelism).await
+        refresh::observe(
+            &reachable,
+            &kinds,
+            &labels,
+            &recorded,
+            refresh_parallelism,
+            &model.settings.field_manager,
+        )
+        .await
     } else {
         ObservedState::default()
     };
@@ -444,6 +469,15 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
     );
     let mut plan = plan;
     if options.refresh {
+        if options.reads.server_dry_run {
+            confirm_updates(
+                &clients,
+                &mut plan,
+                &model.settings.field_manager,
+                refresh_parallelism,
+            )
+            .await;
+        }
         check_conflicts(&model, &placement, &clients, &mut plan, &mut diagnostics).await;
     }
     diagnostics.dedup();
@@ -467,6 +501,57 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         rebalance: options.rebalance,
         clusters: options.clusters.clone(),
     })
+}
+
+/// Asks each live API server what an update would store (server-side apply with
+/// `dryRun=All`), and drops the updates that would store what the cluster already holds: the
+/// client-side comparison cannot know how the server writes values back (`0.5` CPUs as `500m`,
+/// `1Gi` as `1073741824`?) or what admission adds. Only the Kubernetes backend answers
+/// a dry run; a kind or namespace the cluster does not have yet fails it, and the client-side
+/// result stands.
+async fn confirm_updates(
+    clients: &Clients,
+    plan: &mut Plan,
+    manager: &str,
+    parallelism: usize,
+) {
+    use crate::cluster::ClusterClient as _;
+    use crate::cluster::managed::project;
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(parallelism.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for (index, change) in plan.changes.iter().enumerate() {
+        if change.action != Action::Update
+            || plan.clusters.get(&change.cluster) != Some(&plan::ClusterMode::Live)
+        {
+            continue;
+        }
+        let (Some(client), Some(after)) = (clients.get(&change.cluster), change.after.clone())
+        else {
+            continue;
+        };
+        if !matches!(client.as_ref(), cluster::Client::Kube(_)) {
+            continue;
+        }
+        let client = Arc::clone(client);
+        let semaphore = Arc::clone(&semaphore);
+        let manager = manager.to_owned();
+        set.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let stored = client.apply(&after, cluster::ApplyMode::DryRun).await;
+            (index, stored.ok().map(|stored| project(&stored, &manager)))
+        });
+    }
+    while let Some(joined) = set.join_next().await {
+        let Ok((index, Some(would_store))) = joined else {
+            continue;
+        };
+        let change = &mut plan.changes[index];
+        if change.before.as_ref() == Some(&would_store) {
+            change.action = Action::NoOp;
+            change.drift = false;
+            change.reasons.clear();
+        }
+    }
 }
 
 /// The code of the plan's warning that a create meets an object someone else owns.
@@ -730,6 +815,7 @@ pub async fn plan_from_saved(
         root,
         &PlanOptions {
             refresh: false,
+            reads: Reads::default(),
             lock,
             destroy: false,
             include_protected: false,

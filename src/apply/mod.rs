@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::managed::project;
 use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health, has_labels};
 use crate::desired::DesiredState;
 use crate::desired::secret::{SecretKey, object_digest, redact_keyed};
@@ -343,6 +344,7 @@ pub async fn apply(
                     &outcome.cluster,
                     &options.secret_key,
                     options.state_manifests,
+                    &model.settings.field_manager,
                     &mut report,
                 );
                 for object in &outcome.left_in_place {
@@ -494,9 +496,11 @@ fn record(
     cluster: &ClusterName,
     key: &SecretKey,
     keep_manifests: bool,
+    manager: &str,
     report: &mut Report,
 ) {
     let placements = plan.placements.get(cluster);
+    let refreshed = plan.clusters.get(cluster) == Some(&ClusterMode::Live);
     for (change, stored) in applied {
         if change.action != Action::NoOp {
             *report.done.entry(change.action).or_default() += 1;
@@ -517,11 +521,23 @@ fn record(
         };
         let manifest = keep_manifests.then(|| redact_keyed(&change.object, after, key));
         let previous = shard.objects.get(&change.object);
+        let digest = object_digest(&change.object, after, key);
+        // What the next refresh will see: the stored object reduced the way refresh reduces
+        // it; for a no-op on a refreshed cluster, what refresh saw; otherwise what was known.
+        let live_digest = match (stored, change.before.as_ref()) {
+            (Some(stored), _) => Some(object_digest(&change.object, &project(stored, manager), key)),
+            (None, Some(before)) if refreshed => Some(object_digest(&change.object, before, key)),
+            (None, _) => previous
+                .filter(|previous| previous.digest == digest)
+                .and_then(|previous| previous.live_digest.clone()),
+        }
+        .filter(|live| *live != digest);
         shard.objects.insert(
             change.object.clone(),
             ObjectRecord {
                 api_version: change.api_version.clone(),
-                digest: object_digest(&change.object, after, key),
+                digest,
+                live_digest,
                 wave: change.wave,
                 implicit: change.implicit,
                 prune: change.prune,

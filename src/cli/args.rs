@@ -148,6 +148,24 @@ pub struct RefreshArgs {
     /// Read the clusters before planning (`--refresh=false` plans from the state alone).
     #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
+    /// Clusters read at once (discovery and lists); writes follow `settings.rollout`.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+    /// Ask live clusters for the exact result of every update with a server-side dry run
+    /// (`--server-dry-run=false` compares on the client only).
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set, value_name = "BOOL")]
+    pub server_dry_run: bool,
+}
+
+impl RefreshArgs {
+    /// How to read the clusters.
+    #[must_use]
+    pub fn reads(&self) -> crate::pipeline::Reads {
+        crate::pipeline::Reads {
+            parallelism: usize::from(self.parallelism),
+            server_dry_run: self.server_dry_run,
+        }
+    }
 }
 
 /// `--clusters`.

@@ -20,7 +20,7 @@ use crate::cli::{progress, signals};
 use crate::config::format::{FormatError, format_hcl};
 use crate::config::variables::VariableInputs;
 use crate::diag::{Diagnostics, Sources};
-use crate::pipeline::{self, ApplyOptions, LockRequest, PlanOptions, PlanRun};
+use crate::pipeline::{self, ApplyOptions, LockRequest, PlanOptions, PlanRun, Reads};
 use crate::plan::Action;
 use crate::plan::json::{JsonOptions, render as render_json};
 use crate::state::lock::LockInfo;
@@ -171,6 +171,7 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
     }
     let options = PlanOptions {
         refresh: args.refresh.refresh,
+        reads: args.refresh.reads(),
         lock: lock_request(args.lock.lock, &args.lock.wait, "plan"),
         destroy: false,
         include_protected: false,
@@ -289,6 +290,7 @@ pub(crate) async fn apply(
                 &context.root,
                 &PlanOptions {
                     refresh: args.refresh.refresh,
+                    reads: args.refresh.reads(),
                     lock,
                     destroy: false,
                     include_protected: false,
@@ -340,6 +342,7 @@ async fn apply_refresh_only(
         &context.root,
         &PlanOptions {
             refresh: true,
+            reads: Reads::default(),
             lock,
             destroy: false,
             include_protected: false,
@@ -445,6 +448,7 @@ pub(crate) async fn drift(
 ) -> Result<ExitCode, pipeline::Error> {
     let options = PlanOptions {
         refresh: true,
+        reads: Reads::default(),
         lock: lock_request(args.lock.lock, &args.lock.wait, "drift"),
         destroy: false,
         include_protected: false,
@@ -500,6 +504,7 @@ pub(crate) async fn explain(
     };
     let options = PlanOptions {
         refresh: args.refresh.refresh,
+        reads: args.refresh.reads(),
         lock: None,
         destroy: false,
         include_protected: false,
@@ -536,6 +541,7 @@ pub(crate) async fn destroy(
 ) -> Result<ExitCode, pipeline::Error> {
     let options = PlanOptions {
         refresh: args.refresh.refresh,
+        reads: args.refresh.reads(),
         lock: lock_request(true, &args.lock, "destroy"),
         destroy: true,
         include_protected: args.include_protected,

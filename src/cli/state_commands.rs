@@ -174,6 +174,7 @@ pub(crate) async fn import(
     let options = ImportOptions {
         plan: PlanOptions {
             refresh: true,
+            reads: crate::pipeline::Reads::default(),
             lock: Some(required_lock(&args.lock, "import")),
             destroy: false,
             include_protected: false,

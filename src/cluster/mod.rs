@@ -1,12 +1,14 @@
 //! Clusters: the [`ClusterClient`] trait and its backends (DESIGN.md §7).
 //!
-//! [`dir`] writes rendered manifests to a directory a `GitOps` agent syncs (Pull); [`fake`] keeps
-//! objects in memory for tests. [`Client`] dispatches to a backend without boxing futures.
+//! [`kube`] talks to the Kubernetes API with a kubeconfig context (Push); [`dir`] writes rendered
+//! manifests to a directory a `GitOps` agent syncs (Pull); [`fake`] keeps objects in memory for
+//! tests. [`Client`] dispatches to a backend without boxing futures.
 //! [`managed`] reads `managedFields`: the fields mcctl applied, and who owns a drifted field.
 
 pub mod dir;
 pub mod fake;
 pub mod health;
+pub mod kube;
 pub mod managed;
 
 use std::collections::BTreeMap;
@@ -68,14 +70,6 @@ pub enum Error {
         /// Why.
         message: String,
     },
-    /// A way of reaching clusters that this build cannot use yet.
-    #[error("cluster `{cluster}`: {what} is not supported yet")]
-    NotSupported {
-        /// The cluster.
-        cluster: ClusterName,
-        /// What.
-        what: String,
-    },
 }
 
 /// A kind to list: its `apiVersion` and kind.
@@ -125,6 +119,8 @@ pub enum Deletion {
 pub struct Discovery {
     /// Live status; fields the backend cannot know stay `None`.
     pub status: ClusterStatus,
+    /// Things the user should know about how the cluster is reached (TLS verification off).
+    pub warnings: Vec<String>,
 }
 
 /// Talks to one cluster. Every method is one round of I/O; callers bound their parallelism.
@@ -181,6 +177,8 @@ pub trait ClusterClient: Send + Sync {
 /// Any backend.
 #[derive(Debug)]
 pub enum Client {
+    /// The Kubernetes API (Push).
+    Kube(self::kube::KubeCluster),
     /// A directory (Pull).
     Dir(dir::DirCluster),
     /// In memory (tests).
@@ -190,6 +188,7 @@ pub enum Client {
 macro_rules! dispatch {
     ($self:ident, $client:ident => $call:expr) => {
         match $self {
+            Client::Kube($client) => $call,
             Client::Dir($client) => $call,
             Client::Fake($client) => $call,
         }
@@ -235,19 +234,25 @@ impl ClusterClient for Client {
     }
 }
 
-/// The client for a declared cluster, or `None` for an offline cluster.
-pub fn connect(cluster: &Cluster, workspace: &Path) -> Result<Option<Client>, Error> {
+/// The client for a declared cluster, or `None` for an offline cluster; `manager` is the field
+/// manager of server-side applies. Nothing is read or contacted yet: a kubeconfig that cannot
+/// be used makes the cluster unreachable on first use.
+#[must_use]
+pub fn connect(cluster: &Cluster, workspace: &Path, manager: &str) -> Option<Client> {
     match &cluster.access {
-        Access::Directory(directory) => Ok(Some(Client::Dir(dir::DirCluster::new(
+        Access::Directory(directory) => Some(Client::Dir(dir::DirCluster::new(
             cluster.name.clone(),
             workspace,
             directory,
-        )))),
-        Access::Kubeconfig { .. } => Err(Error::NotSupported {
-            cluster: cluster.name.clone(),
-            what: "reaching a cluster through a kubeconfig (Push)".to_owned(),
-        }),
-        Access::Offline => Ok(None),
+        ))),
+        Access::Kubeconfig { path, context } => Some(Client::Kube(self::kube::KubeCluster::new(
+            cluster.name.clone(),
+            workspace,
+            path.as_deref(),
+            context.as_deref(),
+            manager,
+        ))),
+        Access::Offline => None,
     }
 }
 

@@ -329,6 +329,7 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         // The digest of what is live: the next plan compares it with the desired object and
         // shows the update, and a later change on the cluster shows as drift.
         digest: object_digest(&object, &live, &run.secret_key),
+        live_digest: None,
         wave: desired.wave,
         implicit: desired.implicit,
         prune: desired.prune,

@@ -80,7 +80,7 @@ pub fn detect(state: &State, observed: &ObservedState, key: &SecretKey) -> Drift
                 });
                 continue;
             };
-            if object_digest(object, live, key) == record.digest {
+            if object_digest(object, live, key) == record.applied_digest() {
                 continue;
             }
             let fields = record
@@ -159,6 +159,7 @@ pub fn accept(
                         .map(str::to_owned)
                 };
                 record.digest = object_digest(&drifted.object, live, key);
+                record.live_digest = None;
                 record.manifest = keep_manifests.then(|| redact_keyed(&drifted.object, live, key));
                 record.uid = text("uid").or(record.uid.take());
                 record.resource_version =
@@ -191,6 +192,7 @@ mod tests {
             ObjectRecord {
                 api_version: "apps/v1".into(),
                 digest: object_digest(&object, &manifest, &key),
+                live_digest: None,
                 wave: 0,
                 implicit: false,
                 prune: false,
@@ -211,6 +213,7 @@ mod tests {
                     objects: BTreeMap::from([(object, live)]),
                 },
             )]),
+            ..ObservedState::default()
         };
         (state, observed, key)
     }

@@ -89,6 +89,7 @@ mod tests {
                 ObjectRecord {
                     api_version: "v1".to_owned(),
                     digest: String::new(),
+                    live_digest: None,
                     wave: 0,
                     implicit: false,
                     prune: false,

@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use self::guard::{MassDelete, mass_deletes};
 use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::managed::{FieldOwner, owner_of};
 use crate::desired::secret::{SecretKey, changed_values, object_digest};
 use crate::desired::{
     DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL,
@@ -653,7 +654,13 @@ fn plan_cluster(
             }
             Some(Some(live)) => {
                 change.before = Some(live.clone());
-                if *live != wanted.manifest {
+                let live_digest = object_digest(object, live, inputs.secret_key);
+                // The config is what was applied and the cluster still holds what it stored
+                // then: any difference left is the server's way of writing the same values.
+                let unchanged = record.is_some_and(|record| {
+                    record.digest == wanted.digest && record.applied_digest() == live_digest
+                });
+                if *live != wanted.manifest && !unchanged {
                     change.action = match immutable_change(object, live, &wanted.manifest) {
                         Some(field) => {
                             change
@@ -663,10 +670,9 @@ fn plan_cluster(
                         }
                         None => Action::Update,
                     };
-                    let live_digest = object_digest(object, live, inputs.secret_key);
                     match record {
                         Some(record) => {
-                            change.drift = record.digest != live_digest;
+                            change.drift = record.applied_digest() != live_digest;
                             if record.digest != wanted.digest {
                                 change.reasons.push(
                                     placement_reason
@@ -675,9 +681,15 @@ fn plan_cluster(
                                 );
                             }
                             if change.drift {
-                                change.reasons.push(
-                                    "drift: changed outside mcctl since the last apply".to_owned(),
-                                );
+                                change.reasons.push(drift_reason(
+                                    live,
+                                    &wanted.manifest,
+                                    inputs
+                                        .observed
+                                        .owners
+                                        .get(cluster)
+                                        .and_then(|owners| owners.get(object)),
+                                ));
                             }
                         }
                         None => change.reasons.push(
@@ -801,6 +813,70 @@ fn plan_cluster(
             overrides: Vec::new(),
             sensitive_changes: Vec::new(),
         });
+    }
+}
+
+/// Why an object drifted, naming the field managers that own the changed fields now (another
+/// manager's server-side apply or `kubectl edit` took them from mcctl).
+fn drift_reason(live: &Value, wanted: &Value, owners: Option<&Vec<FieldOwner>>) -> String {
+    const GENERIC: &str = "drift: changed outside mcctl since the last apply";
+    let Some(owners) = owners else {
+        return GENERIC.to_owned();
+    };
+    let mut pointers = Vec::new();
+    changed_pointers(live, wanted, &mut String::new(), &mut pointers);
+    let mut named: Vec<String> = Vec::new();
+    for pointer in &pointers {
+        if let Some(owner) = owner_of(owners, pointer, "") {
+            let text = format!("`{pointer}` by `{}`", owner.manager);
+            if !named.contains(&text) {
+                named.push(text);
+            }
+        }
+    }
+    if named.is_empty() {
+        return GENERIC.to_owned();
+    }
+    let more = named.len().saturating_sub(3);
+    named.truncate(3);
+    let mut reason = format!("drift: changed outside mcctl: {}", named.join(", "));
+    if more > 0 {
+        use std::fmt::Write as _;
+        let _ = write!(reason, " and {more} more");
+    }
+    reason
+}
+
+/// The JSON pointers where `a` and `b` differ, down to the first differing value; lists of the
+/// same length are compared item by item. At most 20.
+fn changed_pointers(a: &Value, b: &Value, prefix: &mut String, out: &mut Vec<String>) {
+    const LIMIT: usize = 20;
+    if out.len() >= LIMIT || a == b {
+        return;
+    }
+    let length = prefix.len();
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                prefix.push('/');
+                prefix.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                match (a.get(key), b.get(key)) {
+                    (Some(a), Some(b)) => changed_pointers(a, b, prefix, out),
+                    _ => out.push(prefix.clone()),
+                }
+                prefix.truncate(length);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (index, (a, b)) in a.iter().zip(b).enumerate() {
+                prefix.push('/');
+                prefix.push_str(&index.to_string());
+                changed_pointers(a, b, prefix, out);
+                prefix.truncate(length);
+            }
+        }
+        _ => out.push(prefix.clone()),
     }
 }
 

@@ -69,6 +69,7 @@ fn applied_state(fixture: &Fixture) -> State {
             ObjectRecord {
                 api_version: desired.api_version.clone(),
                 digest: desired.digest.clone(),
+                live_digest: None,
                 wave: desired.wave,
                 implicit: desired.implicit,
                 prune: desired.prune,
@@ -107,6 +108,7 @@ fn insert_applied(
         ObjectRecord {
             api_version: manifest["apiVersion"].as_str().unwrap_or("v1").to_owned(),
             digest: digest(&manifest),
+            live_digest: None,
             wave,
             implicit: false,
             prune,
@@ -130,6 +132,7 @@ fn live_of(fixture: &Fixture) -> BTreeMap<ObjectRef, Value> {
 fn observed(objects: BTreeMap<ObjectRef, Value>) -> ObservedState {
     ObservedState {
         clusters: BTreeMap::from([(eu(), ObservedCluster::Listed { objects })]),
+        ..ObservedState::default()
     }
 }
 
@@ -237,6 +240,7 @@ fn removed_templates_are_deleted_when_the_labels_confirm() {
             ObjectRecord {
                 api_version: "v1".into(),
                 digest: digest(manifest),
+                live_digest: None,
                 wave: 0,
                 implicit: false,
                 prune: false,
@@ -273,6 +277,7 @@ fn protected_kinds_are_orphaned_and_gone_objects_forgotten() {
             ObjectRecord {
                 api_version: "v1".into(),
                 digest: digest(&manifest),
+                live_digest: None,
                 wave: 0,
                 implicit: false,
                 prune: false,

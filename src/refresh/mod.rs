@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::managed::{FieldOwner, field_owners, project};
 use crate::cluster::{Client, ClusterClient, Discovery, KindRef, object_ref_of};
 
 /// The clients of the reachable clusters.
@@ -22,6 +23,9 @@ pub type Clients = BTreeMap<ClusterName, Arc<Client>>;
 pub struct ObservedState {
     /// Per cluster that has a client.
     pub clusters: BTreeMap<ClusterName, ObservedCluster>,
+    /// The fields of listed objects that other field managers own (live clusters only), to
+    /// name who made a drift.
+    pub owners: BTreeMap<ClusterName, BTreeMap<ObjectRef, Vec<FieldOwner>>>,
 }
 
 /// What refresh saw of one cluster.
@@ -29,7 +33,8 @@ pub struct ObservedState {
 pub enum ObservedCluster {
     /// The managed objects on the cluster.
     Listed {
-        /// Objects by identity.
+        /// Objects by identity, reduced to the fields mcctl applies
+        /// ([`project`]): what the plan compares with the rendered manifests.
         objects: BTreeMap<ObjectRef, Value>,
     },
     /// The cluster could not be asked.
@@ -56,13 +61,18 @@ pub type Recorded = BTreeMap<ClusterName, Vec<(ObjectRef, String)>>;
 /// state records but the lists miss is read on its own: an imported object does not carry the
 /// labels until the next apply, and one whose labels were removed by hand is still there. Both
 /// are rare, so this costs a GET only for them.
+///
+/// Each object is reduced to the fields field manager `manager` owns: status, server defaults
+/// and metadata the server keeps are not the plan's business.
 pub async fn observe(
     clients: &Clients,
     kinds: &BTreeMap<ClusterName, BTreeSet<KindRef>>,
     labels: &BTreeMap<String, String>,
     recorded: &Recorded,
     parallelism: usize,
+    manager: &str,
 ) -> ObservedState {
+    let manager: Arc<str> = Arc::from(manager);
     let kinds = Arc::new(kinds.clone());
     let labels = Arc::new(labels.clone());
     let recorded = Arc::new(recorded.clone());
@@ -70,21 +80,33 @@ pub async fn observe(
         let kinds = Arc::clone(&kinds);
         let labels = Arc::clone(&labels);
         let recorded = Arc::clone(&recorded);
+        let manager = Arc::clone(&manager);
         async move {
             let mut objects = BTreeMap::new();
+            let mut owners = BTreeMap::new();
+            let mut keep = |object_ref: ObjectRef, object: Value| {
+                let foreign: Vec<FieldOwner> = field_owners(&object)
+                    .into_iter()
+                    .filter(|owner| owner.manager != *manager)
+                    .collect();
+                if !foreign.is_empty() {
+                    owners.insert(object_ref.clone(), foreign);
+                }
+                objects.insert(object_ref, project(&object, &manager));
+            };
             for kind in kinds.get(client.name()).into_iter().flatten() {
                 match client.list(kind, &labels).await {
                     Ok(listed) => {
                         for object in listed {
                             if let Some((object_ref, _)) = object_ref_of(&object) {
-                                objects.insert(object_ref, object);
+                                keep(object_ref, object);
                             }
                         }
                     }
                     Err(crate::cluster::Error::Unreachable { reason, .. }) => {
-                        return ObservedCluster::Unreachable(reason);
+                        return (ObservedCluster::Unreachable(reason), BTreeMap::new());
                     }
-                    Err(error) => return ObservedCluster::Failed(error.to_string()),
+                    Err(error) => return (ObservedCluster::Failed(error.to_string()), BTreeMap::new()),
                 }
             }
             for (object, api_version) in recorded.get(client.name()).into_iter().flatten() {
@@ -92,21 +114,26 @@ pub async fn observe(
                     continue;
                 }
                 match client.get(object, api_version).await {
-                    Ok(Some(live)) => {
-                        objects.insert(object.clone(), live);
-                    }
+                    Ok(Some(live)) => keep(object.clone(), live),
                     Ok(None) => {}
                     Err(crate::cluster::Error::Unreachable { reason, .. }) => {
-                        return ObservedCluster::Unreachable(reason);
+                        return (ObservedCluster::Unreachable(reason), BTreeMap::new());
                     }
-                    Err(error) => return ObservedCluster::Failed(error.to_string()),
+                    Err(error) => return (ObservedCluster::Failed(error.to_string()), BTreeMap::new()),
                 }
             }
-            ObservedCluster::Listed { objects }
+            (ObservedCluster::Listed { objects }, owners)
         }
     })
     .await;
-    ObservedState { clusters: results }
+    let mut observed = ObservedState::default();
+    for (cluster, (seen, owners)) in results {
+        if !owners.is_empty() {
+            observed.owners.insert(cluster.clone(), owners);
+        }
+        observed.clusters.insert(cluster, seen);
+    }
+    observed
 }
 
 async fn run_all<T, F, Fut>(
@@ -171,7 +198,7 @@ mod tests {
         ]
         .into();
         let labels = [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
-        let observed = observe(&clients, &kinds, &labels, &Recorded::new(), 4).await;
+        let observed = observe(&clients, &kinds, &labels, &Recorded::new(), 4, "mcctl").await;
         match &observed.clusters[&ClusterName::new("a")] {
             ObservedCluster::Listed { objects } => assert_eq!(
                 objects.keys().map(ToString::to_string).collect::<Vec<_>>(),
@@ -214,7 +241,7 @@ mod tests {
             ],
         )]
         .into();
-        let observed = observe(&clients, &kinds, &labels, &recorded, 4).await;
+        let observed = observe(&clients, &kinds, &labels, &recorded, 4, "mcctl").await;
         match &observed.clusters[&ClusterName::new("a")] {
             ObservedCluster::Listed { objects } => assert_eq!(
                 objects.keys().map(ToString::to_string).collect::<Vec<_>>(),

@@ -327,6 +327,7 @@ mod tests {
         ObjectRecord {
             api_version: "apps/v1".into(),
             digest: "d".into(),
+            live_digest: None,
             wave: 1,
             implicit: false,
             prune: false,

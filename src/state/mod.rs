@@ -243,6 +243,11 @@ pub struct ObjectRecord {
     pub api_version: String,
     /// sha256 of the canonical applied JSON.
     pub digest: String,
+    /// sha256 of the object as the cluster stored it, reduced to the fields mcctl applies, when
+    /// that differs from `digest` (a live API server writes `cpu: 0.5` back as `500m`): what
+    /// the next refresh must see for the object not to have drifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_digest: Option<String>,
     /// The apply wave.
     #[serde(default)]
     pub wave: usize,
@@ -273,6 +278,14 @@ pub struct State {
     pub lineage: Option<String>,
     /// Shards by cluster.
     pub shards: BTreeMap<ClusterName, Shard>,
+}
+
+impl ObjectRecord {
+    /// The digest a refresh sees while nothing changed the object since mcctl applied it.
+    #[must_use]
+    pub fn applied_digest(&self) -> &str {
+        self.live_digest.as_deref().unwrap_or(&self.digest)
+    }
 }
 
 impl State {

@@ -90,3 +90,35 @@ fn modules_only_use_modules_listed_above_them() {
     }
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
+
+/// DESIGN.md §7: `src/cluster/kube.rs` is the only file that talks to kube-rs, so that the rest
+/// of mcctl stays testable without an API server and a kube-rs upgrade touches one file.
+#[test]
+fn only_the_kube_backend_uses_kube_rs() {
+    let mut files = Vec::new();
+    sources(&repo().join("src"), &mut files);
+    let kube_backend = repo().join("src/cluster/kube.rs");
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|file| **file != kube_backend)
+        .filter(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            text.lines().any(|line| {
+                let line = line.trim_start();
+                !line.starts_with("//")
+                    && ((line.contains("::kube::")
+                        && !line.contains("self::kube::")
+                        && !line.contains("cluster::kube::"))
+                        || line.starts_with("use kube")
+                        || line.contains("k8s_openapi"))
+            })
+        })
+        .map(|file| file.strip_prefix(repo()).unwrap().display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "{offenders:?}");
+    assert!(
+        std::fs::read_to_string(&kube_backend)
+            .unwrap()
+            .contains("use ::kube::")
+    );
+}

@@ -61,3 +61,5 @@ mod architecture;
 mod fuzz_regressions;
 /// The Kubernetes API test server itself, over real HTTP.
 mod apiserver;
+/// Push clusters through kube-rs against the API test server.
+mod live;

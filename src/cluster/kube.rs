@@ -1,0 +1,982 @@
+//! The kube backend (Push): a cluster reached through the Kubernetes API with a kubeconfig
+//! context. The only module that talks to kube-rs.
+//!
+//! Requests are raw HTTP through [`::kube::Client::send`] rather than typed `Api`s: mcctl holds
+//! objects as JSON already, and the raw response gives the status code and `Retry-After`
+//! header that retries need. Discovery runs once per cluster per run (two requests with
+//! aggregated discovery) and is cached; it runs again only when a lookup misses after a CRD was
+//! applied, so the custom resources of the next wave find their API.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasher, RandomState};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use ::kube::api::{DeleteParams, GetParams, ListParams, Patch, PatchParams, Preconditions};
+use ::kube::config::{KubeConfigOptions, Kubeconfig};
+use serde_json::Value;
+use tokio::sync::{OnceCell, RwLock};
+
+use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::health::{object_health, pod_failure, resource_summary};
+use crate::cluster::{
+    ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, has_labels,
+};
+use crate::model::{ClusterStatus, Readiness, ServedKinds};
+
+/// How long one request may take, answer included, before it counts as a timeout and is
+/// retried. Lists are paged, so no single answer is large.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Attempts per request, the first included.
+const ATTEMPTS: u32 = 6;
+/// First backoff; doubled on each retry up to [`MAX_BACKOFF`], with full jitter.
+const BASE_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest backoff, and longest `Retry-After` honoured (a server asking for more is asked
+/// again sooner rather than stalling the whole rollout).
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Items per page of a LIST; the pages of one kind count as one LIST.
+const PAGE_SIZE: u32 = 500;
+
+/// Where the credentials of a cluster come from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The kubeconfig file; `$KUBECONFIG` or `~/.kube/config` when `None`.
+    pub kubeconfig: Option<PathBuf>,
+    /// The context; the kubeconfig's current context when `None`.
+    pub context: Option<String>,
+}
+
+impl Source {
+    fn describe(&self) -> String {
+        let file = self.kubeconfig.as_ref().map_or_else(
+            || "the default kubeconfig".to_owned(),
+            |path| format!("kubeconfig `{}`", path.display()),
+        );
+        match &self.context {
+            Some(context) => format!("context `{context}` of {file}"),
+            None => format!("the current context of {file}"),
+        }
+    }
+}
+
+/// A cluster reached through the Kubernetes API.
+pub struct KubeCluster {
+    name: ClusterName,
+    source: Source,
+    /// The field manager of every server-side apply (`settings.field_manager`).
+    manager: String,
+    /// Built on first use: reading the kubeconfig and its credentials is async in kube-rs.
+    client: OnceCell<Result<Connection, String>>,
+    /// What the API server serves, from the last discovery.
+    resources: RwLock<Option<Arc<Resources>>>,
+    /// A CRD was applied since the last discovery: a lookup miss rediscover.
+    stale: AtomicBool,
+}
+
+impl std::fmt::Debug for KubeCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubeCluster")
+            .field("name", &self.name)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Connection {
+    client: ::kube::Client,
+    /// Said once per run in the plan's diagnostics.
+    warnings: Vec<String>,
+}
+
+/// One served kind.
+#[derive(Debug, Clone)]
+struct Resource {
+    plural: String,
+    namespaced: bool,
+}
+
+/// Served kinds by (`apiVersion`, kind).
+#[derive(Debug, Default)]
+struct Resources {
+    kinds: BTreeMap<(String, String), Resource>,
+}
+
+impl Resources {
+    fn get(&self, api_version: &str, kind: &str) -> Option<&Resource> {
+        self.kinds.get(&(api_version.to_owned(), kind.to_owned()))
+    }
+
+    fn enablements(&self) -> BTreeMap<String, ServedKinds> {
+        let mut enablements: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (api_version, kind) in self.kinds.keys() {
+            enablements
+                .entry(api_version.clone())
+                .or_default()
+                .insert(kind.clone());
+        }
+        enablements
+            .into_iter()
+            .map(|(api_version, kinds)| (api_version, ServedKinds::Some(kinds)))
+            .collect()
+    }
+}
+
+/// An answer from the API server.
+struct Answer {
+    status: http::StatusCode,
+    body: bytes::Bytes,
+}
+
+impl Answer {
+    fn json(&self) -> Result<Value, String> {
+        serde_json::from_slice(&self.body)
+            .map_err(|error| format!("the API server sent invalid JSON: {error}"))
+    }
+
+    /// The message of a Kubernetes `Status` body, or the body itself.
+    fn message(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|status| status.get("message")?.as_str().map(str::to_owned))
+            .unwrap_or_else(|| text.trim().chars().take(300).collect())
+    }
+}
+
+impl KubeCluster {
+    /// A cluster named `name`, applied to as field manager `manager`; `kubeconfig` is relative
+    /// to `workspace`. Nothing is read yet.
+    #[must_use]
+    pub fn new(
+        name: ClusterName,
+        workspace: &Path,
+        kubeconfig: Option<&Path>,
+        context: Option<&str>,
+        manager: &str,
+    ) -> Self {
+        let kubeconfig = kubeconfig.map(|path| expand(workspace, path));
+        Self {
+            name,
+            source: Source {
+                kubeconfig,
+                context: context.map(str::to_owned),
+            },
+            manager: manager.to_owned(),
+            client: OnceCell::new(),
+            resources: RwLock::new(None),
+            stale: AtomicBool::new(false),
+        }
+    }
+
+    fn unreachable(&self, reason: impl Into<String>) -> Error {
+        Error::Unreachable {
+            cluster: self.name.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    fn rejected(&self, object: &ObjectRef, message: impl Into<String>) -> Error {
+        Error::Rejected {
+            cluster: self.name.clone(),
+            object: Box::new(object.clone()),
+            message: message.into(),
+        }
+    }
+
+    async fn connection(&self) -> Result<&Connection, Error> {
+        self.client
+            .get_or_init(|| connect(&self.source))
+            .await
+            .as_ref()
+            .map_err(|reason| self.unreachable(reason.clone()))
+    }
+
+    /// Sends a request, retrying 429s, 5xx, timeouts and dropped connections with exponential
+    /// backoff and full jitter (and the server's `Retry-After` on a 429). Any other answer,
+    /// success or not, is returned; running out of attempts makes the cluster unreachable.
+    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<Answer, Error> {
+        let client = &self.connection().await?.client;
+        let (parts, body) = request.into_parts();
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            let mut builder = http::Request::builder()
+                .method(parts.method.clone())
+                .uri(parts.uri.clone());
+            for (name, value) in &parts.headers {
+                builder = builder.header(name, value);
+            }
+            let request = builder
+                .body(::kube::client::Body::from(body.clone()))
+                .map_err(|error| self.unreachable(format!("cannot build a request: {error}")))?;
+            let exchange = async {
+                let response = client.send(request).await?;
+                let status = response.status();
+                let retry_after = response
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| value.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                let body = response.into_body().collect_bytes().await?;
+                Ok::<_, ::kube::Error>((status, retry_after, body))
+            };
+            let wait = match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
+                Ok(Ok((status, retry_after, body))) => {
+                    let answer = Answer { status, body };
+                    if status == http::StatusCode::TOO_MANY_REQUESTS {
+                        last = format!("throttled (429): {}", answer.message());
+                        retry_after.map(|after| after.min(MAX_BACKOFF))
+                    } else if status.is_server_error() {
+                        last = format!("server error ({status}): {}", answer.message());
+                        None
+                    } else {
+                        return Ok(answer);
+                    }
+                }
+                Ok(Err(error)) => {
+                    last = describe(&error);
+                    None
+                }
+                Err(_) => {
+                    last = format!(
+                        "no answer within {}",
+                        humantime::format_duration(REQUEST_TIMEOUT)
+                    );
+                    None
+                }
+            };
+            if attempt + 1 < ATTEMPTS {
+                tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt))).await;
+            }
+        }
+        Err(self.unreachable(format!("{last} (after {ATTEMPTS} attempts)")))
+    }
+
+    /// GETs a JSON document; `None` on 404.
+    async fn get_json(&self, path: &str, accept: Option<&str>) -> Result<Option<Value>, Error> {
+        let mut request = http::Request::get(path);
+        if let Some(accept) = accept {
+            request = request.header(http::header::ACCEPT, accept);
+        }
+        let request = request
+            .body(Vec::new())
+            .map_err(|error| self.unreachable(format!("cannot build a request: {error}")))?;
+        let answer = self.send(request).await?;
+        match answer.status {
+            status if status.is_success() => answer.json().map(Some).map_err(|reason| {
+                self.unreachable(format!("reading `{path}`: {reason}"))
+            }),
+            http::StatusCode::NOT_FOUND => Ok(None),
+            status => Err(self.unreachable(format!(
+                "reading `{path}`: {status}: {}",
+                answer.message()
+            ))),
+        }
+    }
+
+    /// What the API server serves, discovered once and again after a CRD was applied.
+    async fn resources(&self, refresh: bool) -> Result<Arc<Resources>, Error> {
+        if !refresh && let Some(resources) = self.resources.read().await.as_ref() {
+            return Ok(Arc::clone(resources));
+        }
+        let mut cached = self.resources.write().await;
+        if !refresh && let Some(resources) = cached.as_ref() {
+            return Ok(Arc::clone(resources));
+        }
+        let resources = Arc::new(self.discover_resources().await?);
+        *cached = Some(Arc::clone(&resources));
+        self.stale.store(false, Ordering::SeqCst);
+        Ok(resources)
+    }
+
+    /// The served kind of an object, rediscovering once if a CRD was applied since.
+    async fn resource(&self, api_version: &str, kind: &str) -> Result<Option<Resource>, Error> {
+        let resources = self.resources(false).await?;
+        if let Some(resource) = resources.get(api_version, kind) {
+            return Ok(Some(resource.clone()));
+        }
+        if self.stale.load(Ordering::SeqCst) {
+            let resources = self.resources(true).await?;
+            return Ok(resources.get(api_version, kind).cloned());
+        }
+        Ok(None)
+    }
+
+    async fn discover_resources(&self) -> Result<Resources, Error> {
+        let mut resources = Resources::default();
+        for (root, legacy) in [("/api", true), ("/apis", false)] {
+            let document = self
+                .get_json(root, Some(AGGREGATED_ACCEPT))
+                .await?
+                .unwrap_or(Value::Null);
+            if document.get("kind").and_then(Value::as_str) == Some("APIGroupDiscoveryList") {
+                read_aggregated(&document, &mut resources);
+                continue;
+            }
+            // An API server older than 1.26 (or one that turned aggregated discovery off)
+            // answers with the plain documents: one request per group version.
+            let group_versions: Vec<String> = if legacy {
+                strings(document.get("versions"))
+            } else {
+                document
+                    .get("groups")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|group| {
+                        group
+                            .get("versions")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|version| version.get("groupVersion")?.as_str())
+                            .map(str::to_owned)
+                    })
+                    .collect()
+            };
+            for group_version in group_versions {
+                let path = format!("{root}/{group_version}");
+                if let Some(list) = self.get_json(&path, None).await? {
+                    read_resource_list(&group_version, &list, &mut resources);
+                }
+            }
+        }
+        Ok(resources)
+    }
+
+    /// Lists every item at `path` with the given parameters, following `continue` tokens.
+    async fn list_all(&self, path: &str, params: &ListParams) -> Result<Vec<Value>, Error> {
+        let mut items = Vec::new();
+        let mut params = params.clone().limit(PAGE_SIZE);
+        loop {
+            let request = ::kube::core::Request::new(path)
+                .list(&params)
+                .map_err(|error| self.unreachable(format!("cannot build a request: {error}")))?;
+            let answer = self.send(request).await?;
+            if answer.status == http::StatusCode::NOT_FOUND {
+                // The kind is not served (its CRD is gone): nothing of it exists.
+                return Ok(items);
+            }
+            if answer.status == http::StatusCode::GONE {
+                // The continue token expired (the list took longer than the server keeps its
+                // snapshot): start over, as kubectl does.
+                items.clear();
+                params.continue_token = None;
+                continue;
+            }
+            if !answer.status.is_success() {
+                return Err(self.unreachable(format!(
+                    "listing `{path}`: {}: {}",
+                    answer.status,
+                    answer.message()
+                )));
+            }
+            let mut list = answer
+                .json()
+                .map_err(|reason| self.unreachable(format!("listing `{path}`: {reason}")))?;
+            let (api_version, kind) = list_item_type(&list);
+            if let Some(Value::Array(page)) = list.get_mut("items").map(Value::take) {
+                for mut item in page {
+                    // List items come without `apiVersion` and `kind`.
+                    if let Some(object) = item.as_object_mut() {
+                        if let Some(api_version) = &api_version {
+                            object
+                                .entry("apiVersion")
+                                .or_insert_with(|| Value::String(api_version.clone()));
+                        }
+                        if let Some(kind) = &kind {
+                            object
+                                .entry("kind")
+                                .or_insert_with(|| Value::String(kind.clone()));
+                        }
+                    }
+                    items.push(item);
+                }
+            }
+            match list
+                .pointer("/metadata/continue")
+                .and_then(Value::as_str)
+                .filter(|token| !token.is_empty())
+            {
+                Some(token) => params.continue_token = Some(token.to_owned()),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// The collection path of an object's kind, in its namespace when the kind is namespaced.
+    async fn collection(
+        &self,
+        object: &ObjectRef,
+        api_version: &str,
+    ) -> Result<Option<String>, Error> {
+        let Some(resource) = self.resource(api_version, &object.kind).await? else {
+            return Ok(None);
+        };
+        let namespace = object.namespace.as_deref().filter(|_| resource.namespaced);
+        Ok(Some(collection_path(api_version, namespace, &resource.plural)))
+    }
+
+    async fn get_object(
+        &self,
+        object: &ObjectRef,
+        api_version: &str,
+    ) -> Result<Option<Value>, Error> {
+        let Some(path) = self.collection(object, api_version).await? else {
+            return Ok(None);
+        };
+        let request = ::kube::core::Request::new(path)
+            .get(&object.name, &GetParams::default())
+            .map_err(|error| self.rejected(object, error.to_string()))?;
+        let answer = self.send(request).await?;
+        match answer.status {
+            status if status.is_success() => {
+                answer.json().map(Some).map_err(|reason| self.rejected(object, reason))
+            }
+            http::StatusCode::NOT_FOUND => Ok(None),
+            status => Err(self.rejected(
+                object,
+                format!("reading it failed: {status}: {}", answer.message()),
+            )),
+        }
+    }
+
+    async fn status(&self) -> Result<Discovery, Error> {
+        let connection = self.connection().await?;
+        let version = self
+            .get_json("/version", None)
+            .await?
+            .and_then(|version| version.get("gitVersion")?.as_str().map(str::to_owned));
+        let resources = self.resources(true).await?;
+        // `/readyz` is what Karmada's cluster status controller asks too; a server without it
+        // (older than 1.16) that answered discovery is taken as ready.
+        let readiness = match self.get_raw("/readyz").await? {
+            status if status.is_success() || status == http::StatusCode::NOT_FOUND => {
+                Readiness::Ready
+            }
+            _ => Readiness::NotReady,
+        };
+        let nodes = self.list_all("/api/v1/nodes", &ListParams::default()).await?;
+        let pods = self
+            .list_all(
+                "/api/v1/pods",
+                &ListParams::default().fields("status.phase!=Succeeded,status.phase!=Failed"),
+            )
+            .await?;
+        let summary = resource_summary(&nodes, &pods);
+        Ok(Discovery {
+            status: ClusterStatus {
+                kubernetes_version: version,
+                readiness: Some(readiness),
+                api_enablements: Some(resources.enablements()),
+                allocatable: Some(summary.allocatable),
+                allocated: Some(summary.allocated),
+                allocating: Some(summary.allocating),
+                ready_since: None,
+            },
+            warnings: connection.warnings.clone(),
+        })
+    }
+
+    async fn get_raw(&self, path: &str) -> Result<http::StatusCode, Error> {
+        let request = http::Request::get(path)
+            .body(Vec::new())
+            .map_err(|error| self.unreachable(format!("cannot build a request: {error}")))?;
+        Ok(self.send(request).await?.status)
+    }
+
+    /// Pods of a workload that will not start, for fail-fast health.
+    async fn failing_pods(&self, object: &ObjectRef, live: &Value) -> Result<Option<String>, Error> {
+        let Some(namespace) = object.namespace.as_deref() else {
+            return Ok(None);
+        };
+        let Some(labels) = live
+            .pointer("/spec/selector/matchLabels")
+            .and_then(Value::as_object)
+            .filter(|labels| !labels.is_empty())
+        else {
+            return Ok(None);
+        };
+        let selector = labels
+            .iter()
+            .filter_map(|(key, value)| Some(format!("{key}={}", value.as_str()?)))
+            .collect::<Vec<_>>()
+            .join(",");
+        let pods = self
+            .list_all(
+                &collection_path("v1", Some(namespace), "pods"),
+                &ListParams::default().labels(&selector),
+            )
+            .await?;
+        Ok(pod_failure(&pods))
+    }
+}
+
+impl ClusterClient for KubeCluster {
+    fn name(&self) -> &ClusterName {
+        &self.name
+    }
+
+    async fn discover(&self) -> Result<Discovery, Error> {
+        self.status().await
+    }
+
+    async fn list(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<Value>, Error> {
+        let Some(resource) = self.resource(&kind.api_version, &kind.kind).await? else {
+            // Not served: there can be no object of it.
+            return Ok(Vec::new());
+        };
+        let selector = labels
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let path = collection_path(&kind.api_version, None, &resource.plural);
+        self.list_all(&path, &ListParams::default().labels(&selector))
+            .await
+    }
+
+    async fn get(&self, object: &ObjectRef, api_version: &str) -> Result<Option<Value>, Error> {
+        self.get_object(object, api_version).await
+    }
+
+    async fn apply(&self, manifest: &Value, mode: ApplyMode) -> Result<Value, Error> {
+        let Some((object, api_version)) = super::object_ref_of(manifest) else {
+            return Err(Error::InvalidObject {
+                path: PathBuf::from(self.name.as_str()),
+                message: "it needs `apiVersion`, `kind` and `metadata.name`".to_owned(),
+            });
+        };
+        let Some(path) = self.collection(&object, &api_version).await? else {
+            return Err(self.rejected(
+                &object,
+                format!("the cluster does not serve `{}` in `{api_version}`", object.kind),
+            ));
+        };
+        let mut params = PatchParams::apply(&self.manager).force();
+        if mode == ApplyMode::DryRun {
+            params = params.dry_run();
+        }
+        let request = ::kube::core::Request::new(path)
+            .patch(&object.name, &params, &Patch::Apply(manifest))
+            .map_err(|error| self.rejected(&object, error.to_string()))?;
+        let answer = self.send(request).await?;
+        if !answer.status.is_success() {
+            let message = answer.message();
+            let message = if answer.status == http::StatusCode::NOT_FOUND {
+                match &object.namespace {
+                    Some(namespace) => format!("{message} (does namespace `{namespace}` exist?)"),
+                    None => message,
+                }
+            } else {
+                message
+            };
+            return Err(self.rejected(&object, format!("{}: {message}", answer.status)));
+        }
+        if mode == ApplyMode::Commit
+            && object.group == "apiextensions.k8s.io"
+            && object.kind == "CustomResourceDefinition"
+        {
+            self.stale.store(true, Ordering::SeqCst);
+        }
+        answer.json().map_err(|reason| self.rejected(&object, reason))
+    }
+
+    async fn delete(
+        &self,
+        object: &ObjectRef,
+        api_version: &str,
+        owner: &BTreeMap<String, String>,
+    ) -> Result<Deletion, Error> {
+        let Some(live) = self.get_object(object, api_version).await? else {
+            return Ok(Deletion::Absent);
+        };
+        if !has_labels(&live, owner) {
+            return Ok(Deletion::NotOwned);
+        }
+        let Some(path) = self.collection(object, api_version).await? else {
+            return Ok(Deletion::Absent);
+        };
+        // The uid precondition makes sure the object checked is the object deleted.
+        let mut params = DeleteParams::foreground();
+        params.preconditions = live
+            .pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .map(|uid| Preconditions {
+                uid: Some(uid.to_owned()),
+                resource_version: None,
+            });
+        let request = ::kube::core::Request::new(path)
+            .delete(&object.name, &params)
+            .map_err(|error| self.rejected(object, error.to_string()))?;
+        let answer = self.send(request).await?;
+        match answer.status {
+            status if status.is_success() => Ok(Deletion::Deleted),
+            http::StatusCode::NOT_FOUND => Ok(Deletion::Absent),
+            status => Err(self.rejected(
+                object,
+                format!("deleting it failed: {status}: {}", answer.message()),
+            )),
+        }
+    }
+
+    async fn health(&self, object: &ObjectRef, api_version: &str) -> Result<Health, Error> {
+        let Some(live) = self.get_object(object, api_version).await? else {
+            return Ok(Health::Failed("it is gone from the cluster".to_owned()));
+        };
+        let health = object_health(&object.group, &object.kind, &live);
+        if let Health::Progressing(_) = &health
+            && matches!(
+                (object.group.as_str(), object.kind.as_str()),
+                ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
+                    | ("batch", "Job")
+            )
+            && let Some(failure) = self.failing_pods(object, &live).await?
+        {
+            return Ok(Health::Failed(failure));
+        }
+        Ok(health)
+    }
+}
+
+/// `Accept` for aggregated discovery (v2), falling back to the plain documents.
+const AGGREGATED_ACCEPT: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+
+/// Reads the kubeconfig and builds a client. Errors are reasons the cluster is unreachable,
+/// worded for the user: they name the file and the context, never credentials.
+async fn connect(source: &Source) -> Result<Connection, String> {
+    let kubeconfig = match &source.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path)
+            .map_err(|error| format!("cannot read kubeconfig `{}`: {}", path.display(), chain(&error)))?,
+        None => Kubeconfig::read().map_err(|error| {
+            format!("cannot read the default kubeconfig ($KUBECONFIG or ~/.kube/config): {}", chain(&error))
+        })?,
+    };
+    let context = source
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone());
+    let Some(context) = context else {
+        return Err(format!(
+            "{} has no current context; name one with `context`",
+            source.describe()
+        ));
+    };
+    let Some(named) = kubeconfig
+        .contexts
+        .iter()
+        .find(|named| named.name == context)
+    else {
+        let known: Vec<&str> = kubeconfig
+            .contexts
+            .iter()
+            .map(|named| named.name.as_str())
+            .collect();
+        return Err(format!(
+            "{} does not exist (contexts there: {})",
+            source.describe(),
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ));
+    };
+    let mut warnings = Vec::new();
+    let cluster_name = named
+        .context
+        .as_ref()
+        .map(|context| context.cluster.clone());
+    if let Some(cluster) = kubeconfig
+        .clusters
+        .iter()
+        .find(|cluster| Some(&cluster.name) == cluster_name.as_ref())
+        .and_then(|cluster| cluster.cluster.as_ref())
+        && cluster.insecure_skip_tls_verify == Some(true)
+    {
+        warnings.push(format!(
+            "{} skips TLS verification (`insecure-skip-tls-verify`): the API server's identity is not checked",
+            source.describe()
+        ));
+    }
+    let options = KubeConfigOptions {
+        context: Some(context),
+        cluster: None,
+        user: None,
+    };
+    let mut config = ::kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|error| format!("{}: {}", source.describe(), chain(&error)))?;
+    // Retries are mcctl's own (see `KubeCluster::send`): kube's default layer retries 15 times
+    // over up to 1,000 s, which would stall a rollout on one sick cluster.
+    config.default_retry = false;
+    config.connect_timeout = Some(Duration::from_secs(10));
+    config.read_timeout = Some(REQUEST_TIMEOUT);
+    let client = ::kube::Client::try_from(config)
+        .map_err(|error| format!("{}: {}", source.describe(), chain(&error)))?;
+    Ok(Connection { client, warnings })
+}
+
+/// A path as written in the config: `~/` is the home directory, a relative path is relative
+/// to the workspace.
+fn expand(workspace: &Path, path: &Path) -> PathBuf {
+    if let Ok(rest) = path.strip_prefix("~")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    workspace.join(path)
+}
+
+/// An error with its sources, on one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A failed exchange, worded for the user.
+fn describe(error: &::kube::Error) -> String {
+    let text = chain(error);
+    if text.contains("Connection refused") {
+        "connection refused".to_owned()
+    } else if text.contains("dns error") || text.contains("failed to lookup address") {
+        format!("the API server's address does not resolve ({text})")
+    } else {
+        text
+    }
+}
+
+/// The backoff before retry `attempt + 1`: exponential, capped, with full jitter.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = BASE_BACKOFF
+        .saturating_mul(1 << attempt.min(16))
+        .min(MAX_BACKOFF);
+    // Full jitter: a fleet of clients throttled together must not retry together.
+    let random = RandomState::new().hash_one(attempt);
+    let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX).max(1);
+    Duration::from_millis(random % millis + 1)
+}
+
+/// `/api/v1[/namespaces/NS]/PLURAL` or `/apis/GROUP/VERSION[/namespaces/NS]/PLURAL`.
+fn collection_path(api_version: &str, namespace: Option<&str>, plural: &str) -> String {
+    let root = if api_version.contains('/') {
+        "apis"
+    } else {
+        "api"
+    };
+    match namespace {
+        Some(namespace) => format!("/{root}/{api_version}/namespaces/{namespace}/{plural}"),
+        None => format!("/{root}/{api_version}/{plural}"),
+    }
+}
+
+/// The `apiVersion` and kind of a list's items (`DeploymentList` → `Deployment`).
+fn list_item_type(list: &Value) -> (Option<String>, Option<String>) {
+    let api_version = list
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let kind = list
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(|kind| kind.strip_suffix("List"))
+        .map(str::to_owned);
+    (api_version, kind)
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Reads an `APIGroupDiscoveryList` (aggregated discovery, v2).
+fn read_aggregated(document: &Value, resources: &mut Resources) {
+    for group in document
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let group_name = group
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        for version in group
+            .get("versions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(version_name) = version.get("version").and_then(Value::as_str) else {
+                continue;
+            };
+            let api_version = if group_name.is_empty() {
+                version_name.to_owned()
+            } else {
+                format!("{group_name}/{version_name}")
+            };
+            for resource in version
+                .get("resources")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let plural = resource.get("resource").and_then(Value::as_str);
+                let kind = resource
+                    .pointer("/responseKind/kind")
+                    .and_then(Value::as_str);
+                if let (Some(plural), Some(kind)) = (plural, kind) {
+                    resources.kinds.insert(
+                        (api_version.clone(), kind.to_owned()),
+                        Resource {
+                            plural: plural.to_owned(),
+                            namespaced: resource.get("scope").and_then(Value::as_str)
+                                == Some("Namespaced"),
+                        },
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Reads a plain `APIResourceList`; subresources (`deployments/status`) are skipped.
+fn read_resource_list(group_version: &str, list: &Value, resources: &mut Resources) {
+    for resource in list
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = resource.get("name").and_then(Value::as_str);
+        let kind = resource.get("kind").and_then(Value::as_str);
+        if let (Some(name), Some(kind)) = (name, kind)
+            && !name.contains('/')
+        {
+            resources.kinds.insert(
+                (group_version.to_owned(), kind.to_owned()),
+                Resource {
+                    plural: name.to_owned(),
+                    namespaced: resource.get("namespaced").and_then(Value::as_bool)
+                        == Some(true),
+                },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn collection_paths_follow_the_api_layout() {
+        assert_eq!(
+            collection_path("v1", Some("shop"), "configmaps"),
+            "/api/v1/namespaces/shop/configmaps"
+        );
+        assert_eq!(
+            collection_path("apps/v1", None, "deployments"),
+            "/apis/apps/v1/deployments"
+        );
+        assert_eq!(
+            collection_path("apiextensions.k8s.io/v1", None, "customresourcedefinitions"),
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        );
+    }
+
+    #[test]
+    fn aggregated_discovery_gives_plural_and_scope() {
+        let document = json!({
+            "kind": "APIGroupDiscoveryList",
+            "items": [
+                {"metadata": {"name": "apps"}, "versions": [{"version": "v1", "resources": [
+                    {"resource": "deployments", "scope": "Namespaced",
+                     "responseKind": {"group": "apps", "version": "v1", "kind": "Deployment"}}]}]},
+                {"metadata": {"name": ""}, "versions": [{"version": "v1", "resources": [
+                    {"resource": "namespaces", "scope": "Cluster",
+                     "responseKind": {"group": "", "version": "v1", "kind": "Namespace"}}]}]}
+            ]
+        });
+        let mut resources = Resources::default();
+        read_aggregated(&document, &mut resources);
+        let deployment = resources.get("apps/v1", "Deployment").unwrap();
+        assert_eq!(deployment.plural, "deployments");
+        assert!(deployment.namespaced);
+        let namespace = resources.get("v1", "Namespace").unwrap();
+        assert!(!namespace.namespaced);
+        assert_eq!(
+            resources.enablements().keys().collect::<Vec<_>>(),
+            ["apps/v1", "v1"]
+        );
+    }
+
+    #[test]
+    fn plain_discovery_skips_subresources() {
+        let list = json!({"resources": [
+            {"name": "deployments", "kind": "Deployment", "namespaced": true},
+            {"name": "deployments/status", "kind": "Deployment", "namespaced": true},
+            {"name": "deployments/scale", "kind": "Scale", "namespaced": true}
+        ]});
+        let mut resources = Resources::default();
+        read_resource_list("apps/v1", &list, &mut resources);
+        assert_eq!(resources.kinds.len(), 1);
+        assert_eq!(
+            resources.get("apps/v1", "Deployment").unwrap().plural,
+            "deployments"
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_under_the_cap() {
+        for attempt in 0..10 {
+            let wait = backoff(attempt);
+            let ceiling = BASE_BACKOFF.saturating_mul(1 << attempt).min(MAX_BACKOFF);
+            assert!(wait <= ceiling + Duration::from_millis(1), "{attempt}: {wait:?}");
+            assert!(wait >= Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn list_items_get_their_type_back() {
+        let list = json!({"apiVersion": "apps/v1", "kind": "DeploymentList"});
+        assert_eq!(
+            list_item_type(&list),
+            (Some("apps/v1".to_owned()), Some("Deployment".to_owned()))
+        );
+    }
+
+    #[test]
+    fn paths_in_the_config_are_relative_to_the_workspace() {
+        assert_eq!(
+            expand(Path::new("/ws"), Path::new("kube/config")),
+            PathBuf::from("/ws/kube/config")
+        );
+        assert_eq!(
+            expand(Path::new("/ws"), Path::new("/etc/kubeconfig")),
+            PathBuf::from("/etc/kubeconfig")
+        );
+    }
+}

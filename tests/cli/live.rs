@@ -1,0 +1,319 @@
+//! Push clusters over real HTTP: mcctl (through kube-rs) against instances of the API test
+//! server, one per cluster, reached through a generated kubeconfig.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{Outcome, TestContext, wait_for};
+use crate::test_support::apiserver::{ApiServer, Rollout, Verb};
+use crate::test_support::http;
+
+/// A fleet of API test servers `c0`, `c1`, … and a workspace that reaches them.
+struct LiveFleet {
+    servers: Vec<ApiServer>,
+    context: TestContext,
+}
+
+/// The web app every fleet gets: a ConfigMap and a Deployment that uses it, to every cluster,
+/// replicas duplicated.
+const APP: &str = r"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  level: info
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          envFrom:
+            - configMapRef: {name: web-config}
+";
+
+impl LiveFleet {
+    /// `clusters` servers; `rollout` is the body of the HCL `rollout` block.
+    fn new(clusters: usize, rollout: &str, manifests: &str) -> Self {
+        let servers: Vec<ApiServer> = (0..clusters).map(|_| ApiServer::start()).collect();
+        let mut hcl = format!(
+            "settings {{\n  workspace = \"live\"\n\n  rollout {{\n{rollout}\n  }}\n}}\n"
+        );
+        for index in 0..clusters {
+            let tier = if index == 0 { "canary" } else { "main" };
+            let _ = write!(
+                hcl,
+                "\ncluster \"c{index}\" {{\n  kubeconfig = \"kubeconfig\"\n  context    = \"c{index}\"\n  labels     = {{ tier = \"{tier}\" }}\n}}\n"
+            );
+        }
+        hcl.push_str(
+            "\ncluster_propagation_policy \"everywhere\" {\n  resource_selector {\n    api_version = \"v1\"\n    kind        = \"ConfigMap\"\n  }\n  resource_selector {\n    api_version = \"apps/v1\"\n    kind        = \"Deployment\"\n  }\n  resource_selector {\n    api_version = \"autoscaling/v2\"\n    kind        = \"HorizontalPodAutoscaler\"\n  }\n}\n",
+        );
+        let context = TestContext::with_files(&[
+            ("main.hcl", &hcl),
+            ("app.yaml", manifests),
+            ("kubeconfig", &kubeconfig(&servers)),
+        ]);
+        Self { servers, context }
+    }
+
+    fn run(&self, args: &[&str]) -> Outcome {
+        self.context.run(args)
+    }
+
+    fn deployment(&self, cluster: usize) -> Option<Value> {
+        self.servers[cluster].object("apps/deployments", "default", "web")
+    }
+}
+
+/// A kubeconfig with one context per server, `c0`, `c1`, …; the token is never sent anywhere
+/// but the loopback test servers.
+fn kubeconfig(servers: &[ApiServer]) -> String {
+    let mut clusters = String::new();
+    let mut contexts = String::new();
+    for (index, server) in servers.iter().enumerate() {
+        let _ = write!(
+            clusters,
+            "- name: c{index}\n  cluster:\n    server: {}\n",
+            server.url()
+        );
+        let _ = write!(
+            contexts,
+            "- name: c{index}\n  context:\n    cluster: c{index}\n    user: tester\n"
+        );
+    }
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n{clusters}users:\n- name: tester\n  user:\n    token: not-a-secret\ncontexts:\n{contexts}current-context: c0\n"
+    )
+}
+
+const FAST: &str = "    max_parallel_clusters = 3\n    wait_timeout = \"20s\"";
+
+#[test]
+fn plan_apply_and_a_plan_with_no_changes_on_three_clusters() {
+    let fleet = LiveFleet::new(3, FAST, APP);
+    let plan = fleet.run(&["plan", "--detailed-exitcode"]);
+    plan.expect_code(2);
+    assert!(plan.stdout.contains("6 to add"), "{}", plan.stdout);
+
+    fleet
+        .run(&["apply", "--auto-approve"])
+        .expect_code(0);
+    for cluster in 0..3 {
+        let deployment = fleet.deployment(cluster).expect("web is applied");
+        assert_eq!(deployment["spec"]["replicas"], 2);
+        let managers: Vec<&str> = deployment["metadata"]["managedFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|entry| entry["manager"].as_str())
+            .collect();
+        assert!(managers.contains(&"mcctl"), "{managers:?}");
+        assert_eq!(
+            deployment["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+            "mcctl"
+        );
+    }
+
+    // Server defaults, status and metadata the server owns are not changes.
+    let again = fleet.run(&["plan", "--detailed-exitcode"]);
+    again.expect_code(0);
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+}
+
+#[test]
+fn refresh_is_one_list_per_kind_and_cluster_and_never_a_get_per_object() {
+    let mut manifests = String::from(APP);
+    for index in 0..40 {
+        let _ = write!(
+            manifests,
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{index}\ndata:\n  index: \"{index}\"\n"
+        );
+    }
+    let fleet = LiveFleet::new(2, FAST, &manifests);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    for server in &fleet.servers {
+        server.reset_counts();
+    }
+    fleet.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    for server in &fleet.servers {
+        // ConfigMaps and Deployments; Nodes and Pods for the resource summary.
+        assert_eq!(server.count_for(Verb::List, "core/configmaps"), 1);
+        assert_eq!(server.count_for(Verb::List, "apps/deployments"), 1);
+        assert_eq!(server.count(Verb::List), 4, "{:?}", server.counts());
+        assert_eq!(server.count(Verb::Get), 0, "{:?}", server.counts());
+        assert_eq!(server.count(Verb::Apply), 0, "{:?}", server.counts());
+    }
+}
+
+#[test]
+fn drift_by_another_field_manager_is_named_and_restored() {
+    let fleet = LiveFleet::new(2, FAST, APP);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    // `kubectl edit`-like: another manager takes the image over.
+    let patch = json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "nginx:hacked"}]}}},
+    });
+    let response = http::send(
+        fleet.servers[1].address(),
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=kubectl-edit&force=true",
+        Some("application/apply-patch+yaml"),
+        patch.to_string().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(response.status, 200, "{:?}", response.body);
+
+    let plan = fleet.run(&["plan", "--detailed-exitcode", "--json"]);
+    plan.expect_code(2);
+    let json = plan.json();
+    let changes = json["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["cluster"], "c1");
+    assert_eq!(changes[0]["drift"], true);
+    let reasons = changes[0]["reasons"].to_string();
+    assert!(reasons.contains("kubectl-edit"), "{reasons}");
+
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    let deployment = fleet.deployment(1).unwrap();
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1.27"
+    );
+    fleet.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn replicas_an_hpa_owns_are_not_fought() {
+    let manifests = format!(
+        "{APP}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n  minReplicas: 2\n  maxReplicas: 10\n"
+    );
+    let fleet = LiveFleet::new(1, FAST, &manifests);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    // The HPA controller scales the Deployment.
+    let scale = json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"replicas": 7},
+    });
+    let response = http::send(
+        fleet.servers[0].address(),
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=kube-controller-manager&force=true",
+        Some("application/apply-patch+yaml"),
+        scale.to_string().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(response.status, 200, "{:?}", response.body);
+    let plan = fleet.run(&["plan", "--detailed-exitcode"]);
+    plan.expect_code(0);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(fleet.deployment(0).unwrap()["spec"]["replicas"], 7);
+}
+
+#[test]
+fn a_failing_canary_stops_the_rollout_and_later_clusters_are_untouched() {
+    let rollout =
+        "    max_parallel_clusters = 1\n    wait_timeout = \"3s\"\n    order = [\"tier=canary\", \"*\"]";
+    let fleet = LiveFleet::new(3, rollout, APP);
+    fleet.servers[0].set_rollout(Rollout::Never);
+    let outcome = fleet.run(&["apply", "--auto-approve"]);
+    outcome.expect_code(1);
+    assert!(outcome.stderr.contains("c0"), "{}", outcome.stderr);
+    assert!(fleet.deployment(0).is_some());
+    assert!(fleet.deployment(1).is_none());
+    assert!(fleet.deployment(2).is_none());
+    assert!(
+        fleet.servers[1].count(Verb::Apply) == 0 && fleet.servers[2].count(Verb::Apply) == 0,
+        "later clusters were written to"
+    );
+}
+
+#[test]
+fn a_cluster_killed_mid_apply_is_reported_and_the_rerun_converges() {
+    let mut manifests = String::from(APP);
+    for index in 0..60 {
+        let _ = write!(
+            manifests,
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{index}\ndata:\n  index: \"{index}\"\n"
+        );
+    }
+    let mut fleet = LiveFleet::new(2, FAST, &manifests);
+    fleet.servers[1].set_latency(Duration::from_millis(40));
+    let running = fleet.context.spawn("apply", &["apply", "--auto-approve"], &[]);
+    wait_for("a few applies on c1", || {
+        fleet.servers[1].count(Verb::Apply) >= 5
+    });
+    fleet.servers[1].stop();
+    let outcome = running.finish();
+    outcome.expect_code(1);
+    assert!(outcome.stderr.contains("c1"), "{}", outcome.stderr);
+
+    fleet.servers[1].restart();
+    fleet.servers[1].set_latency(Duration::ZERO);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    fleet.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn throttling_and_server_errors_are_retried() {
+    let fleet = LiveFleet::new(2, FAST, APP);
+    fleet.servers[0].fail_next(3);
+    fleet.servers[1].throttle_next(3);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    fleet.servers[0].drop_next_connections(2);
+    fleet.servers[1].fail_next(2);
+    fleet.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn an_unreachable_cluster_is_a_warning_and_apply_refuses_without_allow_unreachable() {
+    let mut fleet = LiveFleet::new(2, FAST, APP);
+    fleet.servers[1].stop();
+    let plan = fleet.run(&["plan"]);
+    plan.expect_code(0);
+    assert!(plan.stderr.contains("`c1` is unreachable"), "{}", plan.stderr);
+    let refused = fleet.run(&["apply", "--auto-approve"]);
+    refused.expect_code(1);
+    assert!(refused.stderr.contains("--allow-unreachable"), "{}", refused.stderr);
+    assert!(fleet.deployment(0).is_none());
+    fleet
+        .run(&["apply", "--auto-approve", "--allow-unreachable"])
+        .expect_code(0);
+    assert!(fleet.deployment(0).is_some());
+}
+
+#[test]
+fn a_missing_context_names_the_kubeconfig_and_the_contexts_it_has() {
+    let fleet = LiveFleet::new(1, FAST, APP);
+    fleet.context.write(
+        "main.hcl",
+        &std::fs::read_to_string(fleet.context.path("main.hcl"))
+            .unwrap()
+            .replace("context    = \"c0\"", "context    = \"nope\""),
+    );
+    let plan = fleet.run(&["plan"]);
+    plan.expect_code(0);
+    assert!(
+        plan.stderr.contains("context `nope`") && plan.stderr.contains("contexts there: c0"),
+        "{}",
+        plan.stderr
+    );
+    assert!(!plan.stderr.contains("not-a-secret"), "{}", plan.stderr);
+}
