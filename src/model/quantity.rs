@@ -58,9 +58,92 @@ pub fn parse_milli(text: &str) -> Option<i128> {
     Some(sign * milli)
 }
 
+/// How to print a quantity: the suffix family Kubernetes uses for the resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notation {
+    /// Whole numbers or thousandths (`4`, `3500m`, `110`): CPU, pods, extended resources.
+    Decimal,
+    /// Powers of 1024 when exact (`16Gi`, `1536Mi`), else bytes: memory and storage.
+    Binary,
+}
+
+impl Notation {
+    /// The notation Kubernetes prints a resource in (`memory` → [`Notation::Binary`]).
+    #[must_use]
+    pub fn of_resource(name: &str) -> Self {
+        let binary = matches!(name, "memory" | "ephemeral-storage" | "storage")
+            || name.starts_with("hugepages-");
+        if binary { Self::Binary } else { Self::Decimal }
+    }
+}
+
+/// Prints thousandths as a quantity that [`parse_milli`] reads back exactly (`3500` → `3500m`,
+/// `4000` → `4`, and in [`Notation::Binary`] `17179869184000` → `16Gi`).
+#[must_use]
+pub fn format_milli(milli: i128, notation: Notation) -> String {
+    if milli % 1000 != 0 {
+        return format!("{milli}m");
+    }
+    let whole = milli / 1000;
+    if notation == Notation::Binary && whole != 0 {
+        for (shift, suffix) in [
+            (60, "Ei"),
+            (50, "Pi"),
+            (40, "Ti"),
+            (30, "Gi"),
+            (20, "Mi"),
+            (10, "Ki"),
+        ] {
+            let unit = 1_i128 << shift;
+            if whole % unit == 0 {
+                return format!("{}{suffix}", whole / unit);
+            }
+        }
+    }
+    whole.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_quantities_that_parse_back() {
+        assert_eq!(format_milli(3500, Notation::Decimal), "3500m");
+        assert_eq!(format_milli(4000, Notation::Decimal), "4");
+        assert_eq!(format_milli(110_000, Notation::Decimal), "110");
+        assert_eq!(format_milli(2_048_000, Notation::Decimal), "2048");
+        assert_eq!(format_milli(0, Notation::Binary), "0");
+        assert_eq!(
+            format_milli(16 * (1 << 30) * 1000, Notation::Binary),
+            "16Gi"
+        );
+        assert_eq!(
+            format_milli(1536 * (1 << 20) * 1000, Notation::Binary),
+            "1536Mi"
+        );
+        assert_eq!(format_milli(1_000_000, Notation::Binary), "1000");
+        assert_eq!(format_milli(-(1 << 20) * 1000, Notation::Binary), "-1Mi");
+        assert_eq!(format_milli(1500, Notation::Binary), "1500m");
+        for milli in [
+            0,
+            1,
+            999,
+            3500,
+            4000,
+            1_024_000,
+            1_500_000_000,
+            7 * (1 << 40) * 1000,
+        ] {
+            for notation in [Notation::Decimal, Notation::Binary] {
+                assert_eq!(parse_milli(&format_milli(milli, notation)), Some(milli));
+            }
+        }
+        assert_eq!(Notation::of_resource("memory"), Notation::Binary);
+        assert_eq!(Notation::of_resource("hugepages-2Mi"), Notation::Binary);
+        assert_eq!(Notation::of_resource("cpu"), Notation::Decimal);
+        assert_eq!(Notation::of_resource("nvidia.com/gpu"), Notation::Decimal);
+    }
 
     #[test]
     fn parses_kubernetes_quantities() {

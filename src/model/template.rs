@@ -201,7 +201,7 @@ pub fn workload_of(group: &str, kind: &str, manifest: &Value) -> Option<Workload
 /// The effective request of one pod: per resource, the larger of the containers' sum and each
 /// init container's request, plus the pod overhead. Quantities that do not parse are left out
 /// (the loader reports them).
-fn pod_requests(pod: &Value) -> BTreeMap<String, i128> {
+pub(crate) fn pod_requests(pod: &Value) -> BTreeMap<String, i128> {
     let requests_of = |container: &Value| -> Vec<(String, i128)> {
         container
             .pointer("/resources/requests")
