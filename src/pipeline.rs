@@ -509,12 +509,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
 /// `1Gi` as `1073741824`?) or what admission adds. Only the Kubernetes backend answers
 /// a dry run; a kind or namespace the cluster does not have yet fails it, and the client-side
 /// result stands.
-async fn confirm_updates(
-    clients: &Clients,
-    plan: &mut Plan,
-    manager: &str,
-    parallelism: usize,
-) {
+async fn confirm_updates(clients: &Clients, plan: &mut Plan, manager: &str, parallelism: usize) {
     use crate::cluster::ClusterClient as _;
     use crate::cluster::managed::project;
     let semaphore = Arc::new(tokio::sync::Semaphore::new(parallelism.max(1)));

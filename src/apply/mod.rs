@@ -1,9 +1,11 @@
 //! Stage 9, apply: a [`Plan`] → the clusters, and the state written as it goes.
 //!
-//! Changes run wave by wave; each wave rolls out over the cluster batches of
-//! `settings.rollout`, clusters of a batch in parallel. After each batch the objects' health is
-//! awaited and the batch's state shards are written, so an interrupted apply leaves a state
-//! that matches what happened. A failure stops the rollout after its batch is recorded.
+//! Changes roll out over the cluster batches of `settings.rollout`: each batch receives every
+//! wave in order (deletes last), clusters of a batch in parallel, before the next batch starts,
+//! so a canary batch proves the whole change first. After each wave of a batch the objects'
+//! health is awaited and the batch's state shards are written, so an interrupted apply leaves
+//! a state that matches what happened. A failure stops the rollout after its batch is recorded;
+//! later batches are untouched.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -287,15 +289,10 @@ pub async fn apply(
             .count()
     };
     let total: usize = steps.iter().map(|(_, changes)| planned(changes)).sum();
-    'steps: for (wave, changes) in &steps {
-        let count = planned(changes);
-        if count > 0 {
-            observer.event(Event::WaveStarted {
-                wave: *wave,
-                changes: count,
-            });
-        }
-        for (index, batch) in batches.iter().enumerate() {
+    // Batch by batch, and every wave within a batch before the next batch: a canary batch
+    // receives the whole change, and proves healthy, before any other cluster is touched.
+    'steps: for (index, batch) in batches.iter().enumerate() {
+        for (wave, changes) in &steps {
             if options.stop.requested() {
                 report.interrupted = true;
                 break 'steps;
@@ -317,11 +314,16 @@ pub async fn apply(
             if work.is_empty() {
                 continue;
             }
-            if work
+            let count = work
                 .values()
                 .flatten()
-                .any(|change| change.action != Action::NoOp)
-            {
+                .filter(|change| change.action != Action::NoOp)
+                .count();
+            if count > 0 {
+                observer.event(Event::WaveStarted {
+                    wave: *wave,
+                    changes: count,
+                });
                 observer.event(Event::BatchStarted {
                     wave: *wave,
                     batch: index + 1,
@@ -489,6 +491,10 @@ fn finish(
     Ok(())
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the arguments are the run's settings, named at the call"
+)]
 fn record(
     shard: &mut Shard,
     applied: &[(Change, Option<Value>)],
@@ -525,7 +531,11 @@ fn record(
         // What the next refresh will see: the stored object reduced the way refresh reduces
         // it; for a no-op on a refreshed cluster, what refresh saw; otherwise what was known.
         let live_digest = match (stored, change.before.as_ref()) {
-            (Some(stored), _) => Some(object_digest(&change.object, &project(stored, manager), key)),
+            (Some(stored), _) => Some(object_digest(
+                &change.object,
+                &project(stored, manager),
+                key,
+            )),
             (None, Some(before)) if refreshed => Some(object_digest(&change.object, before, key)),
             (None, _) => previous
                 .filter(|previous| previous.digest == digest)

@@ -24,7 +24,8 @@ use crate::cluster::health::{object_health, pod_failure, resource_summary};
 use crate::cluster::{
     ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, has_labels,
 };
-use crate::model::{ClusterStatus, Readiness, ServedKinds};
+use crate::model::cluster::ServedKinds;
+use crate::model::{ClusterStatus, Readiness};
 
 /// How long one request may take, answer included, before it counts as a timeout and is
 /// retried. Lists are paged, so no single answer is large.
@@ -265,14 +266,14 @@ impl KubeCluster {
             .map_err(|error| self.unreachable(format!("cannot build a request: {error}")))?;
         let answer = self.send(request).await?;
         match answer.status {
-            status if status.is_success() => answer.json().map(Some).map_err(|reason| {
-                self.unreachable(format!("reading `{path}`: {reason}"))
-            }),
+            status if status.is_success() => answer
+                .json()
+                .map(Some)
+                .map_err(|reason| self.unreachable(format!("reading `{path}`: {reason}"))),
             http::StatusCode::NOT_FOUND => Ok(None),
-            status => Err(self.unreachable(format!(
-                "reading `{path}`: {status}: {}",
-                answer.message()
-            ))),
+            status => {
+                Err(self.unreachable(format!("reading `{path}`: {status}: {}", answer.message())))
+            }
         }
     }
 
@@ -416,7 +417,11 @@ impl KubeCluster {
             return Ok(None);
         };
         let namespace = object.namespace.as_deref().filter(|_| resource.namespaced);
-        Ok(Some(collection_path(api_version, namespace, &resource.plural)))
+        Ok(Some(collection_path(
+            api_version,
+            namespace,
+            &resource.plural,
+        )))
     }
 
     async fn get_object(
@@ -432,9 +437,10 @@ impl KubeCluster {
             .map_err(|error| self.rejected(object, error.to_string()))?;
         let answer = self.send(request).await?;
         match answer.status {
-            status if status.is_success() => {
-                answer.json().map(Some).map_err(|reason| self.rejected(object, reason))
-            }
+            status if status.is_success() => answer
+                .json()
+                .map(Some)
+                .map_err(|reason| self.rejected(object, reason)),
             http::StatusCode::NOT_FOUND => Ok(None),
             status => Err(self.rejected(
                 object,
@@ -458,7 +464,9 @@ impl KubeCluster {
             }
             _ => Readiness::NotReady,
         };
-        let nodes = self.list_all("/api/v1/nodes", &ListParams::default()).await?;
+        let nodes = self
+            .list_all("/api/v1/nodes", &ListParams::default())
+            .await?;
         let pods = self
             .list_all(
                 "/api/v1/pods",
@@ -488,7 +496,11 @@ impl KubeCluster {
     }
 
     /// Pods of a workload that will not start, for fail-fast health.
-    async fn failing_pods(&self, object: &ObjectRef, live: &Value) -> Result<Option<String>, Error> {
+    async fn failing_pods(
+        &self,
+        object: &ObjectRef,
+        live: &Value,
+    ) -> Result<Option<String>, Error> {
         let Some(namespace) = object.namespace.as_deref() else {
             return Ok(None);
         };
@@ -556,7 +568,10 @@ impl ClusterClient for KubeCluster {
         let Some(path) = self.collection(&object, &api_version).await? else {
             return Err(self.rejected(
                 &object,
-                format!("the cluster does not serve `{}` in `{api_version}`", object.kind),
+                format!(
+                    "the cluster does not serve `{}` in `{api_version}`",
+                    object.kind
+                ),
             ));
         };
         let mut params = PatchParams::apply(&self.manager).force();
@@ -585,7 +600,9 @@ impl ClusterClient for KubeCluster {
         {
             self.stale.store(true, Ordering::SeqCst);
         }
-        answer.json().map_err(|reason| self.rejected(&object, reason))
+        answer
+            .json()
+            .map_err(|reason| self.rejected(&object, reason))
     }
 
     async fn delete(
@@ -634,8 +651,10 @@ impl ClusterClient for KubeCluster {
         if let Health::Progressing(_) = &health
             && matches!(
                 (object.group.as_str(), object.kind.as_str()),
-                ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
-                    | ("batch", "Job")
+                (
+                    "apps",
+                    "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+                ) | ("batch", "Job")
             )
             && let Some(failure) = self.failing_pods(object, &live).await?
         {
@@ -653,10 +672,18 @@ const AGGREGATED_ACCEPT: &str =
 /// worded for the user: they name the file and the context, never credentials.
 async fn connect(source: &Source) -> Result<Connection, String> {
     let kubeconfig = match &source.kubeconfig {
-        Some(path) => Kubeconfig::read_from(path)
-            .map_err(|error| format!("cannot read kubeconfig `{}`: {}", path.display(), chain(&error)))?,
+        Some(path) => Kubeconfig::read_from(path).map_err(|error| {
+            format!(
+                "cannot read kubeconfig `{}`: {}",
+                path.display(),
+                chain(&error)
+            )
+        })?,
         None => Kubeconfig::read().map_err(|error| {
-            format!("cannot read the default kubeconfig ($KUBECONFIG or ~/.kube/config): {}", chain(&error))
+            format!(
+                "cannot read the default kubeconfig ($KUBECONFIG or ~/.kube/config): {}",
+                chain(&error)
+            )
         })?,
     };
     let context = source
@@ -769,7 +796,9 @@ fn backoff(attempt: u32) -> Duration {
         .min(MAX_BACKOFF);
     // Full jitter: a fleet of clients throttled together must not retry together.
     let random = RandomState::new().hash_one(attempt);
-    let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX).max(1);
+    let millis = u64::try_from(ceiling.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
     Duration::from_millis(random % millis + 1)
 }
 
@@ -878,8 +907,7 @@ fn read_resource_list(group_version: &str, list: &Value, resources: &mut Resourc
                 (group_version.to_owned(), kind.to_owned()),
                 Resource {
                     plural: name.to_owned(),
-                    namespaced: resource.get("namespaced").and_then(Value::as_bool)
-                        == Some(true),
+                    namespaced: resource.get("namespaced").and_then(Value::as_bool) == Some(true),
                 },
             );
         }
@@ -954,7 +982,10 @@ mod tests {
         for attempt in 0..10 {
             let wait = backoff(attempt);
             let ceiling = BASE_BACKOFF.saturating_mul(1 << attempt).min(MAX_BACKOFF);
-            assert!(wait <= ceiling + Duration::from_millis(1), "{attempt}: {wait:?}");
+            assert!(
+                wait <= ceiling + Duration::from_millis(1),
+                "{attempt}: {wait:?}"
+            );
             assert!(wait >= Duration::from_millis(1));
         }
     }

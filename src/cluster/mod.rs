@@ -178,7 +178,7 @@ pub trait ClusterClient: Send + Sync {
 #[derive(Debug)]
 pub enum Client {
     /// The Kubernetes API (Push).
-    Kube(self::kube::KubeCluster),
+    Kube(Box<self::kube::KubeCluster>),
     /// A directory (Pull).
     Dir(dir::DirCluster),
     /// In memory (tests).
@@ -245,13 +245,15 @@ pub fn connect(cluster: &Cluster, workspace: &Path, manager: &str) -> Option<Cli
             workspace,
             directory,
         ))),
-        Access::Kubeconfig { path, context } => Some(Client::Kube(self::kube::KubeCluster::new(
-            cluster.name.clone(),
-            workspace,
-            path.as_deref(),
-            context.as_deref(),
-            manager,
-        ))),
+        Access::Kubeconfig { path, context } => {
+            Some(Client::Kube(Box::new(self::kube::KubeCluster::new(
+                cluster.name.clone(),
+                workspace,
+                path.as_deref(),
+                context.as_deref(),
+                manager,
+            ))))
+        }
         Access::Offline => None,
     }
 }

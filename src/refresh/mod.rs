@@ -49,7 +49,10 @@ pub async fn discover(
     parallelism: usize,
 ) -> BTreeMap<ClusterName, Result<Discovery, String>> {
     run_all(clients, parallelism, |client| async move {
-        client.discover().await.map_err(|error| error.to_string())
+        client.discover().await.map_err(|error| match error {
+            crate::cluster::Error::Unreachable { reason, .. } => reason,
+            other => other.to_string(),
+        })
     })
     .await
 }
@@ -84,29 +87,21 @@ pub async fn observe(
         async move {
             let mut objects = BTreeMap::new();
             let mut owners = BTreeMap::new();
-            let mut keep = |object_ref: ObjectRef, object: Value| {
-                let foreign: Vec<FieldOwner> = field_owners(&object)
-                    .into_iter()
-                    .filter(|owner| owner.manager != *manager)
-                    .collect();
-                if !foreign.is_empty() {
-                    owners.insert(object_ref.clone(), foreign);
-                }
-                objects.insert(object_ref, project(&object, &manager));
-            };
             for kind in kinds.get(client.name()).into_iter().flatten() {
                 match client.list(kind, &labels).await {
                     Ok(listed) => {
                         for object in listed {
                             if let Some((object_ref, _)) = object_ref_of(&object) {
-                                keep(object_ref, object);
+                                keep(&mut objects, &mut owners, &manager, object_ref, &object);
                             }
                         }
                     }
                     Err(crate::cluster::Error::Unreachable { reason, .. }) => {
                         return (ObservedCluster::Unreachable(reason), BTreeMap::new());
                     }
-                    Err(error) => return (ObservedCluster::Failed(error.to_string()), BTreeMap::new()),
+                    Err(error) => {
+                        return (ObservedCluster::Failed(error.to_string()), BTreeMap::new());
+                    }
                 }
             }
             for (object, api_version) in recorded.get(client.name()).into_iter().flatten() {
@@ -114,12 +109,16 @@ pub async fn observe(
                     continue;
                 }
                 match client.get(object, api_version).await {
-                    Ok(Some(live)) => keep(object.clone(), live),
+                    Ok(Some(live)) => {
+                        keep(&mut objects, &mut owners, &manager, object.clone(), &live);
+                    }
                     Ok(None) => {}
                     Err(crate::cluster::Error::Unreachable { reason, .. }) => {
                         return (ObservedCluster::Unreachable(reason), BTreeMap::new());
                     }
-                    Err(error) => return (ObservedCluster::Failed(error.to_string()), BTreeMap::new()),
+                    Err(error) => {
+                        return (ObservedCluster::Failed(error.to_string()), BTreeMap::new());
+                    }
                 }
             }
             (ObservedCluster::Listed { objects }, owners)
@@ -134,6 +133,24 @@ pub async fn observe(
         observed.clusters.insert(cluster, seen);
     }
     observed
+}
+
+/// Keeps a live object reduced to the fields `manager` owns, and who owns the others.
+fn keep(
+    objects: &mut BTreeMap<ObjectRef, Value>,
+    owners: &mut BTreeMap<ObjectRef, Vec<FieldOwner>>,
+    manager: &str,
+    object_ref: ObjectRef,
+    object: &Value,
+) {
+    let foreign: Vec<FieldOwner> = field_owners(object)
+        .into_iter()
+        .filter(|owner| owner.manager != manager)
+        .collect();
+    if !foreign.is_empty() {
+        owners.insert(object_ref.clone(), foreign);
+    }
+    objects.insert(object_ref, project(object, manager));
 }
 
 async fn run_all<T, F, Fut>(

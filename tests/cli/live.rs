@@ -16,8 +16,8 @@ struct LiveFleet {
     context: TestContext,
 }
 
-/// The web app every fleet gets: a ConfigMap and a Deployment that uses it, to every cluster,
-/// replicas duplicated.
+/// The web app every fleet gets: a `ConfigMap` and a Deployment that uses it, to every
+/// cluster, replicas duplicated.
 const APP: &str = r"apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -48,9 +48,8 @@ impl LiveFleet {
     /// `clusters` servers; `rollout` is the body of the HCL `rollout` block.
     fn new(clusters: usize, rollout: &str, manifests: &str) -> Self {
         let servers: Vec<ApiServer> = (0..clusters).map(|_| ApiServer::start()).collect();
-        let mut hcl = format!(
-            "settings {{\n  workspace = \"live\"\n\n  rollout {{\n{rollout}\n  }}\n}}\n"
-        );
+        let mut hcl =
+            format!("settings {{\n  workspace = \"live\"\n\n  rollout {{\n{rollout}\n  }}\n}}\n");
         for index in 0..clusters {
             let tier = if index == 0 { "canary" } else { "main" };
             let _ = write!(
@@ -108,9 +107,7 @@ fn plan_apply_and_a_plan_with_no_changes_on_three_clusters() {
     plan.expect_code(2);
     assert!(plan.stdout.contains("6 to add"), "{}", plan.stdout);
 
-    fleet
-        .run(&["apply", "--auto-approve"])
-        .expect_code(0);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
     for cluster in 0..3 {
         let deployment = fleet.deployment(cluster).expect("web is applied");
         assert_eq!(deployment["spec"]["replicas"], 2);
@@ -150,7 +147,7 @@ fn refresh_is_one_list_per_kind_and_cluster_and_never_a_get_per_object() {
     fleet.run(&["plan", "--detailed-exitcode"]).expect_code(0);
     for server in &fleet.servers {
         // ConfigMaps and Deployments; Nodes and Pods for the resource summary.
-        assert_eq!(server.count_for(Verb::List, "core/configmaps"), 1);
+        assert_eq!(server.count_for(Verb::List, "configmaps"), 1);
         assert_eq!(server.count_for(Verb::List, "apps/deployments"), 1);
         assert_eq!(server.count(Verb::List), 4, "{:?}", server.counts());
         assert_eq!(server.count(Verb::Get), 0, "{:?}", server.counts());
@@ -229,8 +226,7 @@ fn replicas_an_hpa_owns_are_not_fought() {
 
 #[test]
 fn a_failing_canary_stops_the_rollout_and_later_clusters_are_untouched() {
-    let rollout =
-        "    max_parallel_clusters = 1\n    wait_timeout = \"3s\"\n    order = [\"tier=canary\", \"*\"]";
+    let rollout = "    max_parallel_clusters = 1\n    wait_timeout = \"3s\"\n    order = [\"tier=canary\", \"*\"]";
     let fleet = LiveFleet::new(3, rollout, APP);
     fleet.servers[0].set_rollout(Rollout::Never);
     let outcome = fleet.run(&["apply", "--auto-approve"]);
@@ -256,7 +252,9 @@ fn a_cluster_killed_mid_apply_is_reported_and_the_rerun_converges() {
     }
     let mut fleet = LiveFleet::new(2, FAST, &manifests);
     fleet.servers[1].set_latency(Duration::from_millis(40));
-    let running = fleet.context.spawn("apply", &["apply", "--auto-approve"], &[]);
+    let running = fleet
+        .context
+        .spawn("apply", &["apply", "--auto-approve"], &[]);
     wait_for("a few applies on c1", || {
         fleet.servers[1].count(Verb::Apply) >= 5
     });
@@ -283,20 +281,58 @@ fn throttling_and_server_errors_are_retried() {
 }
 
 #[test]
-fn an_unreachable_cluster_is_a_warning_and_apply_refuses_without_allow_unreachable() {
+fn an_unreachable_cluster_keeps_its_placement_and_apply_refuses_without_allow_unreachable() {
     let mut fleet = LiveFleet::new(2, FAST, APP);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
     fleet.servers[1].stop();
-    let plan = fleet.run(&["plan"]);
+    fleet
+        .context
+        .write("app.yaml", &APP.replace("level: info", "level: debug"));
+
+    let plan = fleet.run(&["plan", "--json"]);
     plan.expect_code(0);
-    assert!(plan.stderr.contains("`c1` is unreachable"), "{}", plan.stderr);
+    let json = plan.json();
+    assert!(
+        json["diagnostics"]
+            .to_string()
+            .contains("`c1` is unreachable"),
+        "{json:#}"
+    );
+    let clusters: Vec<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|change| change["cluster"].as_str())
+        .collect();
+    assert_eq!(clusters, ["c0", "c1"], "{json:#}");
+
     let refused = fleet.run(&["apply", "--auto-approve"]);
     refused.expect_code(1);
-    assert!(refused.stderr.contains("--allow-unreachable"), "{}", refused.stderr);
-    assert!(fleet.deployment(0).is_none());
+    assert!(
+        refused.stderr.contains("--allow-unreachable"),
+        "{}",
+        refused.stderr
+    );
+    let level = |server: &ApiServer| {
+        server
+            .object("configmaps", "default", "web-config")
+            .unwrap()["data"]["level"]
+            .clone()
+    };
+    assert_eq!(level(&fleet.servers[0]), "info");
+
     fleet
         .run(&["apply", "--auto-approve", "--allow-unreachable"])
         .expect_code(0);
-    assert!(fleet.deployment(0).is_some());
+    assert_eq!(level(&fleet.servers[0]), "debug");
+    assert_eq!(level(&fleet.servers[1]), "info");
+
+    fleet.servers[1].restart();
+    let plan = fleet.run(&["plan", "--detailed-exitcode"]);
+    plan.expect_code(2);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(level(&fleet.servers[1]), "debug");
+    fleet.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
 
 #[test]

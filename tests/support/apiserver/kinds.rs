@@ -76,6 +76,13 @@ pub(crate) fn builtin() -> Vec<Kind> {
         apps("ReplicaSet", "replicasets"),
         Kind::new("batch", "v1", "Job", "jobs", true),
         Kind::new("batch", "v1", "CronJob", "cronjobs", true),
+        Kind::new(
+            "autoscaling",
+            "v2",
+            "HorizontalPodAutoscaler",
+            "horizontalpodautoscalers",
+            true,
+        ),
         rbac("Role", "roles", true),
         rbac("RoleBinding", "rolebindings", true),
         rbac("ClusterRole", "clusterroles", false),
