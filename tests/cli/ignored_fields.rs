@@ -35,6 +35,25 @@ fn fields_mcctl_does_not_own_are_left_out_and_named_in_the_plan() {
     eu-1 web: [{"pointer":"/spec/replicas","reason":"HorizontalPodAutoscaler default/web scales it"}]
     "#);
 
+    // A saved plan shows the same, read back from its JSON.
+    context.run(&["plan", "--out", "plan.json"]).expect_code(0);
+    let shown = context.run(&["show", "plan.json"]);
+    shown.expect_code(0);
+    assert!(
+        shown.stdout.contains(
+            "not applied: /spec/replicas (HorizontalPodAutoscaler default/web scales it)"
+        ),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown
+            .stdout
+            .contains("not applied: /data/rollout (ignore_fields)"),
+        "{}",
+        shown.stdout
+    );
+
     context.run(&["apply", "--auto-approve"]).expect_code(0);
     let written = |path: &str| -> serde_json::Value {
         serde_saphyr::from_str(&std::fs::read_to_string(context.path(path)).unwrap()).unwrap()
