@@ -660,6 +660,14 @@ impl Converter<'_> {
     fn evaluate(&mut self, attribute: &Attribute, pointer: &str, spans: &mut SpanIndex) -> Value {
         let value_span = attribute.value.span().unwrap_or(0..0);
         spans.insert_value(pointer.to_owned(), value_span.clone());
+        // A list written out keeps each item's span, so an error about one item points at it.
+        if let Expression::Array(array) = &attribute.value {
+            for (index, item) in array.iter().enumerate() {
+                if let Some(item_span) = item.span() {
+                    spans.insert_value(format!("{pointer}/{index}"), item_span);
+                }
+            }
+        }
         let expression: hcl::Expression = attribute.value.clone().into();
         match self.scope.evaluate(&expression) {
             Ok(value) => match serde_json::to_value(&value) {

@@ -80,6 +80,8 @@ pub struct TemplateBlock {
     pub depends_on: Vec<(Reference, Span)>,
     /// `prune`.
     pub prune: Option<bool>,
+    /// `ignore_fields`: JSON pointers mcctl leaves out of what it applies, each with its span.
+    pub ignore_fields: Vec<(String, Span)>,
 }
 
 /// A resource template: a Kubernetes object as written.
@@ -965,6 +967,19 @@ fn add_template_block(
         span: block.span.clone(),
         depends_on: block.depends_on.clone(),
         prune: template.prune,
+        ignore_fields: template
+            .ignore_fields
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(index, pointer)| {
+                let span = block
+                    .document
+                    .spans
+                    .value(&format!("/ignoreFields/{index}"));
+                (pointer.clone(), span)
+            })
+            .collect(),
     };
     if template.source.is_none() && template.manifest.is_none() {
         diagnostics.push(

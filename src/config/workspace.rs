@@ -111,6 +111,9 @@ pub struct HclTemplate {
     pub depends_on: Option<Value>,
     /// Delete protected kinds when they leave config.
     pub prune: Option<bool>,
+    /// JSON pointers mcctl leaves out of what it applies (the `mcctl.io/ignore-fields`
+    /// annotation's twin).
+    pub ignore_fields: Option<Vec<String>>,
 }
 
 /// One string or a list of strings.

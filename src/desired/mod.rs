@@ -1,10 +1,11 @@
 //! Stage 6, render: [`Instances`] + waves → [`DesiredState`], exactly what each cluster should
 //! hold.
 //!
-//! Adds the ownership labels, drops what the API server owns (`status`, `uid`, …) and mcctl's own
-//! annotations, creates the namespaces objects need but nobody declared, and digests every
-//! object. Pure.
+//! Adds the ownership labels, drops what the API server owns (`status`, `uid`, …), mcctl's own
+//! annotations and the fields mcctl does not own ([`ignore`]), creates the namespaces objects
+//! need but nobody declared, and digests every object. Pure.
 
+pub mod ignore;
 pub mod secret;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,6 +14,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use self::ignore::{IgnoredField, REPLICAS_POINTER};
 use self::secret::{SecretKey, object_digest};
 use crate::addr::{ClusterName, ObjectRef};
 use crate::graph::{DependencyGraph, kind_rank};
@@ -60,6 +62,8 @@ pub struct DesiredObject {
     pub prune: bool,
     /// The fields override policies changed, for the plan.
     pub overrides: Vec<AppliedOverride>,
+    /// The fields left out of `manifest` because mcctl does not own them, for the plan.
+    pub ignored: Vec<IgnoredField>,
 }
 
 impl DesiredObject {
@@ -102,12 +106,45 @@ pub fn render(
         .iter()
         .map(|cluster| (cluster.name.clone(), DesiredCluster::default()))
         .collect();
+    // What the autoscalers on each cluster scale: they, not mcctl, own those replicas.
+    let mut by_cluster: BTreeMap<&ClusterName, Vec<(&ObjectRef, &Value)>> = BTreeMap::new();
+    for instance in &instances.items {
+        by_cluster
+            .entry(&instance.cluster)
+            .or_default()
+            .push((&instance.object, &instance.manifest));
+    }
+    let autoscaled: BTreeMap<&ClusterName, BTreeMap<ObjectRef, String>> = by_cluster
+        .into_iter()
+        .map(|(cluster, objects)| (cluster, ignore::autoscaled(&objects)))
+        .collect();
     for instance in &instances.items {
         let Some(template) = model.template(&instance.object) else {
             continue;
         };
         let mut manifest = instance.manifest.clone();
         clean(&mut manifest);
+        let mut ignored = Vec::new();
+        if let Some(reason) = autoscaled
+            .get(&instance.cluster)
+            .and_then(|scaled| scaled.get(&instance.object))
+            && ignore::remove(&mut manifest, REPLICAS_POINTER)
+        {
+            ignored.push(IgnoredField {
+                pointer: REPLICAS_POINTER.to_owned(),
+                reason: reason.clone(),
+            });
+        }
+        // A pointer that matches nothing here is fine: overrides may add the field elsewhere.
+        for (pointer, source) in &template.ignore_fields {
+            if ignore::remove(&mut manifest, pointer) {
+                ignored.push(IgnoredField {
+                    pointer: pointer.clone(),
+                    reason: (*source).to_owned(),
+                });
+            }
+        }
+        // After the removals, so no pointer can take the ownership labels away.
         label(&mut manifest, &model.workspace);
         let object = DesiredObject {
             api_version: template.api_version.clone(),
@@ -117,6 +154,7 @@ pub fn render(
             implicit: false,
             prune: template.prune,
             overrides: instance.overrides.clone(),
+            ignored,
         };
         clusters
             .entry(instance.cluster.clone())
@@ -214,6 +252,7 @@ fn add_implicit_namespaces(desired: &mut DesiredCluster, workspace: &str) {
                 implicit: true,
                 prune: false,
                 overrides: Vec::new(),
+                ignored: Vec::new(),
             },
         );
     }
@@ -297,6 +336,130 @@ spec:
             namespace.manifest["metadata"]["labels"]["mcctl.io/workspace"],
             "shop"
         );
+    }
+
+    const AUTOSCALED: &str = r"
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: eu-1}
+spec: {syncMode: Pull}
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: us-1}
+spec: {syncMode: Pull}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {replicas: 3, template: {spec: {containers: [{name: web, image: nginx}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec: {replicas: 2, template: {spec: {containers: [{name: api, image: api}]}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web-scaler}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 10
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  annotations: {mcctl.io/ignore-fields: '/data/debug, /data/absent', team: a}
+data: {debug: 'false', level: info}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: everywhere}
+spec:
+  resourceSelectors:
+    - {apiVersion: apps/v1, kind: Deployment}
+    - {apiVersion: v1, kind: ConfigMap}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: scaler}
+spec:
+  resourceSelectors: [{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler}]
+  placement: {clusterAffinity: {clusterNames: [eu-1]}}
+";
+
+    fn object<'a>(state: &'a DesiredState, cluster: &str, address: &str) -> &'a DesiredObject {
+        &state.clusters[&ClusterName::new(cluster)].objects[&address.parse().unwrap()]
+    }
+
+    /// An autoscaler on a cluster owns the replicas of the workload it scales there: they are
+    /// left out of the manifest and the digest; elsewhere, and for other workloads, they stay.
+    #[test]
+    fn an_autoscaled_workload_leaves_its_replicas_out() {
+        let state = desired(AUTOSCALED);
+        let web = object(&state, "eu-1", "apps/Deployment/default/web");
+        assert_eq!(web.manifest.pointer("/spec/replicas"), None);
+        assert_eq!(
+            web.manifest
+                .pointer("/spec/template/spec/containers/0/image"),
+            Some(&Value::from("nginx"))
+        );
+        assert_eq!(
+            web.ignored,
+            vec![IgnoredField {
+                pointer: "/spec/replicas".into(),
+                reason: "HorizontalPodAutoscaler default/web-scaler scales it".into(),
+            }]
+        );
+        assert_eq!(web.digest, digest(&web.manifest));
+        let api = object(&state, "eu-1", "apps/Deployment/default/api");
+        assert_eq!(
+            api.manifest.pointer("/spec/replicas"),
+            Some(&Value::from(2))
+        );
+        assert!(api.ignored.is_empty());
+        // No autoscaler on us-1: mcctl applies the replicas there.
+        let web_us = object(&state, "us-1", "apps/Deployment/default/web");
+        assert_eq!(
+            web_us.manifest.pointer("/spec/replicas"),
+            Some(&Value::from(3))
+        );
+        assert!(web_us.ignored.is_empty());
+        // The autoscaler itself is applied as written.
+        let scaler = object(
+            &state,
+            "eu-1",
+            "autoscaling/HorizontalPodAutoscaler/default/web-scaler",
+        );
+        assert_eq!(scaler.manifest["spec"]["maxReplicas"], 10);
+        assert!(scaler.ignored.is_empty());
+    }
+
+    /// `mcctl.io/ignore-fields` removes each pointer that matches, records it, and is dropped
+    /// like mcctl's other annotations; a pointer that matches nothing is not recorded.
+    #[test]
+    fn ignore_fields_are_left_out_and_recorded() {
+        let state = desired(AUTOSCALED);
+        for cluster in ["eu-1", "us-1"] {
+            let settings = object(&state, cluster, "core/ConfigMap/default/settings");
+            assert_eq!(
+                settings.manifest["data"],
+                serde_json::json!({"level": "info"})
+            );
+            assert_eq!(
+                settings.manifest["metadata"]["annotations"],
+                serde_json::json!({"team": "a"})
+            );
+            assert_eq!(
+                settings.ignored,
+                vec![IgnoredField {
+                    pointer: "/data/debug".into(),
+                    reason: "mcctl.io/ignore-fields".into(),
+                }]
+            );
+        }
     }
 
     #[test]

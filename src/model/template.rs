@@ -28,6 +28,10 @@ pub struct Template {
     pub depends_on: Vec<(ObjectRef, Span)>,
     /// Delete protected kinds when they leave config.
     pub prune: bool,
+    /// JSON pointers left out of what mcctl applies and diffs (the `mcctl.io/ignore-fields`
+    /// annotation and the HCL `ignore_fields` attribute), valid and not naming identity; each
+    /// with where it was written (`mcctl.io/ignore-fields` or `ignore_fields`).
+    pub ignore_fields: Vec<(String, &'static str)>,
     /// The HCL `template` block it came from.
     pub block: Option<String>,
     /// Where its parts are.
@@ -57,6 +61,64 @@ pub enum ReplicaField {
     Replicas,
     /// `spec.parallelism`, and `spec.completions` when divided (Job).
     JobParallelism,
+}
+
+/// The annotation listing JSON pointers (comma-separated) that mcctl leaves out of what it
+/// applies and diffs.
+pub const IGNORE_FIELDS_ANNOTATION: &str = "mcctl.io/ignore-fields";
+
+/// The fields that name an object or mark it as mcctl's: they are always applied.
+pub const IDENTITY_POINTERS: [&str; 6] = [
+    "/apiVersion",
+    "/kind",
+    "/metadata/name",
+    "/metadata/namespace",
+    "/metadata/labels/app.kubernetes.io~1managed-by",
+    "/metadata/labels/mcctl.io~1workspace",
+];
+
+/// Why a pointer cannot be left out of what mcctl applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IgnoreFieldProblem {
+    /// Not an RFC 6901 JSON pointer (no leading `/`, or a `~` not followed by `0` or `1`).
+    NotAPointer,
+    /// It is, or holds, one of the [`IDENTITY_POINTERS`].
+    Identity(&'static str),
+}
+
+/// Checks a pointer of `mcctl.io/ignore-fields` or `ignore_fields`.
+///
+/// # Errors
+/// When the pointer is malformed or would leave out the object's identity.
+pub fn check_ignore_field(pointer: &str) -> Result<(), IgnoreFieldProblem> {
+    if !is_json_pointer(pointer) {
+        return Err(IgnoreFieldProblem::NotAPointer);
+    }
+    match IDENTITY_POINTERS.into_iter().find(|identity| {
+        *identity == pointer
+            || identity
+                .strip_prefix(pointer)
+                .is_some_and(|rest| rest.starts_with('/'))
+    }) {
+        Some(identity) => Err(IgnoreFieldProblem::Identity(identity)),
+        None => Ok(()),
+    }
+}
+
+/// Whether `path` is an RFC 6901 JSON pointer to a field: a leading `/`, and `~` only in the
+/// escapes `~0` and `~1`.
+#[must_use]
+pub fn is_json_pointer(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.split('/').skip(1).any(|segment| {
+            let mut chars = segment.chars();
+            while let Some(c) = chars.next() {
+                if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+                    return true;
+                }
+            }
+            false
+        })
 }
 
 /// Protected kinds are orphaned, not deleted, unless pruning is asked for (DESIGN.md §4).

@@ -377,6 +377,7 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         implicit: desired.implicit,
         prune: desired.prune,
         overrides: desired.overrides.clone(),
+        ignored: desired.ignored.clone(),
         sensitive_changes,
     };
     let mut run = run;

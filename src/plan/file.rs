@@ -258,6 +258,7 @@ pub fn replay(
                     implicit: record.implicit,
                     prune: record.prune,
                     overrides: Vec::new(),
+                    ignored: Vec::new(),
                     sensitive_changes: Vec::new(),
                 }
             }
@@ -282,6 +283,7 @@ pub fn replay(
                 implicit: wanted.implicit,
                 prune: wanted.prune,
                 overrides: wanted.overrides.clone(),
+                ignored: wanted.ignored.clone(),
                 sensitive_changes: planned
                     .map(|planned| planned.sensitive_changes.clone())
                     .unwrap_or_default(),

@@ -77,6 +77,7 @@ mod tests {
             implicit: false,
             prune: false,
             overrides: Vec::new(),
+            ignored: Vec::new(),
             sensitive_changes: Vec::new(),
         }
     }

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::addr::{ClusterName, ObjectRef};
+use crate::desired::ignore::IgnoredField;
 use crate::desired::secret::redact;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::model::PolicyId;
@@ -62,6 +63,16 @@ pub fn overrides(list: &[AppliedOverride]) -> Value {
                 }
                 Value::Object(map)
             })
+            .collect(),
+    )
+}
+
+/// The fields mcctl left out of an object, as JSON: `[{"pointer": …, "reason": …}]`.
+#[must_use]
+pub fn ignored_fields(list: &[IgnoredField]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|ignored| json!({"pointer": ignored.pointer, "reason": ignored.reason}))
             .collect(),
     )
 }
@@ -197,6 +208,9 @@ pub fn render(
             }
             if !change.overrides.is_empty() {
                 map.insert("overrides".into(), overrides(&change.overrides));
+            }
+            if !change.ignored.is_empty() {
+                map.insert("ignored_fields".into(), ignored_fields(&change.ignored));
             }
             if !change.sensitive_changes.is_empty() {
                 // Pointers only: which Secret values change, never what they hold.
@@ -427,6 +441,18 @@ pub fn parse(json: &Value) -> Result<Plan, String> {
                 .unwrap_or(false),
             prune: false,
             overrides: overrides_list,
+            ignored: change
+                .get("ignored_fields")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|ignored| {
+                    Ok(IgnoredField {
+                        pointer: text(ignored, "pointer")?,
+                        reason: text(ignored, "reason")?,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
             sensitive_changes: strings("sensitive_changes"),
         });
     }

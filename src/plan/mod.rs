@@ -20,6 +20,7 @@ use serde_json::Value;
 use self::guard::{MassDelete, mass_deletes};
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::managed::{FieldOwner, owner_of};
+use crate::desired::ignore::IgnoredField;
 use crate::desired::secret::{SecretKey, changed_values, object_digest};
 use crate::desired::{
     DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL,
@@ -108,6 +109,8 @@ pub struct Change {
     pub prune: bool,
     /// The fields override policies changed in `after` (none for deletes).
     pub overrides: Vec<AppliedOverride>,
+    /// The fields left out of `after` because mcctl does not own them (none for deletes).
+    pub ignored: Vec<IgnoredField>,
     /// JSON pointers of the Secret values that differ between `before` and `after`: output
     /// marks them `(sensitive, changed)` without showing either value.
     pub sensitive_changes: Vec<String>,
@@ -624,6 +627,7 @@ fn plan_cluster(
             implicit: wanted.implicit,
             prune: wanted.prune,
             overrides: wanted.overrides.clone(),
+            ignored: wanted.ignored.clone(),
             sensitive_changes: Vec::new(),
         };
         let placement_reason = placement_reason(
@@ -811,6 +815,7 @@ fn plan_cluster(
             implicit: record.implicit,
             prune: record.prune,
             overrides: Vec::new(),
+            ignored: Vec::new(),
             sensitive_changes: Vec::new(),
         });
     }

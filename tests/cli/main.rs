@@ -49,6 +49,8 @@ mod init;
 mod fmt;
 /// Overrides: attribution in the plan, failures pointing at the overrider.
 mod overrides;
+/// Fields mcctl does not own: replicas an autoscaler scales, `mcctl.io/ignore-fields`.
+mod ignored_fields;
 /// Apply order: waves from references, CRDs and Namespaces; deletes in reverse; `mcctl graph`.
 mod ordering;
 /// Scheduling: Karmada's bindings from clusters with status, `explain`, failover, claims.

@@ -274,6 +274,13 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
                 paint(DIM, &format!("overridden: {applied}"))
             );
         }
+        for ignored in &change.ignored {
+            let _ = writeln!(
+                out,
+                "      {}",
+                paint(DIM, &format!("not applied: {ignored}"))
+            );
+        }
     }
     let shown = |value: &Value| {
         if view.show_secrets {

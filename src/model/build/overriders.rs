@@ -318,16 +318,7 @@ impl Builder<'_> {
 
     /// Reports a path that is not a JSON pointer; `true` when it is one.
     fn check_pointer(&mut self, path: &str, spans: &SpanIndex, pointer: &str) -> bool {
-        let valid = path.starts_with('/')
-            && !path.split('/').skip(1).any(|segment| {
-                let mut chars = segment.chars().peekable();
-                while let Some(c) = chars.next() {
-                    if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
-                        return true;
-                    }
-                }
-                false
-            });
+        let valid = crate::model::template::is_json_pointer(path);
         if !valid {
             self.diagnostics.push(
                 Diagnostic::error("mcctl::model::json_pointer", format!("`{path}` is not a JSON pointer"))

@@ -1,4 +1,4 @@
-//! Resource templates: identity, namespace defaulting, workloads, `depends_on`.
+//! Resource templates: identity, namespace defaulting, workloads, `depends_on`, ignored fields.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +12,7 @@ use crate::config::hcl::Reference;
 use crate::config::source::SpanIndex;
 use crate::diag::{Diagnostic, Span};
 use crate::model::crd::CustomResourceDefinitions;
-use crate::model::template::{self, Template};
+use crate::model::template::{self, IgnoreFieldProblem, Template};
 
 use super::Builder;
 
@@ -273,6 +273,7 @@ impl Builder<'_> {
                 .pointer("/metadata/annotations/mcctl.io~1prune")
                 .and_then(Value::as_str)
                 == Some("true");
+        let ignore_fields = self.ignore_fields(decl, &manifest, &object);
         let workload = template::workload_of(group, kind, &manifest);
         if workload.is_some() && !self.replicas_are_valid(&object, &manifest, spans) {
             return None;
@@ -288,6 +289,7 @@ impl Builder<'_> {
             manifest,
             depends_on: Vec::new(),
             prune,
+            ignore_fields,
             block: decl.block.as_ref().map(|block| block.name.clone()),
             spans: spans.clone(),
             object,
@@ -390,6 +392,80 @@ impl Builder<'_> {
         self.diagnostics.error_count() == errors
     }
 
+    /// The pointers of the HCL `ignore_fields` attribute and the `mcctl.io/ignore-fields`
+    /// annotation, in that order and once each; a malformed pointer, or one that names the
+    /// object's identity, is an error. A pointer that matches nothing in the template is fine:
+    /// an override may add the field on some clusters.
+    fn ignore_fields(
+        &mut self,
+        decl: &TemplateDecl,
+        manifest: &Value,
+        object: &ObjectRef,
+    ) -> Vec<(String, &'static str)> {
+        const POINTER: &str = "/metadata/annotations/mcctl.io~1ignore-fields";
+        let mut written: Vec<(String, Span, &'static str)> = Vec::new();
+        if let Some(block) = &decl.block {
+            written.extend(
+                block
+                    .ignore_fields
+                    .iter()
+                    .map(|(pointer, span)| (pointer.clone(), span.clone(), "ignore_fields")),
+            );
+        }
+        if let Some(annotation) = manifest.pointer(POINTER).and_then(Value::as_str) {
+            let span = decl.spans.value(POINTER);
+            written.extend(
+                annotation
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|pointer| !pointer.is_empty())
+                    .map(|pointer| {
+                        (
+                            pointer.to_owned(),
+                            span.clone(),
+                            template::IGNORE_FIELDS_ANNOTATION,
+                        )
+                    }),
+            );
+        }
+        let mut fields: Vec<(String, &'static str)> = Vec::new();
+        for (pointer, span, source) in written {
+            match template::check_ignore_field(&pointer) {
+                Ok(()) => {
+                    if !fields.iter().any(|(known, _)| *known == pointer) {
+                        fields.push((pointer, source));
+                    }
+                }
+                Err(IgnoreFieldProblem::NotAPointer) => self.diagnostics.push(
+                    Diagnostic::error(
+                        "mcctl::model::ignore_fields",
+                        format!("`{pointer}` in `{source}` is not a JSON pointer"),
+                    )
+                    .with_label(span, "here")
+                    .with_help("a JSON pointer starts with `/`, e.g. `/spec/replicas`; write `~1` for `/` and `~0` for `~` inside a segment")
+                    .with_resource(object.clone()),
+                ),
+                Err(IgnoreFieldProblem::Identity(identity)) => {
+                    let what = if identity == pointer {
+                        format!("`{pointer}`")
+                    } else {
+                        format!("`{pointer}` (it holds `{identity}`)")
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "mcctl::model::ignore_fields",
+                            format!("{what} cannot be ignored: mcctl always applies it"),
+                        )
+                        .with_label(span, "here")
+                        .with_help("`apiVersion`, `kind`, `metadata.name`, `metadata.namespace` and mcctl's ownership labels name the object; remove this pointer, or name a field inside the part you mean")
+                        .with_resource(object.clone()),
+                    );
+                }
+            }
+        }
+        fields
+    }
+
     /// Replica counts must be whole numbers from 0 to 2147483647, as Kubernetes stores them.
     fn replicas_are_valid(
         &mut self,
@@ -435,4 +511,85 @@ fn is_base64(text: &str) -> bool {
         && text[..text.len() - padding]
             .iter()
             .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{model_from, try_model_from};
+
+    fn config_map(annotation: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  annotations: {{mcctl.io/ignore-fields: '{annotation}'}}\ndata: {{a: b}}\n"
+        )
+    }
+
+    #[test]
+    fn ignore_fields_come_from_the_attribute_then_the_annotation_once_each() {
+        let hcl = r#"template "web" {
+  ignore_fields = ["/data/b", "/data/a"]
+
+  manifest = {
+    apiVersion = "v1"
+    kind       = "ConfigMap"
+    metadata = {
+      name        = "web"
+      annotations = { "mcctl.io/ignore-fields" = "/data/a, /data/c," }
+    }
+    data = { a = "b" }
+  }
+}
+"#;
+        let model = model_from(&[("main.hcl", hcl)]);
+        let template = model
+            .template(&"core/ConfigMap/default/web".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            template.ignore_fields,
+            vec![
+                ("/data/b".to_owned(), "ignore_fields"),
+                ("/data/a".to_owned(), "ignore_fields"),
+                ("/data/c".to_owned(), "mcctl.io/ignore-fields"),
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_or_identity_pointers_are_errors() {
+        let cases = [
+            (
+                "spec/replicas",
+                "`spec/replicas` in `mcctl.io/ignore-fields` is not a JSON pointer",
+            ),
+            (
+                "/data/a~2",
+                "`/data/a~2` in `mcctl.io/ignore-fields` is not a JSON pointer",
+            ),
+            (
+                "/metadata/name",
+                "`/metadata/name` cannot be ignored: mcctl always applies it",
+            ),
+            (
+                "/metadata/labels/mcctl.io~1workspace",
+                "`/metadata/labels/mcctl.io~1workspace` cannot be ignored: mcctl always applies it",
+            ),
+            (
+                "/metadata",
+                "`/metadata` (it holds `/metadata/name`) cannot be ignored: mcctl always applies it",
+            ),
+        ];
+        for (pointer, message) in cases {
+            let (_, diagnostics) = try_model_from(&[("web.yaml", &config_map(pointer))]);
+            let errors: Vec<&str> = diagnostics
+                .iter()
+                .filter(|diagnostic| diagnostic.is_error())
+                .map(|diagnostic| diagnostic.message.as_str())
+                .collect();
+            assert_eq!(errors, vec![message], "{pointer}");
+        }
+        // Fields that are not identity are fine, even when the template lacks them.
+        for pointer in ["/metadata/labels/team", "/spec/replicas", "/data/a"] {
+            let (_, diagnostics) = try_model_from(&[("web.yaml", &config_map(pointer))]);
+            assert!(!diagnostics.has_errors(), "{pointer}: {diagnostics:#?}");
+        }
+    }
 }
