@@ -26,6 +26,10 @@ snap:
 quickstart:
     cargo run -- -C examples/quickstart apply --auto-approve
 
+# opt-in live tests against the kind clusters of examples/kind/up.sh (docs/live-clusters.md)
+e2e:
+    MCCTL_E2E_KUBECONFIG="${MCCTL_E2E_KUBECONFIG:-examples/kind/kubeconfig}" cargo test --test e2e -- --ignored
+
 # no debugging leftovers in the code
 forbid:
     ! grep -rnE 'dbg!|todo!|unimplemented!|FIXME' src tests

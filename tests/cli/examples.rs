@@ -5,8 +5,10 @@ fn every_example_plans_and_applies_cleanly() {
     let mut examples: Vec<_> = std::fs::read_dir(repo().join("examples"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        // `examples/ci` holds a CI workflow, not a workspace.
-        .filter(|path| path.is_dir() && !path.ends_with("ci"))
+        // `examples/ci` holds a CI workflow, not a workspace. `examples/kind` has Push clusters
+        // (local kind clusters) that a test cannot reach, so apply must refuse it: it is planned
+        // offline by `the_kind_example_plans_without_its_clusters` below.
+        .filter(|path| path.is_dir() && !path.ends_with("ci") && !path.ends_with("kind"))
         .collect();
     examples.sort();
     assert!(!examples.is_empty());
@@ -30,6 +32,81 @@ fn every_example_plans_and_applies_cleanly() {
         context.run(&["apply", "--auto-approve"]).expect_code(0);
         context.run(&["plan", "--detailed-exitcode"]).expect_code(0);
     }
+}
+
+/// `examples/kind` (three kind clusters, reached through the kubeconfig its `up.sh` writes) is
+/// valid and plans without its clusters: each one is a warning, the placement is the documented
+/// 4/2/2 with a region override, and apply refuses to start rather than skip them silently.
+#[test]
+fn the_kind_example_plans_without_its_clusters() {
+    let context = TestContext::new("examples/kind");
+    assert!(context.path("README.md").is_file());
+    // A kubeconfig left by a local `up.sh` run would make this test depend on live clusters.
+    let _ = std::fs::remove_file(context.path("kubeconfig"));
+    let validate = context.run(&["validate"]);
+    validate.expect_code(0);
+    assert!(validate.stderr.is_empty(), "{}", validate.stderr);
+
+    let plan = context.run(&["plan", "--json"]);
+    plan.expect_code(0);
+    let plan = plan.json();
+    let diagnostics = plan["diagnostics"].as_array().unwrap();
+    assert!(
+        diagnostics
+            .iter()
+            .all(|diagnostic| diagnostic["severity"] == "warning"),
+        "{diagnostics:#?}"
+    );
+    for cluster in ["eu-1", "eu-2", "us-1"] {
+        assert!(
+            diagnostics
+                .iter()
+                .any(|diagnostic| diagnostic["cluster"] == cluster),
+            "no warning for the unreachable cluster `{cluster}`: {diagnostics:#?}"
+        );
+    }
+    let web = plan["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|binding| binding["resource"]["kind"] == "Deployment")
+        .unwrap();
+    assert_eq!(
+        web["clusters"],
+        serde_json::json!([
+            {"name": "eu-1", "replicas": 4},
+            {"name": "eu-2", "replicas": 2},
+            {"name": "us-1", "replicas": 2},
+        ])
+    );
+    let regions: Vec<(String, String)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|change| change["resource"]["kind"] == "Deployment")
+        .map(|change| {
+            (
+                change["cluster"].as_str().unwrap().to_owned(),
+                change["after"]["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        regions,
+        [("eu-1", "eu"), ("eu-2", "eu"), ("us-1", "us")]
+            .map(|(cluster, region)| (cluster.to_owned(), region.to_owned()))
+    );
+
+    let apply = context.run(&["apply", "--auto-approve"]);
+    apply.expect_code(1);
+    assert!(
+        apply.stderr.contains("--allow-unreachable"),
+        "{}",
+        apply.stderr
+    );
 }
 
 /// Karmada's own samples (testdata/karmada-samples, each naming its source) load as they are and
