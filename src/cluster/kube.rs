@@ -32,6 +32,10 @@ use crate::model::{ClusterStatus, Readiness};
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Attempts per request, the first included.
 const ATTEMPTS: u32 = 6;
+/// Attempts when no answer comes at all (refused, reset, timed out): a cluster that is down
+/// must not hold the plan up for long; one that answers with 429 or 5xx is alive and worth the
+/// full patience.
+const CONNECT_ATTEMPTS: u32 = 3;
 /// First backoff; doubled on each retry up to [`MAX_BACKOFF`], with full jitter.
 const BASE_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest backoff, and longest `Retry-After` honoured (a server asking for more is asked
@@ -200,8 +204,10 @@ impl KubeCluster {
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<Answer, Error> {
         let client = &self.connection().await?.client;
         let (parts, body) = request.into_parts();
-        let mut last = String::new();
-        for attempt in 0..ATTEMPTS {
+        let mut last: String;
+        let mut unanswered = 0;
+        let mut attempt = 0;
+        loop {
             let mut builder = http::Request::builder()
                 .method(parts.method.clone())
                 .uri(parts.uri.clone());
@@ -238,6 +244,7 @@ impl KubeCluster {
                 }
                 Ok(Err(error)) => {
                     last = describe(&error);
+                    unanswered += 1;
                     None
                 }
                 Err(_) => {
@@ -245,14 +252,16 @@ impl KubeCluster {
                         "no answer within {}",
                         humantime::format_duration(REQUEST_TIMEOUT)
                     );
+                    unanswered += 1;
                     None
                 }
             };
-            if attempt + 1 < ATTEMPTS {
-                tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt))).await;
+            attempt += 1;
+            if attempt >= ATTEMPTS || unanswered >= CONNECT_ATTEMPTS {
+                return Err(self.unreachable(format!("{last} (after {attempt} attempts)")));
             }
+            tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt - 1))).await;
         }
-        Err(self.unreachable(format!("{last} (after {ATTEMPTS} attempts)")))
     }
 
     /// GETs a JSON document; `None` on 404.
@@ -672,6 +681,9 @@ const AGGREGATED_ACCEPT: &str =
 /// worded for the user: they name the file and the context, never credentials.
 async fn connect(source: &Source) -> Result<Connection, String> {
     let kubeconfig = match &source.kubeconfig {
+        Some(path) if !path.is_file() => {
+            return Err(format!("kubeconfig `{}` does not exist", path.display()));
+        }
         Some(path) => Kubeconfig::read_from(path).map_err(|error| {
             format!(
                 "cannot read kubeconfig `{}`: {}",
