@@ -22,7 +22,7 @@ use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health, has_lab
 use crate::desired::DesiredState;
 use crate::desired::secret::{SecretKey, object_digest, redact_keyed};
 use crate::model::{BatchSelector, ClusterStatus, Model, Rollout};
-use crate::plan::{Action, Change, ClusterMode, Plan};
+use crate::plan::{Action, Change, ClusterMode, Plan, delete_group};
 use crate::refresh::Clients;
 use crate::state::local::LocalBackend;
 use crate::state::{ObjectRecord, Shard, State};
@@ -273,13 +273,25 @@ pub async fn apply(
                 .collect(),
         ));
     }
-    let deletes: Vec<&Change> = plan
+    // Deletes in the plan's order (reverse waves, then CRDs, then Namespaces), one step per
+    // run of the same wave and group: the deletes of one step go out together.
+    let mut deletes: Vec<(Option<usize>, Vec<&Change>)> = Vec::new();
+    for change in plan
         .changes
         .iter()
         .filter(|change| change.action == Action::Delete)
-        .collect();
-    if !deletes.is_empty() {
-        steps.push((None, deletes));
+    {
+        let key = (delete_group(&change.object), change.wave);
+        match deletes.last_mut() {
+            Some((_, step))
+                if step
+                    .last()
+                    .is_some_and(|last| (delete_group(&last.object), last.wave) == key) =>
+            {
+                step.push(change);
+            }
+            _ => deletes.push((None, vec![change])),
+        }
     }
     let mut written: BTreeSet<ClusterName> = BTreeSet::new();
     let planned = |changes: &[&Change]| {
@@ -288,11 +300,23 @@ pub async fn apply(
             .filter(|change| change.action != Action::NoOp && applicable.contains(&change.cluster))
             .count()
     };
-    let total: usize = steps.iter().map(|(_, changes)| planned(changes)).sum();
+    let total: usize = steps
+        .iter()
+        .chain(&deletes)
+        .map(|(_, changes)| planned(changes))
+        .sum();
     // Batch by batch, and every wave within a batch before the next batch: a canary batch
     // receives the whole change, and proves healthy, before any other cluster is touched.
-    'steps: for (index, batch) in batches.iter().enumerate() {
-        for (wave, changes) in &steps {
+    // Deletes come after every batch has its new objects, so that an object moving between
+    // clusters is never missing from both.
+    let rounds = [&steps, &deletes].into_iter().flat_map(|phase| {
+        batches
+            .iter()
+            .enumerate()
+            .map(move |(index, batch)| (index, batch, phase))
+    });
+    'steps: for (index, batch, phase) in rounds {
+        for (wave, changes) in phase {
             if options.stop.requested() {
                 report.interrupted = true;
                 break 'steps;
@@ -666,6 +690,26 @@ fn describe(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// Writes in flight at once on one cluster. The changes of one wave on one cluster do not
+/// depend on each other (dependencies put objects in different waves), so they go out
+/// together; the cap keeps one cluster's API server from being flooded, and its 429s are
+/// retried by the backend.
+const WRITES_PER_CLUSTER: usize = 16;
+
+/// What became of one change.
+enum Step {
+    /// Done; with the object as stored, when the backend returned it.
+    Done(Change, Option<Value>),
+    /// A delete skipped: the object is not ours any more.
+    LeftInPlace(Change, String),
+    /// Failed; `deleted` is the old object a replace removed before its create failed.
+    Failed {
+        change: Change,
+        error: String,
+        deleted: Option<Box<Change>>,
+    },
+}
+
 async fn apply_cluster(
     work: ClusterWork,
     timeout: Duration,
@@ -687,68 +731,51 @@ async fn apply_cluster(
         failure: None,
     };
     let mut to_watch = Vec::new();
-    for (mut change, manifest) in changes.into_iter().zip(manifests) {
-        // Checked between objects, not only between batches: one batch of a large fleet can
-        // hold thousands of changes, and each finished write is recorded when the batch ends.
-        if stop.requested() {
-            return outcome;
-        }
-        if let Some(manifest) = manifest
-            && change.action != Action::Delete
+    let mut pending = changes.into_iter().zip(manifests);
+    let mut in_flight = JoinSet::new();
+    let mut objects = BTreeMap::new();
+    loop {
+        // Launch while there is room, nothing failed, and no stop was asked for: checked
+        // between objects, not only between batches, since one batch of a large fleet can
+        // hold thousands of changes.
+        while in_flight.len() < WRITES_PER_CLUSTER && outcome.failure.is_none() && !stop.requested()
         {
-            change.after = Some(manifest);
-        }
-        let result = match change.action {
-            Action::NoOp => Ok(None),
-            Action::Delete => match client
-                .delete(&change.object, &change.api_version, &owner)
-                .await
+            let Some((mut change, manifest)) = pending.next() else {
+                break;
+            };
+            if let Some(manifest) = manifest
+                && change.action != Action::Delete
             {
-                Ok(Deletion::NotOwned) => {
-                    observer.event(Event::LeftInPlace {
-                        cluster: cluster.clone(),
-                        object: change.object.clone(),
-                        reason: "its labels no longer say this workspace owns it".to_owned(),
-                    });
-                    outcome.left_in_place.push(change.object.clone());
-                    continue;
-                }
-                Ok(Deletion::Deleted | Deletion::Absent) => Ok(None),
-                Err(error) => Err(error),
-            },
-            Action::Create => {
-                match conflict(&client, &change, &owner, overwrite.contains(&change.object)).await {
-                    Ok(()) => apply_object(&client, &change).await,
-                    Err(error) => Err(error),
-                }
+                change.after = Some(manifest);
             }
-            Action::Update => apply_object(&client, &change).await,
-            Action::Replace => match client
-                .delete(&change.object, &change.api_version, &owner)
-                .await
-            {
-                Ok(Deletion::NotOwned) => Err(crate::cluster::Error::Rejected {
-                    cluster: cluster.clone(),
-                    object: Box::new(change.object.clone()),
-                    message:
-                        "it must be replaced, but its labels no longer say this workspace owns it"
-                            .to_owned(),
-                }),
-                Ok(Deletion::Deleted | Deletion::Absent) => {
-                    let created = apply_object(&client, &change).await;
-                    if created.is_err() {
-                        // The old object is gone: record that before reporting the failure.
-                        let mut deleted = change.clone();
-                        deleted.action = Action::Delete;
-                        outcome.applied.push((deleted, None));
-                    }
-                    created
-                }
-                Err(error) => Err(error),
-            },
+            let client = Arc::clone(&client);
+            let owner = Arc::clone(&owner);
+            let overwrite = overwrite.contains(&change.object);
+            let object = change.object.clone();
+            let task =
+                in_flight.spawn(async move { carry_out(&client, change, &owner, overwrite).await });
+            objects.insert(task.id(), object);
+        }
+        let Some(joined) = in_flight.join_next_with_id().await else {
+            break;
         };
-        match result {
-            Ok(stored) => {
+        let step = match joined {
+            Ok((_, step)) => step,
+            // A write that panicked did an unknown part of its work: stop the cluster's rollout,
+            // and let the next plan look at the object again.
+            Err(error) => {
+                if let Some(object) = objects.remove(&error.id()) {
+                    outcome.failure.get_or_insert(Failure {
+                        cluster: cluster.clone(),
+                        object,
+                        message: format!("the write panicked: {error}"),
+                    });
+                }
+                continue;
+            }
+        };
+        match step {
+            Step::Done(change, stored) => {
                 if change.action != Action::NoOp {
                     observer.event(Event::Changed {
                         cluster: cluster.clone(),
@@ -765,26 +792,42 @@ async fn apply_cluster(
                 }
                 outcome.applied.push((change, stored));
             }
-            Err(error) => {
-                let message = describe(&error);
+            Step::LeftInPlace(change, reason) => {
+                observer.event(Event::LeftInPlace {
+                    cluster: cluster.clone(),
+                    object: change.object.clone(),
+                    reason,
+                });
+                outcome.left_in_place.push(change.object);
+            }
+            Step::Failed {
+                change,
+                error,
+                deleted,
+            } => {
+                if let Some(deleted) = deleted {
+                    // The old object is gone: record that along with the failure.
+                    outcome.applied.push((*deleted, None));
+                }
                 observer.event(Event::Changed {
                     cluster: cluster.clone(),
                     object: change.object.clone(),
                     action: change.action,
-                    error: Some(message.clone()),
+                    error: Some(error.clone()),
                 });
-                outcome.failure = Some(Failure {
+                // The first failure is the one reported; writes already in flight finish and
+                // are recorded.
+                outcome.failure.get_or_insert(Failure {
                     cluster: cluster.clone(),
-                    object: change.object.clone(),
-                    message,
+                    object: change.object,
+                    message: error,
                 });
-                return outcome;
             }
         }
     }
-    // After a stop request, what was written is recorded without waiting for health: the
-    // next plan looks at those objects again.
-    if stop.requested() {
+    // After a failure or a stop request, what was written is recorded without waiting for
+    // health: the next plan looks at those objects again.
+    if outcome.failure.is_some() || stop.requested() {
         return outcome;
     }
     if let Some(failure) = wait_healthy(
@@ -800,6 +843,69 @@ async fn apply_cluster(
         outcome.failure = Some(failure);
     }
     outcome
+}
+
+/// Carries out one change on one cluster.
+async fn carry_out(
+    client: &Client,
+    change: Change,
+    owner: &BTreeMap<String, String>,
+    overwrite: bool,
+) -> Step {
+    let cluster = client.name().clone();
+    let result = match change.action {
+        Action::NoOp => Ok(None),
+        Action::Delete => match client
+            .delete(&change.object, &change.api_version, owner)
+            .await
+        {
+            Ok(Deletion::NotOwned) => {
+                return Step::LeftInPlace(
+                    change,
+                    "its labels no longer say this workspace owns it".to_owned(),
+                );
+            }
+            Ok(Deletion::Deleted | Deletion::Absent) => Ok(None),
+            Err(error) => Err(error),
+        },
+        Action::Create => match conflict(client, &change, owner, overwrite).await {
+            Ok(()) => apply_object(client, &change).await,
+            Err(error) => Err(error),
+        },
+        Action::Update => apply_object(client, &change).await,
+        Action::Replace => match client
+            .delete(&change.object, &change.api_version, owner)
+            .await
+        {
+            Ok(Deletion::NotOwned) => Err(crate::cluster::Error::Rejected {
+                cluster,
+                object: Box::new(change.object.clone()),
+                message: "it must be replaced, but its labels no longer say this workspace owns it"
+                    .to_owned(),
+            }),
+            Ok(Deletion::Deleted | Deletion::Absent) => match apply_object(client, &change).await {
+                Ok(stored) => Ok(stored),
+                Err(error) => {
+                    let mut deleted = change.clone();
+                    deleted.action = Action::Delete;
+                    return Step::Failed {
+                        change,
+                        error: describe(&error),
+                        deleted: Some(Box::new(deleted)),
+                    };
+                }
+            },
+            Err(error) => Err(error),
+        },
+    };
+    match result {
+        Ok(stored) => Step::Done(change, stored),
+        Err(error) => Step::Failed {
+            change,
+            error: describe(&error),
+            deleted: None,
+        },
+    }
 }
 
 /// Karmada's `conflictResolution` for a create: an object of the same name that does not carry

@@ -484,7 +484,8 @@ pub fn sort_changes(changes: &mut [Change]) {
 }
 
 /// Deletes run in three groups: everything else, then CRDs, then Namespaces.
-fn delete_group(object: &ObjectRef) -> u8 {
+#[must_use]
+pub fn delete_group(object: &ObjectRef) -> u8 {
     match (object.group.as_str(), object.kind.as_str()) {
         ("apiextensions.k8s.io", "CustomResourceDefinition") => 1,
         ("", "Namespace") => 2,

@@ -110,8 +110,9 @@ fn kill_9_in_the_middle_of_an_apply_then_a_rerun_converges() {
 
 #[test]
 fn a_second_ctrl_c_exits_at_once_and_the_rerun_converges() {
-    let context = TestContext::fleet(2, 5);
-    // 1.5 s per write: the write in flight when Ctrl-C comes takes long enough for a second one.
+    // More objects than a cluster takes writes at once (16), 1.5 s per write: when the first
+    // writes land the next ones are in flight, long enough for a second Ctrl-C.
+    let context = TestContext::fleet(2, 40);
     let mut apply = context.spawn("apply", &["apply", "--auto-approve"], &slow("1500"));
     wait_for("the first object", || {
         apply.assert_running();
@@ -136,7 +137,7 @@ fn a_second_ctrl_c_exits_at_once_and_the_rerun_converges() {
     // The batch never finished, so the state does not record it; the rerun picks it all up.
     assert!(!context.path("mcctl.state/clusters/c0.json").exists());
     context.run(&["apply", "--auto-approve"]).expect_code(0);
-    assert_eq!(recorded(&context, "c0"), 5);
-    assert_eq!(recorded(&context, "c1"), 5);
+    assert_eq!(recorded(&context, "c0"), 40);
+    assert_eq!(recorded(&context, "c1"), 40);
     context.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 }

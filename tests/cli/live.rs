@@ -353,3 +353,37 @@ fn a_missing_context_names_the_kubeconfig_and_the_contexts_it_has() {
     );
     assert!(!plan.stderr.contains("not-a-secret"), "{}", plan.stderr);
 }
+
+#[test]
+fn a_workload_moving_between_clusters_is_deleted_only_after_its_new_home_is_healthy() {
+    let rollout = "    max_parallel_clusters = 1\n    wait_timeout = \"3s\"\n    order = [\"tier=canary\", \"*\"]";
+    let fleet = LiveFleet::new(2, rollout, APP);
+    let pin = |cluster: &str| {
+        let hcl = std::fs::read_to_string(fleet.context.path("main.hcl")).unwrap();
+        let start = hcl.find("\ncluster_propagation_policy").unwrap();
+        format!(
+            "{}\ncluster_propagation_policy \"pinned\" {{\n  resource_selector {{\n    api_version = \"v1\"\n    kind        = \"ConfigMap\"\n  }}\n  resource_selector {{\n    api_version = \"apps/v1\"\n    kind        = \"Deployment\"\n  }}\n  placement {{\n    cluster_affinity {{\n      cluster_names = [\"{cluster}\"]\n    }}\n  }}\n}}\n",
+            &hcl[..start]
+        )
+    };
+    fleet.context.write("main.hcl", &pin("c0"));
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(fleet.deployment(0).is_some() && fleet.deployment(1).is_none());
+
+    // The move: c1 (the second batch) never gets its Deployment available.
+    fleet.servers[1].set_rollout(Rollout::Never);
+    fleet.context.write("main.hcl", &pin("c1"));
+    let outcome = fleet.run(&["apply", "--auto-approve", "--allow-mass-delete"]);
+    outcome.expect_code(1);
+    assert!(
+        fleet.deployment(1).is_some(),
+        "{}\n{}",
+        outcome.stdout,
+        outcome.stderr
+    );
+    assert!(
+        fleet.deployment(0).is_some(),
+        "the old copy was deleted before the new one was healthy\n{}",
+        outcome.stdout
+    );
+}
