@@ -475,6 +475,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
                 &mut plan,
                 &model.settings.field_manager,
                 refresh_parallelism,
+                &mut diagnostics,
             )
             .await;
         }
@@ -509,7 +510,13 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
 /// `1Gi` as `1073741824`?) or what admission adds. Only the Kubernetes backend answers
 /// a dry run; a kind or namespace the cluster does not have yet fails it, and the client-side
 /// result stands.
-async fn confirm_updates(clients: &Clients, plan: &mut Plan, manager: &str, parallelism: usize) {
+async fn confirm_updates(
+    clients: &Clients,
+    plan: &mut Plan,
+    manager: &str,
+    parallelism: usize,
+    diagnostics: &mut Diagnostics,
+) {
     use crate::cluster::ClusterClient as _;
     use crate::cluster::managed::project;
     let semaphore = Arc::new(tokio::sync::Semaphore::new(parallelism.max(1)));
@@ -524,6 +531,11 @@ async fn confirm_updates(clients: &Clients, plan: &mut Plan, manager: &str, para
         else {
             continue;
         };
+        // `stringData` is write-only: the server folds it into `data`, owned by nobody mcctl
+        // can see, so the two projections would agree even when a value changes.
+        if after.get("stringData").is_some() {
+            continue;
+        }
         if !matches!(client.as_ref(), cluster::Client::Kube(_)) {
             continue;
         }
@@ -533,18 +545,35 @@ async fn confirm_updates(clients: &Clients, plan: &mut Plan, manager: &str, para
         set.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let stored = client.apply(&after, cluster::ApplyMode::DryRun).await;
-            (index, stored.ok().map(|stored| project(&stored, &manager)))
+            (index, stored.map(|stored| project(&stored, &manager)))
         });
     }
     while let Some(joined) = set.join_next().await {
-        let Ok((index, Some(would_store))) = joined else {
+        let Ok((index, result)) = joined else {
             continue;
         };
         let change = &mut plan.changes[index];
-        if change.before.as_ref() == Some(&would_store) {
-            change.action = Action::NoOp;
-            change.drift = false;
-            change.reasons.clear();
+        match result {
+            Ok(would_store) if change.before.as_ref() == Some(&would_store) => {
+                change.action = Action::NoOp;
+                change.drift = false;
+                change.reasons.clear();
+                // Nothing to apply, but the state should learn the digests of this config.
+                plan.state_outdated = true;
+            }
+            // The server refuses the update (an immutable field mcctl does not own, a webhook):
+            // say so now rather than at apply.
+            Err(error @ cluster::Error::Rejected { .. }) => diagnostics.push(
+                Diagnostic::warning(
+                    "mcctl::plan::dry_run",
+                    format!("the server-side dry run of this update failed: {error}"),
+                )
+                .with_resource(change.object.clone())
+                .with_cluster(change.cluster.to_string())
+                .with_help("apply will most likely fail the same way; `--server-dry-run=false` skips the check"),
+            ),
+            // Would change something, or the cluster could not say: the update stands.
+            Ok(_) | Err(_) => {}
         }
     }
 }
@@ -555,8 +584,8 @@ const CONFLICT: &str = "mcctl::plan::conflict";
 /// Karmada's `conflictResolution`, seen at plan time: a create onto an object of the same name
 /// that this workspace does not own takes it over under `Overwrite` (said in the change's
 /// reasons) and aborts under `Abort` (a warning now, the object's failure at apply). Lists by
-/// label cannot see such objects, so each create is read on its own; creates are few after
-/// the first apply.
+/// label cannot see such objects, so each create is read on its own (creates are few after
+/// the first apply), in parallel.
 async fn check_conflicts(
     model: &Model,
     placement: &Placement,
@@ -566,19 +595,60 @@ async fn check_conflicts(
 ) {
     use crate::cluster::ClusterClient as _;
     let owner = ownership_labels(&model.workspace);
-    for change in &mut plan.changes {
-        if change.action != Action::Create
-            || change.implicit
-            || plan.clusters.get(&change.cluster) != Some(&plan::ClusterMode::Live)
+    // The creates to check, per cluster; each cluster is read at most 16 objects at a time,
+    // clusters side by side, and a cluster that stops answering is not asked again.
+    let mut per_cluster: BTreeMap<ClusterName, Vec<(usize, ObjectRef, String)>> = BTreeMap::new();
+    for (index, change) in plan.changes.iter().enumerate() {
+        if change.action == Action::Create
+            && !change.implicit
+            && plan.clusters.get(&change.cluster) == Some(&plan::ClusterMode::Live)
+            && clients.contains_key(&change.cluster)
         {
-            continue;
+            per_cluster
+                .entry(change.cluster.clone())
+                .or_default()
+                .push((index, change.object.clone(), change.api_version.clone()));
         }
-        let Some(client) = clients.get(&change.cluster) else {
+    }
+    let mut set = tokio::task::JoinSet::new();
+    for (cluster, creates) in per_cluster {
+        let Some(client) = clients.get(&cluster).map(Arc::clone) else {
             continue;
         };
-        let Ok(Some(live)) = client.get(&change.object, &change.api_version).await else {
-            continue;
-        };
+        set.spawn(async move {
+            let mut found = Vec::new();
+            let mut reads = tokio::task::JoinSet::new();
+            let mut creates = creates.into_iter();
+            loop {
+                while reads.len() < 16 {
+                    let Some((index, object, api_version)) = creates.next() else {
+                        break;
+                    };
+                    let client = Arc::clone(&client);
+                    reads.spawn(async move { (index, client.get(&object, &api_version).await) });
+                }
+                let Some(joined) = reads.join_next().await else {
+                    break;
+                };
+                match joined {
+                    Ok((index, Ok(Some(live)))) => found.push((index, live)),
+                    Ok((_, Err(cluster::Error::Unreachable { .. }))) => {
+                        reads.abort_all();
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            found
+        });
+    }
+    let mut existing: Vec<(usize, serde_json::Value)> = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        existing.extend(joined.unwrap_or_default());
+    }
+    existing.sort_by_key(|(index, _)| *index);
+    for (index, live) in existing {
+        let change = &mut plan.changes[index];
         if cluster::has_labels(&live, &owner) {
             continue;
         }
@@ -587,7 +657,10 @@ async fn check_conflicts(
             change
                 .reasons
                 .push("takes over the existing object (conflictResolution: Overwrite)".to_owned());
-            change.before = Some(live);
+            change.before = Some(cluster::managed::project(
+                &live,
+                &model.settings.field_manager,
+            ));
         } else {
             diagnostics.push(
                 Diagnostic::warning(

@@ -883,18 +883,26 @@ async fn carry_out(
                 message: "it must be replaced, but its labels no longer say this workspace owns it"
                     .to_owned(),
             }),
-            Ok(Deletion::Deleted | Deletion::Absent) => match apply_object(client, &change).await {
-                Ok(stored) => Ok(stored),
-                Err(error) => {
-                    let mut deleted = change.clone();
-                    deleted.action = Action::Delete;
-                    return Step::Failed {
-                        change,
-                        error: describe(&error),
-                        deleted: Some(Box::new(deleted)),
-                    };
+            Ok(Deletion::Deleted | Deletion::Absent) => {
+                // A foreground delete returns while the object is still there, finalizing;
+                // creating it again before it is gone would meet the old object.
+                let created = match wait_gone(client, &change).await {
+                    Ok(()) => apply_object(client, &change).await,
+                    Err(error) => Err(error),
+                };
+                match created {
+                    Ok(stored) => Ok(stored),
+                    Err(error) => {
+                        let mut deleted = change.clone();
+                        deleted.action = Action::Delete;
+                        return Step::Failed {
+                            change,
+                            error: describe(&error),
+                            deleted: Some(Box::new(deleted)),
+                        };
+                    }
                 }
-            },
+            }
             Err(error) => Err(error),
         },
     };
@@ -906,6 +914,32 @@ async fn carry_out(
             deleted: None,
         },
     }
+}
+
+/// How long a replaced object may take to go away.
+const REPLACE_WAIT: Duration = Duration::from_secs(120);
+
+/// Waits until the object a replace deleted is gone.
+async fn wait_gone(client: &Client, change: &Change) -> Result<(), crate::cluster::Error> {
+    let deadline = Instant::now() + REPLACE_WAIT;
+    while client
+        .get(&change.object, &change.api_version)
+        .await?
+        .is_some()
+    {
+        if Instant::now() >= deadline {
+            return Err(crate::cluster::Error::Rejected {
+                cluster: client.name().clone(),
+                object: Box::new(change.object.clone()),
+                message: format!(
+                    "it was deleted to be replaced, but is still there after {}",
+                    humantime::format_duration(REPLACE_WAIT)
+                ),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Ok(())
 }
 
 /// Karmada's `conflictResolution` for a create: an object of the same name that does not carry

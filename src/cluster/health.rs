@@ -282,9 +282,10 @@ fn generic_health(live: &Value) -> Health {
 /// pods already terminating are skipped.
 #[must_use]
 pub fn pod_failure(pods: &[Value]) -> Option<String> {
-    const STUCK: [&str; 6] = [
+    // Not `ErrImagePull`: one failed pull (a registry blip) is retried by the kubelet, and
+    // turns into `ImagePullBackOff` within seconds if it keeps failing.
+    const STUCK: [&str; 5] = [
         "ImagePullBackOff",
-        "ErrImagePull",
         "CrashLoopBackOff",
         "CreateContainerConfigError",
         "InvalidImageName",

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ::kube::api::{DeleteParams, GetParams, ListParams, Patch, PatchParams, Preconditions};
@@ -41,6 +41,8 @@ const BASE_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest backoff, and longest `Retry-After` honoured (a server asking for more is asked
 /// again sooner rather than stalling the whole rollout).
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Rediscoveries a lookup may make after a CRD was applied, a second apart.
+const DISCOVERY_RETRIES: u32 = 5;
 /// Items per page of a LIST; the pages of one kind count as one LIST.
 const PAGE_SIZE: u32 = 500;
 
@@ -76,8 +78,9 @@ pub struct KubeCluster {
     client: OnceCell<Result<Connection, String>>,
     /// What the API server serves, from the last discovery.
     resources: RwLock<Option<Arc<Resources>>>,
-    /// A CRD was applied since the last discovery: a lookup miss rediscover.
-    stale: AtomicBool,
+    /// CRDs applied through this client: a lookup that misses after one was applied
+    /// rediscovers, since the new API may not have been served at the last discovery.
+    crd_applies: AtomicU64,
 }
 
 impl std::fmt::Debug for KubeCluster {
@@ -98,6 +101,8 @@ struct Connection {
 /// One served kind.
 #[derive(Debug, Clone)]
 struct Resource {
+    /// The `apiVersion` it is served in (the one asked for, or another of the same group).
+    api_version: String,
     plural: String,
     namespaced: bool,
 }
@@ -106,11 +111,43 @@ struct Resource {
 #[derive(Debug, Default)]
 struct Resources {
     kinds: BTreeMap<(String, String), Resource>,
+    /// Group versions whose discovery failed (an aggregated API that is down): their kinds
+    /// count as not served, and the plan says so.
+    unavailable: Vec<String>,
+    /// The number of CRDs applied (by this client) when this discovery started.
+    generation: u64,
+}
+
+/// How a kind must be served for an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    /// Exactly the `apiVersion` given: applying sends a body in that version.
+    Exact,
+    /// That one, or another version of the same group: reading, listing and deleting reach the
+    /// same objects through any served version, and an object recorded in a version a cluster
+    /// upgrade removed must still be found (or it would be taken for deleted, and orphaned).
+    AnyOfGroup,
 }
 
 impl Resources {
     fn get(&self, api_version: &str, kind: &str) -> Option<&Resource> {
         self.kinds.get(&(api_version.to_owned(), kind.to_owned()))
+    }
+
+    fn find(&self, api_version: &str, kind: &str, version: Version) -> Option<&Resource> {
+        self.get(api_version, kind).or_else(|| {
+            let group = group_of(api_version);
+            (version == Version::AnyOfGroup)
+                .then(|| {
+                    self.kinds
+                        .iter()
+                        .find(|((served, served_kind), _)| {
+                            served_kind == kind && group_of(served) == group
+                        })
+                        .map(|(_, resource)| resource)
+                })
+                .flatten()
+        })
     }
 
     fn enablements(&self) -> BTreeMap<String, ServedKinds> {
@@ -171,7 +208,7 @@ impl KubeCluster {
             manager: manager.to_owned(),
             client: OnceCell::new(),
             resources: RwLock::new(None),
-            stale: AtomicBool::new(false),
+            crd_applies: AtomicU64::new(0),
         }
     }
 
@@ -199,8 +236,10 @@ impl KubeCluster {
     }
 
     /// Sends a request, retrying 429s, 5xx, timeouts and dropped connections with exponential
-    /// backoff and full jitter (and the server's `Retry-After` on a 429). Any other answer,
-    /// success or not, is returned; running out of attempts makes the cluster unreachable.
+    /// backoff and full jitter (or the server's `Retry-After`, up to [`MAX_BACKOFF`]). An answer
+    /// is returned, success or not, once it is not worth retrying or the attempts are used
+    /// up (the caller decides what a 500 on its request means); no answer at all after
+    /// [`CONNECT_ATTEMPTS`] makes the cluster unreachable.
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<Answer, Error> {
         let client = &self.connection().await?.client;
         let (parts, body) = request.into_parts();
@@ -232,15 +271,15 @@ impl KubeCluster {
             let wait = match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
                 Ok(Ok((status, retry_after, body))) => {
                     let answer = Answer { status, body };
-                    if status == http::StatusCode::TOO_MANY_REQUESTS {
-                        last = format!("throttled (429): {}", answer.message());
-                        retry_after.map(|after| after.min(MAX_BACKOFF))
-                    } else if status.is_server_error() {
-                        last = format!("server error ({status}): {}", answer.message());
-                        None
-                    } else {
+                    let retry =
+                        status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                    if !retry || attempt + 1 >= ATTEMPTS {
                         return Ok(answer);
                     }
+                    last = format!("{status}: {}", answer.message());
+                    retry_after
+                        .filter(|after| !after.is_zero())
+                        .map(|after| after.min(MAX_BACKOFF))
                 }
                 Ok(Err(error)) => {
                     last = describe(&error);
@@ -286,7 +325,8 @@ impl KubeCluster {
         }
     }
 
-    /// What the API server serves, discovered once and again after a CRD was applied.
+    /// What the API server serves: the last discovery, or a new one when `refresh` is set or
+    /// none was made yet.
     async fn resources(&self, refresh: bool) -> Result<Arc<Resources>, Error> {
         if !refresh && let Some(resources) = self.resources.read().await.as_ref() {
             return Ok(Arc::clone(resources));
@@ -295,21 +335,37 @@ impl KubeCluster {
         if !refresh && let Some(resources) = cached.as_ref() {
             return Ok(Arc::clone(resources));
         }
-        let resources = Arc::new(self.discover_resources().await?);
+        let generation = self.crd_applies.load(Ordering::SeqCst);
+        let mut resources = self.discover_resources().await?;
+        resources.generation = generation;
+        let resources = Arc::new(resources);
         *cached = Some(Arc::clone(&resources));
-        self.stale.store(false, Ordering::SeqCst);
         Ok(resources)
     }
 
-    /// The served kind of an object, rediscovering once if a CRD was applied since.
-    async fn resource(&self, api_version: &str, kind: &str) -> Result<Option<Resource>, Error> {
-        let resources = self.resources(false).await?;
-        if let Some(resource) = resources.get(api_version, kind) {
-            return Ok(Some(resource.clone()));
-        }
-        if self.stale.load(Ordering::SeqCst) {
-            let resources = self.resources(true).await?;
-            return Ok(resources.get(api_version, kind).cloned());
+    /// The served kind of an object. After a CRD was applied, a miss rediscovers, and keeps
+    /// trying for a few seconds: an API server serves a new API a moment after the CRD
+    /// reports `Established` (longer with several API servers).
+    async fn resource(
+        &self,
+        api_version: &str,
+        kind: &str,
+        version: Version,
+    ) -> Result<Option<Resource>, Error> {
+        let mut resources = self.resources(false).await?;
+        for attempt in 0..=DISCOVERY_RETRIES {
+            if let Some(resource) = resources.find(api_version, kind, version) {
+                return Ok(Some(resource.clone()));
+            }
+            let applied = self.crd_applies.load(Ordering::SeqCst);
+            if applied == 0 || attempt == DISCOVERY_RETRIES {
+                break;
+            }
+            if resources.generation >= applied {
+                // This discovery already saw every CRD applied: give the API a moment.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            resources = self.resources(true).await?;
         }
         Ok(None)
     }
@@ -326,7 +382,9 @@ impl KubeCluster {
                 continue;
             }
             // An API server older than 1.26 (or one that turned aggregated discovery off)
-            // answers with the plain documents: one request per group version.
+            // answers with the plain documents: one request per group version. One that fails
+            // (an aggregated API whose backend is down) does not fail the others, as with
+            // kubectl.
             let group_versions: Vec<String> = if legacy {
                 strings(document.get("versions"))
             } else {
@@ -348,8 +406,13 @@ impl KubeCluster {
             };
             for group_version in group_versions {
                 let path = format!("{root}/{group_version}");
-                if let Some(list) = self.get_json(&path, None).await? {
-                    read_resource_list(&group_version, &list, &mut resources);
+                match self.get_json(&path, None).await {
+                    Ok(Some(list)) => read_resource_list(&group_version, &list, &mut resources),
+                    Ok(None) => {}
+                    Err(Error::Unreachable { .. }) if self.probe("/version").await.is_some() => {
+                        resources.unavailable.push(group_version);
+                    }
+                    Err(error) => return Err(error),
                 }
             }
         }
@@ -421,13 +484,14 @@ impl KubeCluster {
         &self,
         object: &ObjectRef,
         api_version: &str,
+        version: Version,
     ) -> Result<Option<String>, Error> {
-        let Some(resource) = self.resource(api_version, &object.kind).await? else {
+        let Some(resource) = self.resource(api_version, &object.kind, version).await? else {
             return Ok(None);
         };
         let namespace = object.namespace.as_deref().filter(|_| resource.namespaced);
         Ok(Some(collection_path(
-            api_version,
+            &resource.api_version,
             namespace,
             &resource.plural,
         )))
@@ -438,7 +502,10 @@ impl KubeCluster {
         object: &ObjectRef,
         api_version: &str,
     ) -> Result<Option<Value>, Error> {
-        let Some(path) = self.collection(object, api_version).await? else {
+        let Some(path) = self
+            .collection(object, api_version, Version::AnyOfGroup)
+            .await?
+        else {
             return Ok(None);
         };
         let request = ::kube::core::Request::new(path)
@@ -467,12 +534,19 @@ impl KubeCluster {
         let resources = self.resources(true).await?;
         // `/readyz` is what Karmada's cluster status controller asks too; a server without it
         // (older than 1.16) that answered discovery is taken as ready.
-        let readiness = match self.get_raw("/readyz").await? {
-            status if status.is_success() || status == http::StatusCode::NOT_FOUND => {
+        let readiness = match self.probe("/readyz").await {
+            Some(status) if status.is_success() || status == http::StatusCode::NOT_FOUND => {
                 Readiness::Ready
             }
             _ => Readiness::NotReady,
         };
+        let mut warnings = connection.warnings.clone();
+        if !resources.unavailable.is_empty() {
+            warnings.push(format!(
+                "the API server could not list {}: their kinds count as not served",
+                resources.unavailable.join(", ")
+            ));
+        }
         let nodes = self
             .list_all("/api/v1/nodes", &ListParams::default())
             .await?;
@@ -493,15 +567,22 @@ impl KubeCluster {
                 allocating: Some(summary.allocating),
                 ready_since: None,
             },
-            warnings: connection.warnings.clone(),
+            warnings,
         })
     }
 
-    async fn get_raw(&self, path: &str) -> Result<http::StatusCode, Error> {
+    /// One GET without retries, for a health probe: `/readyz` answers 500 while a check
+    /// fails, which is an answer (not ready), not a reason to retry. `None` when nothing
+    /// answers in time.
+    async fn probe(&self, path: &str) -> Option<http::StatusCode> {
+        let client = &self.connection().await.ok()?.client;
         let request = http::Request::get(path)
-            .body(Vec::new())
-            .map_err(|error| self.unreachable(format!("cannot build a request: {error}")))?;
-        Ok(self.send(request).await?.status)
+            .body(::kube::client::Body::from(Vec::new()))
+            .ok()?;
+        match tokio::time::timeout(REQUEST_TIMEOUT, client.send(request)).await {
+            Ok(Ok(response)) => Some(response.status()),
+            _ => None,
+        }
     }
 
     /// Pods of a workload that will not start, for fail-fast health.
@@ -513,26 +594,109 @@ impl KubeCluster {
         let Some(namespace) = object.namespace.as_deref() else {
             return Ok(None);
         };
-        let Some(labels) = live
-            .pointer("/spec/selector/matchLabels")
-            .and_then(Value::as_object)
-            .filter(|labels| !labels.is_empty())
-        else {
+        let Some(selector) = match_labels(live, "/spec/selector/matchLabels") else {
             return Ok(None);
         };
-        let selector = labels
-            .iter()
-            .filter_map(|(key, value)| Some(format!("{key}={}", value.as_str()?)))
-            .collect::<Vec<_>>()
-            .join(",");
+        // Only the pods of the revision being rolled out: while a fix replaces crash-looping
+        // pods, the old ones still crash, and must not fail the rollout of the fix.
+        let revision = match (object.group.as_str(), object.kind.as_str()) {
+            ("apps", "Deployment") => {
+                let Some(hash) = self
+                    .current_template_hash(namespace, live, &selector)
+                    .await?
+                else {
+                    // No ReplicaSet of the current revision yet: nothing to judge.
+                    return Ok(None);
+                };
+                Some(("pod-template-hash", hash))
+            }
+            ("apps", "StatefulSet") => live
+                .pointer("/status/updateRevision")
+                .and_then(Value::as_str)
+                .map(|revision| ("controller-revision-hash", revision.to_owned())),
+            _ => None,
+        };
+        let uid = live.pointer("/metadata/uid").and_then(Value::as_str);
         let pods = self
             .list_all(
                 &collection_path("v1", Some(namespace), "pods"),
                 &ListParams::default().labels(&selector),
             )
             .await?;
-        Ok(pod_failure(&pods))
+        let current: Vec<Value> = pods
+            .into_iter()
+            .filter(|pod| match &revision {
+                Some((label, value)) => {
+                    pod.pointer(&format!("/metadata/labels/{label}"))
+                        .and_then(Value::as_str)
+                        == Some(value.as_str())
+                }
+                // DaemonSets, Jobs, ReplicaSets: the pods the object itself owns.
+                None => owned_by(pod, uid),
+            })
+            .collect();
+        Ok(pod_failure(&current))
     }
+
+    /// The `pod-template-hash` of a Deployment's `ReplicaSet` of the current revision.
+    async fn current_template_hash(
+        &self,
+        namespace: &str,
+        deployment: &Value,
+        selector: &str,
+    ) -> Result<Option<String>, Error> {
+        const REVISION: &str = "/metadata/annotations/deployment.kubernetes.io~1revision";
+        let Some(revision) = deployment.pointer(REVISION).and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        let uid = deployment.pointer("/metadata/uid").and_then(Value::as_str);
+        let sets = self
+            .list_all(
+                &collection_path("apps/v1", Some(namespace), "replicasets"),
+                &ListParams::default().labels(selector),
+            )
+            .await?;
+        Ok(sets
+            .iter()
+            .filter(|set| owned_by(set, uid))
+            .find(|set| set.pointer(REVISION).and_then(Value::as_str) == Some(revision))
+            .and_then(|set| {
+                set.pointer("/metadata/labels/pod-template-hash")?
+                    .as_str()
+                    .map(str::to_owned)
+            }))
+    }
+}
+
+/// A label selector (`a=b,c=d`) from a `matchLabels` map; `None` when there is none (a selector
+/// of only `matchExpressions` gets no fail-fast check).
+fn match_labels(object: &Value, pointer: &str) -> Option<String> {
+    let labels = object.pointer(pointer)?.as_object()?;
+    if labels.is_empty() {
+        return None;
+    }
+    Some(
+        labels
+            .iter()
+            .filter_map(|(key, value)| Some(format!("{key}={}", value.as_str()?)))
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+/// Whether `object` has an owner reference to `uid`.
+fn owned_by(object: &Value, uid: Option<&str>) -> bool {
+    let Some(uid) = uid else {
+        return false;
+    };
+    object
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|owners| {
+            owners
+                .iter()
+                .any(|owner| owner.get("uid").and_then(Value::as_str) == Some(uid))
+        })
 }
 
 impl ClusterClient for KubeCluster {
@@ -549,7 +713,10 @@ impl ClusterClient for KubeCluster {
         kind: &KindRef,
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>, Error> {
-        let Some(resource) = self.resource(&kind.api_version, &kind.kind).await? else {
+        let Some(resource) = self
+            .resource(&kind.api_version, &kind.kind, Version::AnyOfGroup)
+            .await?
+        else {
             // Not served: there can be no object of it.
             return Ok(Vec::new());
         };
@@ -558,7 +725,7 @@ impl ClusterClient for KubeCluster {
             .map(|(key, value)| format!("{key}={value}"))
             .collect::<Vec<_>>()
             .join(",");
-        let path = collection_path(&kind.api_version, None, &resource.plural);
+        let path = collection_path(&resource.api_version, None, &resource.plural);
         self.list_all(&path, &ListParams::default().labels(&selector))
             .await
     }
@@ -574,7 +741,10 @@ impl ClusterClient for KubeCluster {
                 message: "it needs `apiVersion`, `kind` and `metadata.name`".to_owned(),
             });
         };
-        let Some(path) = self.collection(&object, &api_version).await? else {
+        let Some(path) = self
+            .collection(&object, &api_version, Version::Exact)
+            .await?
+        else {
             return Err(self.rejected(
                 &object,
                 format!(
@@ -607,7 +777,7 @@ impl ClusterClient for KubeCluster {
             && object.group == "apiextensions.k8s.io"
             && object.kind == "CustomResourceDefinition"
         {
-            self.stale.store(true, Ordering::SeqCst);
+            self.crd_applies.fetch_add(1, Ordering::SeqCst);
         }
         answer
             .json()
@@ -626,7 +796,10 @@ impl ClusterClient for KubeCluster {
         if !has_labels(&live, owner) {
             return Ok(Deletion::NotOwned);
         }
-        let Some(path) = self.collection(object, api_version).await? else {
+        let Some(path) = self
+            .collection(object, api_version, Version::AnyOfGroup)
+            .await?
+        else {
             return Ok(Deletion::Absent);
         };
         // The uid precondition makes sure the object checked is the object deleted.
@@ -674,8 +847,8 @@ impl ClusterClient for KubeCluster {
 }
 
 /// `Accept` for aggregated discovery (v2), falling back to the plain documents.
-const AGGREGATED_ACCEPT: &str =
-    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+/// v2beta1 for API servers 1.26–1.29, which serve only that.
+const AGGREGATED_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
 
 /// Reads the kubeconfig and builds a client. Errors are reasons the cluster is unreachable,
 /// worded for the user: they name the file and the context, never credentials.
@@ -688,13 +861,13 @@ async fn connect(source: &Source) -> Result<Connection, String> {
             format!(
                 "cannot read kubeconfig `{}`: {}",
                 path.display(),
-                chain(&error)
+                one_line(&chain(&error))
             )
         })?,
         None => Kubeconfig::read().map_err(|error| {
             format!(
                 "cannot read the default kubeconfig ($KUBECONFIG or ~/.kube/config): {}",
-                chain(&error)
+                one_line(&chain(&error))
             )
         })?,
     };
@@ -752,14 +925,14 @@ async fn connect(source: &Source) -> Result<Connection, String> {
     };
     let mut config = ::kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
-        .map_err(|error| format!("{}: {}", source.describe(), chain(&error)))?;
+        .map_err(|error| format!("{}: {}", source.describe(), one_line(&chain(&error))))?;
     // Retries are mcctl's own (see `KubeCluster::send`): kube's default layer retries 15 times
     // over up to 1,000 s, which would stall a rollout on one sick cluster.
     config.default_retry = false;
     config.connect_timeout = Some(Duration::from_secs(10));
     config.read_timeout = Some(REQUEST_TIMEOUT);
     let client = ::kube::Client::try_from(config)
-        .map_err(|error| format!("{}: {}", source.describe(), chain(&error)))?;
+        .map_err(|error| format!("{}: {}", source.describe(), one_line(&chain(&error))))?;
     Ok(Connection { client, warnings })
 }
 
@@ -791,7 +964,11 @@ fn chain(error: &dyn std::error::Error) -> String {
 
 /// A failed exchange, worded for the user.
 fn describe(error: &::kube::Error) -> String {
-    let text = chain(error);
+    if let ::kube::Error::Auth(auth) = error {
+        // A credential plugin's error quotes its output, which can hold the token.
+        return format!("authentication failed: {}", one_line(&auth.to_string()));
+    }
+    let text = one_line(&chain(error));
     if text.contains("Connection refused") {
         "connection refused".to_owned()
     } else if text.contains("dns error") || text.contains("failed to lookup address") {
@@ -812,6 +989,23 @@ fn backoff(attempt: u32) -> Duration {
         .unwrap_or(u64::MAX)
         .max(1);
     Duration::from_millis(random % millis + 1)
+}
+
+/// The group of an `apiVersion` (`""` for the core group).
+fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(group, _)| group)
+}
+
+/// The first line of a message, at most 300 characters: errors from reading a kubeconfig or
+/// running a credential plugin can quote the file or the plugin's output, credentials
+/// included, on the lines after.
+fn one_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    let mut short: String = line.chars().take(300).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    short
 }
 
 /// `/api/v1[/namespaces/NS]/PLURAL` or `/apis/GROUP/VERSION[/namespaces/NS]/PLURAL`.
@@ -891,6 +1085,7 @@ fn read_aggregated(document: &Value, resources: &mut Resources) {
                     resources.kinds.insert(
                         (api_version.clone(), kind.to_owned()),
                         Resource {
+                            api_version: api_version.clone(),
                             plural: plural.to_owned(),
                             namespaced: resource.get("scope").and_then(Value::as_str)
                                 == Some("Namespaced"),
@@ -918,6 +1113,7 @@ fn read_resource_list(group_version: &str, list: &Value, resources: &mut Resourc
             resources.kinds.insert(
                 (group_version.to_owned(), kind.to_owned()),
                 Resource {
+                    api_version: group_version.to_owned(),
                     plural: name.to_owned(),
                     namespaced: resource.get("namespaced").and_then(Value::as_bool) == Some(true),
                 },
@@ -971,6 +1167,47 @@ mod tests {
             resources.enablements().keys().collect::<Vec<_>>(),
             ["apps/v1", "v1"]
         );
+    }
+
+    #[test]
+    fn a_version_the_cluster_dropped_is_found_through_another_of_its_group_for_reads_only() {
+        let list = json!({"resources": [
+            {"name": "horizontalpodautoscalers", "kind": "HorizontalPodAutoscaler", "namespaced": true}
+        ]});
+        let mut resources = Resources::default();
+        read_resource_list("autoscaling/v2", &list, &mut resources);
+        let found = resources
+            .find(
+                "autoscaling/v2beta2",
+                "HorizontalPodAutoscaler",
+                Version::AnyOfGroup,
+            )
+            .unwrap();
+        assert_eq!(found.api_version, "autoscaling/v2");
+        assert!(
+            resources
+                .find(
+                    "autoscaling/v2beta2",
+                    "HorizontalPodAutoscaler",
+                    Version::Exact
+                )
+                .is_none()
+        );
+        assert!(
+            resources
+                .find("policy/v1", "HorizontalPodAutoscaler", Version::AnyOfGroup)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn errors_that_may_quote_credentials_keep_their_first_line() {
+        let error = "cannot parse kubeconfig: invalid type at line 9\n  token: s3cr3t\n";
+        assert_eq!(
+            one_line(error),
+            "cannot parse kubeconfig: invalid type at line 9"
+        );
+        assert!(one_line(&"x".repeat(500)).ends_with('…'));
     }
 
     #[test]

@@ -387,3 +387,79 @@ fn a_workload_moving_between_clusters_is_deleted_only_after_its_new_home_is_heal
         outcome.stdout
     );
 }
+
+#[test]
+fn a_pod_that_cannot_pull_its_image_fails_the_rollout_at_once() {
+    let job = r"apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+spec:
+  manualSelector: true
+  selector:
+    matchLabels: {app: migrate}
+  template:
+    metadata:
+      labels: {app: migrate}
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: registry.invalid/migrate:1
+";
+    let rollout = "    max_parallel_clusters = 1\n    wait_timeout = \"60s\"\n    order = [\"tier=canary\", \"*\"]";
+    let fleet = LiveFleet::new(2, rollout, job);
+    fleet.context.write(
+        "main.hcl",
+        &std::fs::read_to_string(fleet.context.path("main.hcl"))
+            .unwrap()
+            .replace("kind        = \"ConfigMap\"", "kind        = \"Job\"")
+            .replace("api_version = \"v1\"", "api_version = \"batch/v1\""),
+    );
+    let started = std::time::Instant::now();
+    let running = fleet
+        .context
+        .spawn("apply", &["apply", "--auto-approve"], &[]);
+    let canary = &fleet.servers[0];
+    wait_for("the Job on the canary", || {
+        canary.object("batch/jobs", "default", "migrate").is_some()
+    });
+    let uid = canary.object("batch/jobs", "default", "migrate").unwrap()["metadata"]["uid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    canary.insert(json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "migrate-x7k2p",
+            "namespace": "default",
+            "labels": {"app": "migrate"},
+            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": "migrate", "uid": uid}],
+        },
+        "spec": {"containers": [{"name": "migrate", "image": "registry.invalid/migrate:1"}]},
+        "status": {
+            "phase": "Pending",
+            "containerStatuses": [{
+                "name": "migrate",
+                "ready": false,
+                "restartCount": 0,
+                "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"registry.invalid/migrate:1\""}},
+            }],
+        },
+    }));
+    let outcome = running.finish();
+    outcome.expect_code(1);
+    assert!(
+        outcome.stderr.contains("ImagePullBackOff"),
+        "{}",
+        outcome.stderr
+    );
+    // Failed on the pod, not on the 60 s timeout.
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        fleet.servers[1]
+            .object("batch/jobs", "default", "migrate")
+            .is_none()
+    );
+}
