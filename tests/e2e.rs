@@ -149,14 +149,14 @@ impl Workspace {
             );
         }
         if spec.unreachable_cluster {
-            // Port 1 on the loopback refuses connections at once: unreachable, not slow.
-            std::fs::write(
-                root.join("gone.kubeconfig"),
-                "apiVersion: v1\nkind: Config\nclusters:\n  - name: gone\n    cluster:\n      server: https://127.0.0.1:1\ncontexts:\n  - name: gone\n    context:\n      cluster: gone\n      user: gone\ncurrent-context: gone\nusers:\n  - name: gone\n    user:\n      token: e2e\n",
-            )
-            .expect("the unreachable cluster's kubeconfig");
-            hcl.push_str(
-                "\ncluster \"gone\" {\n  kubeconfig = \"gone.kubeconfig\"\n  context    = \"gone\"\n  labels     = { e2e = \"true\" }\n}\n",
+            // `gone` starts as a second name for the first context (so it gets objects and a
+            // placement); `Workspace::take_gone_down` then points it at a closed port.
+            std::fs::copy(&fleet.kubeconfig, root.join("gone.kubeconfig"))
+                .expect("the kubeconfig of `gone`");
+            let _ = write!(
+                hcl,
+                "\ncluster \"gone\" {{\n  kubeconfig = \"gone.kubeconfig\"\n  context    = {}\n  labels     = {{ e2e = \"true\" }}\n}}\n",
+                hcl_string(&fleet.contexts[0]),
             );
         }
         // The namespace is pruned by destroy, so a passing test leaves nothing behind.
@@ -199,6 +199,17 @@ impl Workspace {
             fleet,
             unreachable_cluster: spec.unreachable_cluster,
         }
+    }
+
+    /// Makes the cluster `gone` unreachable: its context now points at port 1 of the loopback,
+    /// which refuses connections at once (unreachable, not slow).
+    fn take_gone_down(&self) {
+        let context = &self.fleet.contexts[0];
+        std::fs::write(
+            self.root.join("gone.kubeconfig"),
+            format!("apiVersion: v1\nkind: Config\nclusters:\n  - name: gone\n    cluster:\n      server: https://127.0.0.1:1\ncontexts:\n  - name: {context}\n    context:\n      cluster: gone\n      user: gone\ncurrent-context: {context}\nusers:\n  - name: gone\n    user:\n      token: e2e\n"),
+        )
+        .expect("the unreachable kubeconfig of `gone`");
     }
 
     /// The workspace's cluster names for the fleet's contexts, in order.
@@ -588,21 +599,18 @@ fn a_failing_canary_stops_the_rollout() {
         "apply took {took:?}: it waited for the timeout instead of failing fast"
     );
 
-    // The earlier waves (Namespace, ConfigMap) reached every cluster and are in the state; the
-    // Deployment's wave stopped at the canary.
+    // The canary (c1) got the earlier waves (Namespace, ConfigMap) and its Deployment, which
+    // failed; no later cluster was touched, so the state records nothing for them.
     for cluster in &clusters {
         let state = workspace.mcctl(&["state", "list", &format!("@{cluster}")]);
         state.expect_code(0);
         let config = format!("core/ConfigMap/{}/web-config@{cluster}", workspace.name);
-        assert!(
+        assert_eq!(
             state.stdout.contains(&config),
+            cluster == "c1",
             "{cluster}: {}",
             state.stdout
         );
-        if cluster != "c1" {
-            let web = format!("apps/Deployment/{}/web@{cluster}", workspace.name);
-            assert!(!state.stdout.contains(&web), "{cluster}: {}", state.stdout);
-        }
     }
     if kubectl_available() {
         assert!(
@@ -643,6 +651,16 @@ fn an_unreachable_cluster_warns_and_blocks_apply() {
         },
     );
 
+    // First everything is reachable; then `gone` goes away and the config changes.
+    workspace.mcctl(&["apply", "--auto-approve"]).expect_code(0);
+    workspace.take_gone_down();
+    let app = std::fs::read_to_string(workspace.root.join("app.yaml")).expect("app.yaml");
+    std::fs::write(
+        workspace.root.join("app.yaml"),
+        app.replace("LOG_LEVEL: info", "LOG_LEVEL: debug"),
+    )
+    .expect("app.yaml");
+
     let plan = workspace.mcctl(&["plan", "--json"]);
     plan.expect_code(0);
     let plan = plan.json();
@@ -659,6 +677,13 @@ fn an_unreachable_cluster_warns_and_blocks_apply() {
             .all(|diagnostic| diagnostic["severity"] != "error"),
         "{diagnostics:#?}"
     );
+    // `gone` keeps its placement: the update is planned for it too.
+    assert!(
+        Workspace::changes(&plan)
+            .iter()
+            .any(|(cluster, _, _, _)| cluster == "gone"),
+        "{plan:#}"
+    );
 
     let refused = workspace.mcctl(&["apply", "--auto-approve"]);
     refused.expect_code(1);
@@ -670,8 +695,8 @@ fn an_unreachable_cluster_warns_and_blocks_apply() {
     if kubectl_available() {
         // Refused before anything was written.
         assert_eq!(
-            workspace.namespace_phase("c1"),
-            None,
+            workspace.field("c1", "configmap/web-config", ".data.LOG_LEVEL"),
+            Some("info".to_owned()),
             "apply wrote to c1 although it refused"
         );
     }
@@ -683,18 +708,16 @@ fn an_unreachable_cluster_warns_and_blocks_apply() {
         for cluster in workspace.clusters() {
             assert_eq!(
                 workspace.field(&cluster, "configmap/web-config", ".data.LOG_LEVEL"),
-                Some("info".to_owned()),
+                Some("debug".to_owned()),
                 "{cluster}"
             );
         }
     }
+    // `gone` is neither pruned nor forgotten: its objects stay in the state until it is back.
     let state = workspace.mcctl(&["state", "list"]);
     state.expect_code(0);
-    for cluster in workspace.clusters() {
-        let config = format!("core/ConfigMap/{}/web-config@{cluster}", workspace.name);
-        assert!(state.stdout.contains(&config), "{}", state.stdout);
-    }
-    assert!(!state.stdout.contains("@gone"), "{}", state.stdout);
+    let config = format!("core/ConfigMap/{}/web-config@gone", workspace.name);
+    assert!(state.stdout.contains(&config), "{}", state.stdout);
     workspace
         .mcctl(&["destroy", "--auto-approve", "--allow-unreachable"])
         .expect_code(0);

@@ -56,7 +56,7 @@ impl Stop {
 /// What the caller is told while apply runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// A wave starts (before its first batch).
+    /// A wave starts on a batch (once per batch and wave; the batch follows in `BatchStarted`).
     WaveStarted {
         /// Wave (`None` for the deletes at the end).
         wave: Option<usize>,
