@@ -317,6 +317,9 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         }
         .into());
     }
+    // What refresh will see of it: the fields this workspace's field manager owns (on a live
+    // cluster; a directory's object is kept whole).
+    let seen = crate::cluster::managed::project(&live, &run.model.settings.field_manager);
     let metadata = live.get("metadata");
     let text = |field: &str| {
         metadata
@@ -328,7 +331,7 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         api_version: desired.api_version.clone(),
         // The digest of what is live: the next plan compares it with the desired object and
         // shows the update, and a later change on the cluster shows as drift.
-        digest: object_digest(&object, &live, &run.secret_key),
+        digest: object_digest(&object, &seen, &run.secret_key),
         live_digest: None,
         wave: desired.wave,
         implicit: desired.implicit,
@@ -342,7 +345,7 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
             .model
             .settings
             .state_manifests
-            .then(|| redact_keyed(&object, &live, &run.secret_key)),
+            .then(|| redact_keyed(&object, &seen, &run.secret_key)),
     };
     let placement = run
         .plan

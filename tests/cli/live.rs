@@ -463,3 +463,44 @@ spec:
             .is_none()
     );
 }
+
+#[test]
+fn an_imported_object_is_taken_over_by_the_next_apply_without_a_false_drift() {
+    let fleet = LiveFleet::new(1, FAST, APP);
+    // Made by hand (`kubectl create`), before mcctl knew it.
+    let response = http::send(
+        fleet.servers[0].address(),
+        "PATCH",
+        "/api/v1/namespaces/default/configmaps/web-config?fieldManager=kubectl-create&force=true",
+        Some("application/apply-patch+yaml"),
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": "web-config", "namespace": "default"},
+               "data": {"level": "warn"}})
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap();
+    assert!(matches!(response.status, 200 | 201), "{:?}", response.body);
+    fleet
+        .run(&["import", "core/ConfigMap/default/web-config@c0", "--overwrite"])
+        .expect_code(0);
+    let plan = fleet.run(&["plan", "--json"]);
+    plan.expect_code(0);
+    let json = plan.json();
+    let config = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|change| change["resource"]["kind"] == "ConfigMap")
+        .unwrap_or_else(|| panic!("{json:#}"));
+    assert_eq!(config["action"], "update", "{config:#}");
+    assert_eq!(config["drift"], false, "{config:#}");
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(
+        fleet.servers[0]
+            .object("configmaps", "default", "web-config")
+            .unwrap()["data"]["level"],
+        "info"
+    );
+    fleet.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
