@@ -378,6 +378,15 @@ pub async fn apply(
                     shard.placements.remove(object);
                     report.orphaned += 1;
                 }
+                // The cluster's whole placement is recorded as soon as apply reaches it, as
+                // Karmada records a binding before its works are applied: objects a failure
+                // left unapplied stay placed here, so the next plan still sends them here
+                // (and refuses without `--allow-unreachable` should the cluster be down).
+                if let Some(placements) = plan.placements.get(&outcome.cluster) {
+                    for (object, placement) in placements {
+                        shard.placements.insert(object.clone(), placement.clone());
+                    }
+                }
                 shard.workspace.clone_from(&model.workspace);
                 if let Some(status) = plan.statuses.get(&outcome.cluster) {
                     shard.status = (*status != ClusterStatus::default()).then(|| status.clone());
@@ -605,6 +614,7 @@ async fn run_batch(
     let overwrite = Arc::new(options.overwrite.clone());
     let mut set = JoinSet::new();
     let mut tasks = BTreeMap::new();
+    let failed = Arc::new(AtomicBool::new(false));
     for (cluster, changes) in work {
         let Some(client) = clients.get(&cluster).map(Arc::clone) else {
             continue;
@@ -627,8 +637,19 @@ async fn run_batch(
         let timeout = options.rollout.wait_timeout;
         let stop = options.stop.clone();
         let task_cluster = cluster.clone();
+        let failed = Arc::clone(&failed);
         let handle = set.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
+            // Clusters of a batch beyond `max_parallel_clusters` wait their turn; once one of
+            // the batch failed, the ones still waiting are not started.
+            if failed.load(Ordering::SeqCst) {
+                return ClusterOutcome {
+                    cluster: task_cluster,
+                    applied: Vec::new(),
+                    left_in_place: Vec::new(),
+                    failure: None,
+                };
+            }
             let work = ClusterWork {
                 cluster: task_cluster,
                 changes,
@@ -638,7 +659,11 @@ async fn run_batch(
                 stop,
                 overwrite,
             };
-            apply_cluster(work, timeout, observer).await
+            let outcome = apply_cluster(work, timeout, observer).await;
+            if outcome.failure.is_some() {
+                failed.store(true, Ordering::SeqCst);
+            }
+            outcome
         });
         tasks.insert(handle.id(), cluster);
     }
@@ -784,10 +809,14 @@ async fn apply_cluster(
                         error: None,
                     });
                 }
+                // What changed, and the workloads that did not: a rerun after a canary failed
+                // finds nothing to change on the canary, and must still not roll on to the
+                // next batch while the canary's workloads are unhealthy.
                 if matches!(
                     change.action,
                     Action::Create | Action::Update | Action::Replace
-                ) {
+                ) || (change.action == Action::NoOp && is_workload(&change.object))
+                {
                     to_watch.push((change.object.clone(), change.api_version.clone()));
                 }
                 outcome.applied.push((change, stored));
@@ -914,6 +943,17 @@ async fn carry_out(
             deleted: None,
         },
     }
+}
+
+/// Whether an object runs pods, so that its health gates a batch even when unchanged.
+fn is_workload(object: &ObjectRef) -> bool {
+    matches!(
+        (object.group.as_str(), object.kind.as_str()),
+        (
+            "apps",
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+        ) | ("batch", "Job")
+    )
 }
 
 /// How long a replaced object may take to go away.

@@ -13,6 +13,30 @@ use super::Health;
 use crate::model::quantity::{Notation, format_milli, parse_milli};
 use crate::model::template::pod_requests;
 
+/// Whether a kind has no health to wait for: it has no status, or none that says whether it
+/// works (a `ConfigMap` is ready once stored). Backends skip reading such objects back.
+#[must_use]
+pub fn has_no_health(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        (
+            "" | "core",
+            "ConfigMap"
+                | "Secret"
+                | "ServiceAccount"
+                | "LimitRange"
+                | "ResourceQuota"
+                | "Endpoints"
+        ) | (
+            "rbac.authorization.k8s.io",
+            "Role" | "RoleBinding" | "ClusterRole" | "ClusterRoleBinding"
+        ) | ("networking.k8s.io", "NetworkPolicy" | "IngressClass")
+            | ("policy", "PodDisruptionBudget")
+            | ("scheduling.k8s.io", "PriorityClass")
+            | ("storage.k8s.io", "StorageClass")
+    )
+}
+
 /// A CRD is ready once the API server reports it `Established` (its API is
 /// served); `NamesAccepted: False` means its names clash with another CRD's and it never will be.
 #[must_use]

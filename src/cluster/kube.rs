@@ -20,7 +20,7 @@ use serde_json::Value;
 use tokio::sync::{OnceCell, RwLock};
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::cluster::health::{object_health, pod_failure, resource_summary};
+use crate::cluster::health::{has_no_health, object_health, pod_failure, resource_summary};
 use crate::cluster::{
     ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, has_labels,
 };
@@ -826,6 +826,9 @@ impl ClusterClient for KubeCluster {
     }
 
     async fn health(&self, object: &ObjectRef, api_version: &str) -> Result<Health, Error> {
+        if has_no_health(&object.group, &object.kind) {
+            return Ok(Health::Ready);
+        }
         let Some(live) = self.get_object(object, api_version).await? else {
             return Ok(Health::Failed("it is gone from the cluster".to_owned()));
         };

@@ -239,6 +239,17 @@ fn a_failing_canary_stops_the_rollout_and_later_clusters_are_untouched() {
         fleet.servers[1].count(Verb::Apply) == 0 && fleet.servers[2].count(Verb::Apply) == 0,
         "later clusters were written to"
     );
+    // Nothing is left to change on the canary, but a rerun must not roll on while it is
+    // unhealthy.
+    let rerun = fleet.run(&["apply", "--auto-approve"]);
+    rerun.expect_code(1);
+    assert!(rerun.stderr.contains("c0"), "{}", rerun.stderr);
+    assert!(fleet.deployment(1).is_none() && fleet.deployment(2).is_none());
+    // Once the canary is healthy, the rollout goes on.
+    fleet.servers[0].set_rollout(Rollout::AvailableAfter(Duration::ZERO));
+    fleet.context.write("app.yaml", &APP.replace("nginx:1.27", "nginx:1.27.1"));
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(fleet.deployment(1).is_some() && fleet.deployment(2).is_some());
 }
 
 #[test]
@@ -262,6 +273,21 @@ fn a_cluster_killed_mid_apply_is_reported_and_the_rerun_converges() {
     let outcome = running.finish();
     outcome.expect_code(1);
     assert!(outcome.stderr.contains("c1"), "{}", outcome.stderr);
+
+    // While it is down, what it still misses stays planned for it, and apply refuses.
+    let plan = fleet.run(&["plan", "--json"]);
+    plan.expect_code(0);
+    let json = plan.json();
+    let missing = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|change| change["cluster"] == "c1" && change["action"] == "create")
+        .count();
+    assert!(missing > 0, "{json:#}");
+    let refused = fleet.run(&["apply", "--auto-approve"]);
+    refused.expect_code(1);
+    assert!(refused.stderr.contains("--allow-unreachable"), "{}", refused.stderr);
 
     fleet.servers[1].restart();
     fleet.servers[1].set_latency(Duration::ZERO);
@@ -482,7 +508,11 @@ fn an_imported_object_is_taken_over_by_the_next_apply_without_a_false_drift() {
     .unwrap();
     assert!(matches!(response.status, 200 | 201), "{:?}", response.body);
     fleet
-        .run(&["import", "core/ConfigMap/default/web-config@c0", "--overwrite"])
+        .run(&[
+            "import",
+            "core/ConfigMap/default/web-config@c0",
+            "--overwrite",
+        ])
         .expect_code(0);
     let plan = fleet.run(&["plan", "--json"]);
     plan.expect_code(0);
