@@ -1029,6 +1029,8 @@ async fn wait_healthy(
 ) -> Option<Failure> {
     let deadline = Instant::now() + timeout;
     let mut pending: Vec<&(ObjectRef, String)> = objects.iter().collect();
+    // The last status of each object: said once, again only when it changes.
+    let mut last: BTreeMap<&ObjectRef, String> = BTreeMap::new();
     while !pending.is_empty() {
         // Health can take minutes; a stop request must not wait for it.
         if stop.requested() {
@@ -1047,11 +1049,14 @@ async fn wait_healthy(
                     });
                 }
                 Ok(Health::Progressing(reason)) => {
-                    observer.event(Event::Waiting {
-                        cluster: cluster.clone(),
-                        object: object.clone(),
-                        status: reason,
-                    });
+                    if last.get(object) != Some(&reason) {
+                        observer.event(Event::Waiting {
+                            cluster: cluster.clone(),
+                            object: object.clone(),
+                            status: reason.clone(),
+                        });
+                        last.insert(object, reason);
+                    }
                     still.push(item);
                 }
                 Err(error) => {
@@ -1069,10 +1074,20 @@ async fn wait_healthy(
         }
         if Instant::now() >= deadline {
             let (object, _) = pending[0];
+            let mut message = format!("not healthy after {}", humantime::format_duration(timeout));
+            if let Some(status) = last.get(object) {
+                message = format!("{message} ({status})");
+            }
+            if pending.len() > 1 {
+                message = format!(
+                    "{message}; {} more objects still waiting",
+                    pending.len() - 1
+                );
+            }
             return Some(Failure {
                 cluster: cluster.clone(),
                 object: object.clone(),
-                message: format!("not healthy after {}", humantime::format_duration(timeout)),
+                message,
             });
         }
         tokio::time::sleep(Duration::from_secs(2).min(timeout)).await;

@@ -357,13 +357,21 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
     };
     let policies = claim::PolicyIndex::new(model);
     let no_previous = PreviousBinding::default();
+    let mut stranded = Diagnostics::new();
     let mut schedule_template = |fleet: &Fleet<'_>, template: &Template| {
         let previous = inputs
             .previous
             .get(&template.object)
             .unwrap_or(&no_previous);
         let (binding, notes) = schedule_one(model, fleet, &policies, template, previous, inputs);
-        report::report(&binding, template, previous, &notes, diagnostics);
+        report::report(
+            &binding,
+            template,
+            previous,
+            &notes,
+            diagnostics,
+            &mut stranded,
+        );
         binding
     };
     // CRDs first: where a CRD goes, its custom resources' API is served (APIEnablement).
@@ -382,6 +390,7 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
             .map(|template| schedule_template(&fleet, template)),
     );
     bindings.sort_by(|a, b| a.object.cmp(&b.object));
+    report::stranded_by_cluster(stranded, diagnostics);
     let mut placement = Placement { bindings };
     dependencies::attach(model, &mut placement, diagnostics);
     placement

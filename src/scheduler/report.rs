@@ -5,13 +5,57 @@ use super::{Binding, BindingSource, Notes, Outcome, PreviousBinding, duration};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::Template;
 
-/// Adds the diagnostics of one binding.
+const UNREACHABLE: &str = "mcctl::schedule::unreachable";
+
+/// The warnings that templates stay on unreachable clusters, one per template for a few, one
+/// per cluster when there are many: a cluster that goes down must not bury the plan under a
+/// warning for each of its thousand templates.
+pub fn stranded_by_cluster(stranded: Diagnostics, diagnostics: &mut Diagnostics) {
+    const SHOWN: usize = 3;
+    let mut by_cluster: std::collections::BTreeMap<String, Vec<Diagnostic>> =
+        std::collections::BTreeMap::new();
+    for diagnostic in stranded {
+        by_cluster
+            .entry(diagnostic.cluster.clone().unwrap_or_default())
+            .or_default()
+            .push(diagnostic);
+    }
+    for (cluster, group) in by_cluster {
+        if group.len() <= SHOWN {
+            diagnostics.extend(group);
+            continue;
+        }
+        let names: Vec<String> = group
+            .iter()
+            .filter_map(|diagnostic| diagnostic.resource.as_ref())
+            .take(SHOWN)
+            .map(|object| format!("`{object}`"))
+            .collect();
+        diagnostics.push(
+            Diagnostic::warning(
+                UNREACHABLE,
+                format!(
+                    "{} templates stay on unreachable `{cluster}`: {} and {} more",
+                    group.len(),
+                    names.join(", "),
+                    group.len() - names.len()
+                ),
+            )
+            .with_cluster(cluster)
+            .with_help("each keeps its share until its policy's `failover` `tolerationSeconds` have passed, or forever without `failover`; `mcctl plan --rebalance` moves them now (`mcctl explain TEMPLATE` says when failover moves one)"),
+        );
+    }
+}
+
+/// Adds the diagnostics of one binding; the warnings that it stays on an unreachable cluster go
+/// to `stranded`, for [`stranded_by_cluster`] to sum up.
 pub fn report(
     binding: &Binding,
     template: &Template,
     previous: &PreviousBinding,
     notes: &Notes,
     diagnostics: &mut Diagnostics,
+    stranded: &mut Diagnostics,
 ) {
     let object = &binding.object;
     let warn = |code: &'static str, message: String, help: String| {
@@ -165,7 +209,7 @@ pub fn report(
                 "add `failover` to the policy to move shares off clusters that stay unreachable, or run `mcctl plan --rebalance`".to_owned(),
             ),
         };
-        diagnostics.push(warn("mcctl::schedule::unreachable", message, help));
+        stranded.push(warn(UNREACHABLE, message, help).with_cluster(cluster.to_string()));
     }
     if let Some(term) = &notes.later_term {
         diagnostics.push(warn(
@@ -173,5 +217,38 @@ pub fn report(
             format!("`{object}` is placed with affinity term `{term}`: the earlier terms fit no cluster or lacked room"),
             "Karmada stays on this term until a rebalance, even when earlier terms fit again; `mcctl plan --rebalance` starts from the first term".to_owned(),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stranded(cluster: &str, name: &str) -> Diagnostic {
+        Diagnostic::warning(
+            UNREACHABLE,
+            format!("`{name}` stays on unreachable `{cluster}`"),
+        )
+        .with_cluster(cluster)
+        .with_resource(format!("core/ConfigMap/default/{name}").parse().unwrap())
+    }
+
+    #[test]
+    fn many_templates_on_one_unreachable_cluster_make_one_warning() {
+        let mut input = Diagnostics::new();
+        for index in 0..5 {
+            input.push(stranded("c1", &format!("cm-{index}")));
+        }
+        input.push(stranded("c2", "web"));
+        let mut output = Diagnostics::new();
+        stranded_by_cluster(input, &mut output);
+        let messages: Vec<&str> = output.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "5 templates stay on unreachable `c1`: `core/ConfigMap/default/cm-0`, `core/ConfigMap/default/cm-1`, `core/ConfigMap/default/cm-2` and 2 more",
+                "`web` stays on unreachable `c2`",
+            ]
+        );
     }
 }

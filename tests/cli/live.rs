@@ -247,7 +247,9 @@ fn a_failing_canary_stops_the_rollout_and_later_clusters_are_untouched() {
     assert!(fleet.deployment(1).is_none() && fleet.deployment(2).is_none());
     // Once the canary is healthy, the rollout goes on.
     fleet.servers[0].set_rollout(Rollout::AvailableAfter(Duration::ZERO));
-    fleet.context.write("app.yaml", &APP.replace("nginx:1.27", "nginx:1.27.1"));
+    fleet
+        .context
+        .write("app.yaml", &APP.replace("nginx:1.27", "nginx:1.27.1"));
     fleet.run(&["apply", "--auto-approve"]).expect_code(0);
     assert!(fleet.deployment(1).is_some() && fleet.deployment(2).is_some());
 }
@@ -287,7 +289,11 @@ fn a_cluster_killed_mid_apply_is_reported_and_the_rerun_converges() {
     assert!(missing > 0, "{json:#}");
     let refused = fleet.run(&["apply", "--auto-approve"]);
     refused.expect_code(1);
-    assert!(refused.stderr.contains("--allow-unreachable"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--allow-unreachable"),
+        "{}",
+        refused.stderr
+    );
 
     fleet.servers[1].restart();
     fleet.servers[1].set_latency(Duration::ZERO);
