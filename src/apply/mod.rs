@@ -150,6 +150,8 @@ pub struct Report {
     pub interrupted: bool,
     /// Changes not made because the rollout stopped (a failure or a stop request).
     pub not_done: usize,
+    /// Clusters with changes that the rollout stopped before reaching.
+    pub untouched: Vec<ClusterName>,
 }
 
 /// A failed change.
@@ -294,6 +296,7 @@ pub async fn apply(
         }
     }
     let mut written: BTreeSet<ClusterName> = BTreeSet::new();
+    let mut reached: BTreeSet<ClusterName> = BTreeSet::new();
     let planned = |changes: &[&Change]| {
         changes
             .iter()
@@ -359,6 +362,12 @@ pub async fn apply(
             // finished work goes unrecorded because of another's.
             let mut write_error = None;
             for outcome in outcomes {
+                if !outcome.applied.is_empty()
+                    || !outcome.left_in_place.is_empty()
+                    || outcome.failure.is_some()
+                {
+                    reached.insert(outcome.cluster.clone());
+                }
                 let shard = state
                     .shards
                     .entry(outcome.cluster.clone())
@@ -419,6 +428,18 @@ pub async fn apply(
     report.not_done = total.saturating_sub(done);
     if options.stop.requested() && report.not_done > 0 {
         report.interrupted = true;
+    }
+    if report.failure.is_some() || report.interrupted {
+        report.untouched = plan
+            .changes
+            .iter()
+            .filter(|change| change.action != Action::NoOp)
+            .map(|change| &change.cluster)
+            .filter(|cluster| applicable.contains(*cluster) && !reached.contains(*cluster))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
     }
     if report.failure.is_none() && !report.interrupted {
         finish(

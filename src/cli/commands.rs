@@ -646,6 +646,22 @@ fn print_report(printer: Printer, report: &Report, what: &str) {
                 failure.message
             ));
             printer.err(&format!("{line} before the failure. The state records exactly what was done; fix the problem and run `mcctl {}` again to continue.", what.to_lowercase()));
+            if !report.untouched.is_empty() {
+                let names: Vec<String> = report
+                    .untouched
+                    .iter()
+                    .map(|cluster| format!("`{cluster}`"))
+                    .collect();
+                printer.err(&format!(
+                    "The rollout stopped before {}: {} untouched.",
+                    names.join(", "),
+                    if names.len() == 1 {
+                        "it was"
+                    } else {
+                        "they were"
+                    }
+                ));
+            }
         }
     }
 }

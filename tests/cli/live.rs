@@ -232,6 +232,13 @@ fn a_failing_canary_stops_the_rollout_and_later_clusters_are_untouched() {
     let outcome = fleet.run(&["apply", "--auto-approve"]);
     outcome.expect_code(1);
     assert!(outcome.stderr.contains("c0"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("The rollout stopped before `c1`, `c2`: they were untouched."),
+        "{}",
+        outcome.stderr
+    );
     assert!(fleet.deployment(0).is_some());
     assert!(fleet.deployment(1).is_none());
     assert!(fleet.deployment(2).is_none());
