@@ -163,6 +163,16 @@ pub struct PlanOptions {
     pub clusters: Option<String>,
 }
 
+impl PlanRun {
+    /// Ends a run whose process is about to exit: the state locks are released, the rest is
+    /// left to the operating system. Freeing a fleet's manifests one allocation at a time costs
+    /// a fifth of a large plan's time.
+    pub fn finish(mut self) {
+        drop(self.locks.take());
+        std::mem::forget(self);
+    }
+}
+
 /// How refresh reads the clusters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reads {
@@ -375,7 +385,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         }
         SecretKey::derived(&model.workspace)
     };
-    let desired = desired::render(&model, &instances, &graph, &secret_key);
+    let desired = desired::render(&model, instances, &graph, &secret_key);
 
     // Refresh, part 2: what the clusters hold, one LIST per kind.
     let observed = if options.refresh {

@@ -72,7 +72,7 @@ pub(crate) fn stages_with(
     );
     let instances = crate::overrides::apply(&model, &placement, &mut diagnostics);
     let key = crate::desired::secret::SecretKey::derived(&model.workspace);
-    let desired = crate::desired::render(&model, &instances, &graph, &key);
+    let desired = crate::desired::render(&model, instances.clone(), &graph, &key);
     Staged {
         model,
         placement,

@@ -247,6 +247,7 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
         }
     }
     let changed = run.plan.has_changes() || run.plan.has_drift();
+    run.finish();
     Ok(if args.detailed_exitcode && changed {
         ExitCode::from(2)
     } else {

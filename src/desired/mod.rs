@@ -97,7 +97,7 @@ pub fn sha256(bytes: &[u8]) -> String {
 #[must_use]
 pub fn render(
     model: &Model,
-    instances: &Instances,
+    instances: Instances,
     graph: &DependencyGraph,
     key: &SecretKey,
 ) -> DesiredState {
@@ -114,15 +114,16 @@ pub fn render(
             .or_default()
             .push((&instance.object, &instance.manifest));
     }
-    let autoscaled: BTreeMap<&ClusterName, BTreeMap<ObjectRef, String>> = by_cluster
+    let autoscaled: BTreeMap<ClusterName, BTreeMap<ObjectRef, String>> = by_cluster
         .into_iter()
-        .map(|(cluster, objects)| (cluster, ignore::autoscaled(&objects)))
+        .map(|(cluster, objects)| (cluster.clone(), ignore::autoscaled(&objects)))
         .collect();
-    for instance in &instances.items {
+    // The instances are consumed: each manifest moves into the desired state, uncopied.
+    for instance in instances.items {
         let Some(template) = model.template(&instance.object) else {
             continue;
         };
-        let mut manifest = instance.manifest.clone();
+        let mut manifest = instance.manifest;
         clean(&mut manifest);
         let mut ignored = Vec::new();
         if let Some(reason) = autoscaled
@@ -153,7 +154,7 @@ pub fn render(
             wave: graph.wave(&instance.object),
             implicit: false,
             prune: template.prune,
-            overrides: instance.overrides.clone(),
+            overrides: instance.overrides,
             ignored,
         };
         clusters
