@@ -227,6 +227,11 @@ fn list_filters_by_label_selector_and_pages_with_continue_tokens() {
     let second = get(&server, &format!("{base}?limit=3&continue={token}")).body;
     assert_eq!(second["items"][0]["metadata"]["name"], "d");
     assert!(second["metadata"]["continue"].is_null());
+    // The second page is a LIST too, but counted apart as a later page of the same list.
+    assert_eq!(server.count_continued_for("configmaps"), 1);
+    assert_eq!(server.count_continued(), 1);
+    server.reset_counts();
+    assert_eq!(server.count_continued(), 0);
 }
 
 #[test]

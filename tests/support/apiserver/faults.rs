@@ -39,6 +39,8 @@ pub(crate) struct Controls {
 struct ControlState {
     /// Requests per verb and resource (`deployments`, `apps/deployments`; the path for discovery).
     counts: BTreeMap<(Verb, String), u64>,
+    /// LISTs that carried a `continue` token, by resource: later pages of a list counted once.
+    continued: BTreeMap<String, u64>,
     latency: Duration,
     /// The status to answer with, and how many more requests get it.
     failing: Option<(StatusCode, u32)>,
@@ -74,8 +76,20 @@ impl Controls {
         self.lock().counts.clone()
     }
 
+    /// How many of the LISTs were later pages (`continue` token) of a paginated list.
+    pub(crate) fn count_continued(&self) -> u64 {
+        self.lock().continued.values().sum()
+    }
+
+    /// How many of the LISTs of `resource` were later pages of a paginated list.
+    pub(crate) fn count_continued_for(&self, resource: &str) -> u64 {
+        self.lock().continued.get(resource).copied().unwrap_or(0)
+    }
+
     pub(crate) fn reset_counts(&self) {
-        self.lock().counts.clear();
+        let mut state = self.lock();
+        state.counts.clear();
+        state.continued.clear();
     }
 
     pub(crate) fn set_latency(&self, latency: Duration) {
@@ -103,8 +117,16 @@ impl Controls {
     }
 
     /// Counts the request and takes one injected failure, if any.
-    fn record(&self, verb: Verb, resource: String) -> (Duration, Option<StatusCode>) {
+    fn record(
+        &self,
+        verb: Verb,
+        resource: String,
+        continued: bool,
+    ) -> (Duration, Option<StatusCode>) {
         let mut state = self.lock();
+        if verb == Verb::List && continued {
+            *state.continued.entry(resource.clone()).or_default() += 1;
+        }
         *state.counts.entry((verb, resource)).or_default() += 1;
         let failure = match &mut state.failing {
             Some((status, remaining)) => {
@@ -128,7 +150,11 @@ pub(crate) async fn intercept(
     next: Next,
 ) -> Response {
     let (verb, resource) = classify(request.method(), request.uri().path(), request.headers());
-    let (latency, failure) = controls.record(verb, resource);
+    let continued = request
+        .uri()
+        .query()
+        .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("continue=")));
+    let (latency, failure) = controls.record(verb, resource, continued);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

@@ -134,6 +134,17 @@ impl ApiServer {
         self.shared.controls.counts()
     }
 
+    /// How many LISTs were later pages of a paginated list (they carried a `continue` token), so
+    /// `count(Verb::List) - count_continued()` is the number of lists asked for.
+    pub(crate) fn count_continued(&self) -> u64 {
+        self.shared.controls.count_continued()
+    }
+
+    /// How many LISTs of `resource` were later pages of a paginated list.
+    pub(crate) fn count_continued_for(&self, resource: &str) -> u64 {
+        self.shared.controls.count_continued_for(resource)
+    }
+
     pub(crate) fn reset_counts(&self) {
         self.shared.controls.reset_counts();
     }
