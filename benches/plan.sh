@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end plan benchmarks (issue 8): generate workspaces with `examples/gen.rs`, time
+# End-to-end plan benchmarks: generate workspaces with `examples/gen.rs`, time
 # `mcctl plan --refresh=false` with hyperfine, measure peak RSS with `/usr/bin/time -v`, time the
 # no-change plan with an up-to-date state, `mcctl --version`, and compare with `kubectl kustomize`
 # rendering the same per-cluster variants. Writes the table into docs/benchmarks.md (between the

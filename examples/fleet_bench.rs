@@ -1,4 +1,4 @@
-//! Refresh and apply benchmarks of mcctl against a fleet of API test servers (issue 8): how long
+//! Refresh and apply benchmarks of mcctl against a fleet of API test servers: how long
 //! a no-change `plan` takes to refresh N clusters × M objects, and how many requests it sends; with
 //! `--apply`, how fast a first apply writes them all and whether a second apply writes nothing.
 //!
@@ -577,7 +577,7 @@ fn document(arguments: &Arguments, table: &str, notes: &[String]) -> String {
          Refresh and apply of mcctl against {clusters} in-process API test servers\n\
          (`tests/support/apiserver/`), {objects} objects per cluster (80 % ConfigMaps, 10 % Deployments,\n\
          10 % Services, all to every cluster through one `cluster_propagation_policy`), measured by\n\
-         `examples/fleet_bench.rs` (issue 8). The servers run in the benchmark process (each on its own\n\
+         `examples/fleet_bench.rs`. The servers run in the benchmark process (each on its own\n\
          2-thread tokio runtime) and mcctl in its own, on the same machine, so both share its CPUs.\n\n\
          - machine: {cpus} CPUs ({cpu_model}), {memory} RAM\n\
          - date: {date}\n\

@@ -1,4 +1,4 @@
-//! Writes a realistic, deterministic workspace for benchmarks (issue 8):
+//! Writes a realistic, deterministic workspace for benchmarks:
 //! `cargo run --release --example gen -- --clusters N --templates M --out DIR [--seed S]`.
 //!
 //! The workspace: `main.hcl` (settings and N directory clusters over regions, zones and providers,
@@ -23,7 +23,7 @@ use clap::Parser;
 
 /// Flags of the generator.
 #[derive(Parser)]
-#[command(about = "Write a generated mcctl workspace (issue 8's benchmark inputs)")]
+#[command(about = "Write a generated mcctl workspace for benchmarks")]
 struct Arguments {
     /// How many member clusters.
     #[arg(long)]
