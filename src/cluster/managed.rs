@@ -347,6 +347,52 @@ fn without_server_fields(live: &Value) -> Value {
     object
 }
 
+/// [`project`] and the [`field_owners`] other than `manager`, from one reading of
+/// `managedFields`: what refresh needs of every listed object. `manager`'s own entries, usually
+/// the largest, are not walked for owners.
+#[must_use]
+pub fn reduce(live: &Value, manager: &str) -> (Value, Vec<FieldOwner>) {
+    let Some(entries) = entries(live) else {
+        return (without_server_fields(live), Vec::new());
+    };
+    let mut owned = FieldSet::default();
+    let mut owners = Vec::new();
+    for entry in entries {
+        if entry.manager == manager {
+            if entry.operation == "Apply" && entry.subresource.is_empty() {
+                owned.merge(entry.fields);
+            }
+            continue;
+        }
+        if entry.subresource == "status" {
+            continue;
+        }
+        let mut leaves = Vec::new();
+        collect_leaves(live, &entry.fields, &mut String::new(), &mut leaves);
+        owners.extend(
+            leaves
+                .into_iter()
+                .filter(|pointer| {
+                    !(under(pointer, "/status") || under(pointer, "/metadata/managedFields"))
+                })
+                .map(|pointer| FieldOwner {
+                    pointer,
+                    manager: entry.manager.to_owned(),
+                    operation: entry.operation.to_owned(),
+                }),
+        );
+    }
+    owners.sort();
+    owners.dedup();
+    let mut projected = if owned.is_empty() {
+        Value::Object(Map::new())
+    } else {
+        project_node(live, &owned)
+    };
+    keep_identity(live, &mut projected);
+    (projected, owners)
+}
+
 /// Every leaf field of `live` with each manager that owns it, sorted by pointer then manager.
 ///
 /// Entries of the `status` subresource and anything under `/status` or
@@ -753,6 +799,24 @@ mod tests {
                 "metadata": {"name": "web", "namespace": "shop"}}),
             "an Update entry is not what a manager applied"
         );
+    }
+
+    #[test]
+    fn reduce_is_project_and_the_other_managers_owners_in_one_reading() {
+        for live in [
+            edited_deployment(),
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "plain", "namespace": "shop", "uid": "1"}, "data": {"a": "b"}}),
+        ] {
+            let (projected, owners) = reduce(&live, "mcctl");
+            assert_eq!(projected, project(&live, "mcctl"));
+            let others: Vec<FieldOwner> = field_owners(&live)
+                .into_iter()
+                .filter(|owner| owner.manager != "mcctl")
+                .collect();
+            assert_eq!(owners, others);
+        }
+        assert!(!reduce(&edited_deployment(), "mcctl").1.is_empty());
     }
 
     #[test]

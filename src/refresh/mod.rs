@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::addr::{ClusterName, ObjectRef};
-use crate::cluster::managed::{FieldOwner, field_owners, project};
+use crate::cluster::managed::{FieldOwner, reduce};
 use crate::cluster::{Client, ClusterClient, Discovery, KindRef, object_ref_of};
 
 /// The clients of the reachable clusters.
@@ -34,7 +34,7 @@ pub enum ObservedCluster {
     /// The managed objects on the cluster.
     Listed {
         /// Objects by identity, reduced to the fields mcctl applies
-        /// ([`project`]): what the plan compares with the rendered manifests.
+        /// ([`crate::cluster::managed::project`]): what the plan compares with the rendered manifests.
         objects: BTreeMap<ObjectRef, Value>,
     },
     /// The cluster could not be asked.
@@ -143,14 +143,11 @@ fn keep(
     object_ref: ObjectRef,
     object: &Value,
 ) {
-    let foreign: Vec<FieldOwner> = field_owners(object)
-        .into_iter()
-        .filter(|owner| owner.manager != manager)
-        .collect();
+    let (projected, foreign) = reduce(object, manager);
     if !foreign.is_empty() {
         owners.insert(object_ref.clone(), foreign);
     }
-    objects.insert(object_ref, project(object, manager));
+    objects.insert(object_ref, projected);
 }
 
 async fn run_all<T, F, Fut>(
