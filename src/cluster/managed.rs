@@ -248,10 +248,15 @@ pub fn project(live: &Value, manager: &str) -> Value {
             owned.merge(entry.fields);
         }
     }
+    projection(live, &owned)
+}
+
+/// `live` reduced to `owned`, plus its identity.
+fn projection(live: &Value, owned: &FieldSet) -> Value {
     let mut projected = if owned.is_empty() {
         Value::Object(Map::new())
     } else {
-        project_node(live, &owned)
+        project_node(live, owned)
     };
     keep_identity(live, &mut projected);
     projected
@@ -364,33 +369,11 @@ pub fn reduce(live: &Value, manager: &str) -> (Value, Vec<FieldOwner>) {
             }
             continue;
         }
-        if entry.subresource == "status" {
-            continue;
-        }
-        let mut leaves = Vec::new();
-        collect_leaves(live, &entry.fields, &mut String::new(), &mut leaves);
-        owners.extend(
-            leaves
-                .into_iter()
-                .filter(|pointer| {
-                    !(under(pointer, "/status") || under(pointer, "/metadata/managedFields"))
-                })
-                .map(|pointer| FieldOwner {
-                    pointer,
-                    manager: entry.manager.to_owned(),
-                    operation: entry.operation.to_owned(),
-                }),
-        );
+        add_owners(live, &entry, &mut owners);
     }
     owners.sort();
     owners.dedup();
-    let mut projected = if owned.is_empty() {
-        Value::Object(Map::new())
-    } else {
-        project_node(live, &owned)
-    };
-    keep_identity(live, &mut projected);
-    (projected, owners)
+    (projection(live, &owned), owners)
 }
 
 /// Every leaf field of `live` with each manager that owns it, sorted by pointer then manager.
@@ -402,27 +385,33 @@ pub fn reduce(live: &Value, manager: &str) -> (Value, Vec<FieldOwner>) {
 pub fn field_owners(live: &Value) -> Vec<FieldOwner> {
     let mut owners = Vec::new();
     for entry in entries(live).unwrap_or_default() {
-        if entry.subresource == "status" {
-            continue;
-        }
-        let mut leaves = Vec::new();
-        collect_leaves(live, &entry.fields, &mut String::new(), &mut leaves);
-        owners.extend(
-            leaves
-                .into_iter()
-                .filter(|pointer| {
-                    !(under(pointer, "/status") || under(pointer, "/metadata/managedFields"))
-                })
-                .map(|pointer| FieldOwner {
-                    pointer,
-                    manager: entry.manager.to_owned(),
-                    operation: entry.operation.to_owned(),
-                }),
-        );
+        add_owners(live, &entry, &mut owners);
     }
     owners.sort();
     owners.dedup();
     owners
+}
+
+/// The leaves `entry` owns in `live`, as [`field_owners`] counts them: nothing of the `status`
+/// subresource, nothing under `/status` or `/metadata/managedFields`.
+fn add_owners(live: &Value, entry: &Entry<'_>, owners: &mut Vec<FieldOwner>) {
+    if entry.subresource == "status" {
+        return;
+    }
+    let mut leaves = Vec::new();
+    collect_leaves(live, &entry.fields, &mut String::new(), &mut leaves);
+    owners.extend(
+        leaves
+            .into_iter()
+            .filter(|pointer| {
+                !(under(pointer, "/status") || under(pointer, "/metadata/managedFields"))
+            })
+            .map(|pointer| FieldOwner {
+                pointer,
+                manager: entry.manager.to_owned(),
+                operation: entry.operation.to_owned(),
+            }),
+    );
 }
 
 fn collect_leaves(live: &Value, set: &FieldSet, pointer: &mut String, leaves: &mut Vec<String>) {

@@ -98,6 +98,22 @@ fn kubeconfig(servers: &[ApiServer]) -> String {
     )
 }
 
+const WEB: &str = "/apis/apps/v1/namespaces/default/deployments/web";
+
+/// Server-side applies `body` to `path` as field manager `manager`, with force: another tool
+/// (`kubectl`, a controller) writing to the cluster behind mcctl's back.
+fn apply_as(server: &ApiServer, path: &str, manager: &str, body: &Value) {
+    let response = http::send(
+        server.address(),
+        "PATCH",
+        &format!("{path}?fieldManager={manager}&force=true"),
+        Some("application/apply-patch+yaml"),
+        body.to_string().as_bytes(),
+    )
+    .unwrap();
+    assert!(matches!(response.status, 200 | 201), "{:?}", response.body);
+}
+
 const FAST: &str = "    max_parallel_clusters = 3\n    wait_timeout = \"20s\"";
 
 #[test]
@@ -166,15 +182,7 @@ fn drift_by_another_field_manager_is_named_and_restored() {
         "metadata": {"name": "web", "namespace": "default"},
         "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "nginx:hacked"}]}}},
     });
-    let response = http::send(
-        fleet.servers[1].address(),
-        "PATCH",
-        "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=kubectl-edit&force=true",
-        Some("application/apply-patch+yaml"),
-        patch.to_string().as_bytes(),
-    )
-    .unwrap();
-    assert_eq!(response.status, 200, "{:?}", response.body);
+    apply_as(&fleet.servers[1], WEB, "kubectl-edit", &patch);
 
     let plan = fleet.run(&["plan", "--detailed-exitcode", "--json"]);
     plan.expect_code(2);
@@ -209,15 +217,7 @@ fn replicas_an_hpa_owns_are_not_fought() {
         "metadata": {"name": "web", "namespace": "default"},
         "spec": {"replicas": 7},
     });
-    let response = http::send(
-        fleet.servers[0].address(),
-        "PATCH",
-        "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=kube-controller-manager&force=true",
-        Some("application/apply-patch+yaml"),
-        scale.to_string().as_bytes(),
-    )
-    .unwrap();
-    assert_eq!(response.status, 200, "{:?}", response.body);
+    apply_as(&fleet.servers[0], WEB, "kube-controller-manager", &scale);
     let plan = fleet.run(&["plan", "--detailed-exitcode"]);
     plan.expect_code(0);
     fleet.run(&["apply", "--auto-approve"]).expect_code(0);
@@ -507,19 +507,14 @@ spec:
 fn an_imported_object_is_taken_over_by_the_next_apply_without_a_false_drift() {
     let fleet = LiveFleet::new(1, FAST, APP);
     // Made by hand (`kubectl create`), before mcctl knew it.
-    let response = http::send(
-        fleet.servers[0].address(),
-        "PATCH",
-        "/api/v1/namespaces/default/configmaps/web-config?fieldManager=kubectl-create&force=true",
-        Some("application/apply-patch+yaml"),
-        json!({"apiVersion": "v1", "kind": "ConfigMap",
-               "metadata": {"name": "web-config", "namespace": "default"},
-               "data": {"level": "warn"}})
-        .to_string()
-        .as_bytes(),
-    )
-    .unwrap();
-    assert!(matches!(response.status, 200 | 201), "{:?}", response.body);
+    apply_as(
+        &fleet.servers[0],
+        "/api/v1/namespaces/default/configmaps/web-config",
+        "kubectl-create",
+        &json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "web-config", "namespace": "default"},
+                "data": {"level": "warn"}}),
+    );
     fleet
         .run(&[
             "import",
