@@ -446,6 +446,8 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         }
         diagnostics.push(
             Diagnostic::warning("mcctl::refresh::unreachable", format!("cluster `{cluster}` is unreachable: {reason}"))
+                // Points at the cluster's declaration: a wrong `kubeconfig` or `context` is fixed there.
+                .with_optional_label(model.cluster(cluster.as_str()).map(|declared| &declared.span), "this cluster")
                 .with_cluster(cluster.to_string())
                 .with_help("it is planned from the state and never pruned; `apply --allow-unreachable` skips it"),
         );

@@ -391,6 +391,8 @@ fn a_missing_context_names_the_kubeconfig_and_the_contexts_it_has() {
         plan.stderr
     );
     assert!(!plan.stderr.contains("not-a-secret"), "{}", plan.stderr);
+    // The warning points at the cluster's block, where the context is fixed.
+    assert!(plan.stderr.contains("main.hcl:"), "{}", plan.stderr);
 }
 
 #[test]
