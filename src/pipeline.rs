@@ -566,7 +566,7 @@ async fn confirm_updates(
         };
         let change = &mut plan.changes[index];
         match result {
-            Ok(would_store) if change.before.as_ref() == Some(&would_store) => {
+            Ok(would_store) if change.before.as_deref() == Some(&would_store) => {
                 change.action = Action::NoOp;
                 change.drift = false;
                 change.reasons.clear();
@@ -669,10 +669,10 @@ async fn check_conflicts(
             change
                 .reasons
                 .push("takes over the existing object (conflictResolution: Overwrite)".to_owned());
-            change.before = Some(cluster::managed::project(
+            change.before = Some(Arc::new(cluster::managed::project(
                 &live,
                 &model.settings.field_manager,
-            ));
+            )));
         } else {
             diagnostics.push(
                 Diagnostic::warning(

@@ -20,7 +20,7 @@ use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::managed::project;
 use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health, has_labels};
 use crate::desired::DesiredState;
-use crate::desired::secret::{SecretKey, object_digest, redact_keyed};
+use crate::desired::secret::{SecretKey, object_digest, recorded_manifest};
 use crate::model::{BatchSelector, ClusterStatus, Model, Rollout};
 use crate::plan::{Action, Change, ClusterMode, Plan, delete_group};
 use crate::refresh::Clients;
@@ -571,7 +571,7 @@ fn record(
             continue;
         }
         let Some(after) = &change.after else { continue };
-        let server = stored.as_ref().unwrap_or(after);
+        let server: &Value = stored.as_ref().unwrap_or(after);
         let metadata = server.get("metadata");
         let text = |field: &str| {
             metadata
@@ -579,7 +579,7 @@ fn record(
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        let manifest = keep_manifests.then(|| redact_keyed(&change.object, after, key));
+        let manifest = keep_manifests.then(|| recorded_manifest(&change.object, after, key));
         let previous = shard.objects.get(&change.object);
         let digest = object_digest(&change.object, after, key);
         // What the next refresh will see: the stored object reduced the way refresh reduces
@@ -640,14 +640,14 @@ async fn run_batch(
         let Some(client) = clients.get(&cluster).map(Arc::clone) else {
             continue;
         };
-        let manifests: Vec<Option<Value>> = changes
+        let manifests: Vec<Option<Arc<Value>>> = changes
             .iter()
             .map(|change| {
                 desired
                     .clusters
                     .get(&cluster)
                     .and_then(|objects| objects.objects.get(&change.object))
-                    .map(|object| object.manifest.clone())
+                    .map(|object| Arc::clone(&object.manifest))
                     .or_else(|| change.after.clone())
             })
             .collect();
@@ -717,7 +717,7 @@ async fn run_batch(
 struct ClusterWork {
     cluster: ClusterName,
     changes: Vec<Change>,
-    manifests: Vec<Option<Value>>,
+    manifests: Vec<Option<Arc<Value>>>,
     client: Arc<Client>,
     owner: Arc<BTreeMap<String, String>>,
     stop: Stop,

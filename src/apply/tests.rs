@@ -79,7 +79,11 @@ fn setup(yaml: &str, state: &State, fakes: Vec<FakeCluster>) -> Setup {
         observed.clusters.insert(
             name.clone(),
             ObservedCluster::Listed {
-                objects: fake.objects(),
+                objects: fake
+                    .objects()
+                    .into_iter()
+                    .map(|(object, live)| (object, Arc::new(live)))
+                    .collect(),
             },
         );
     }

@@ -233,6 +233,7 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
             PlanView {
                 show_no_op: args.show_no_op,
                 show_secrets: args.show_secrets,
+                color: context.printer.stdout_color(),
             },
         ));
     }
@@ -306,9 +307,13 @@ pub(crate) async fn apply(
         }
     };
     warnings(context, &run);
-    context
-        .printer
-        .out(&render_plan(&run.plan, PlanView::default()));
+    context.printer.out(&render_plan(
+        &run.plan,
+        PlanView {
+            color: context.printer.stdout_color(),
+            ..PlanView::default()
+        },
+    ));
     let options = ApplyOptions {
         allow_unreachable: args.allow_unreachable,
         allow_mass_delete: args.allow_mass_delete,
@@ -412,6 +417,7 @@ pub(crate) async fn show(context: &Context, args: &ShowArgs) -> Result<ExitCode,
             PlanView {
                 show_no_op: false,
                 show_secrets: true,
+                color: context.printer.stdout_color(),
             },
         ));
         return Ok(ExitCode::SUCCESS);
@@ -436,9 +442,13 @@ pub(crate) async fn show(context: &Context, args: &ShowArgs) -> Result<ExitCode,
         saved.workspace,
         saved.mcctl_version
     ));
-    context
-        .printer
-        .out(&render_plan(&plan, PlanView::default()));
+    context.printer.out(&render_plan(
+        &plan,
+        PlanView {
+            color: context.printer.stdout_color(),
+            ..PlanView::default()
+        },
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -554,9 +564,13 @@ pub(crate) async fn destroy(
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);
-    context
-        .printer
-        .out(&render_plan(&run.plan, PlanView::default()));
+    context.printer.out(&render_plan(
+        &run.plan,
+        PlanView {
+            color: context.printer.stdout_color(),
+            ..PlanView::default()
+        },
+    ));
     if !run.plan.has_changes() && !run.plan.state_outdated {
         return Ok(ExitCode::SUCCESS);
     }

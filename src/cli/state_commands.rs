@@ -198,7 +198,10 @@ pub(crate) async fn import(
         text.push_str("It matches the configuration.\n");
     } else {
         text.push_str("\nThe next apply will change it as follows:\n\n");
-        text.push_str(&render_change(&imported.change));
+        text.push_str(&render_change(
+            &imported.change,
+            context.printer.stdout_color(),
+        ));
     }
     match imported.serial {
         Some(serial) => {

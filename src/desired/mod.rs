@@ -10,7 +10,9 @@ pub mod secret;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -50,8 +52,8 @@ pub struct DesiredCluster {
 pub struct DesiredObject {
     /// `apiVersion`.
     pub api_version: String,
-    /// The manifest to apply.
-    pub manifest: Value,
+    /// The manifest to apply, shared with the plan's changes (never copied per stage).
+    pub manifest: Arc<Value>,
     /// The apply wave.
     pub wave: usize,
     /// sha256 of the canonical JSON of `manifest`.
@@ -118,50 +120,63 @@ pub fn render(
         .into_iter()
         .map(|(cluster, objects)| (cluster.clone(), ignore::autoscaled(&objects)))
         .collect();
-    // The instances are consumed: each manifest moves into the desired state, uncopied.
-    for instance in instances.items {
-        let Some(template) = model.template(&instance.object) else {
-            continue;
-        };
-        let mut manifest = instance.manifest;
-        clean(&mut manifest);
-        let mut ignored = Vec::new();
-        if let Some(reason) = autoscaled
-            .get(&instance.cluster)
-            .and_then(|scaled| scaled.get(&instance.object))
-            && ignore::remove(&mut manifest, REPLICAS_POINTER)
-        {
-            ignored.push(IgnoredField {
-                pointer: REPLICAS_POINTER.to_owned(),
-                reason: reason.clone(),
-            });
-        }
-        // A pointer that matches nothing here is fine: overrides may add the field elsewhere.
-        for (pointer, source) in &template.ignore_fields {
-            if ignore::remove(&mut manifest, pointer) {
+    // The instances are consumed: each manifest moves into the desired state, uncopied. Objects
+    // are cleaned and digested side by side; they arrive sorted by cluster, then object.
+    let rendered: Vec<(ClusterName, ObjectRef, DesiredObject)> = instances
+        .items
+        .into_par_iter()
+        .filter_map(|instance| {
+            let template = model.template(&instance.object)?;
+            let mut manifest = instance.manifest;
+            clean(&mut manifest);
+            let mut ignored = Vec::new();
+            if let Some(reason) = autoscaled
+                .get(&instance.cluster)
+                .and_then(|scaled| scaled.get(&instance.object))
+                && ignore::remove(&mut manifest, REPLICAS_POINTER)
+            {
                 ignored.push(IgnoredField {
-                    pointer: pointer.clone(),
-                    reason: (*source).to_owned(),
+                    pointer: REPLICAS_POINTER.to_owned(),
+                    reason: reason.clone(),
                 });
             }
+            // A pointer that matches nothing here is fine: overrides may add the field elsewhere.
+            for (pointer, source) in &template.ignore_fields {
+                if ignore::remove(&mut manifest, pointer) {
+                    ignored.push(IgnoredField {
+                        pointer: pointer.clone(),
+                        reason: (*source).to_owned(),
+                    });
+                }
+            }
+            // After the removals, so no pointer can take the ownership labels away.
+            label(&mut manifest, &model.workspace);
+            let object = DesiredObject {
+                api_version: template.api_version.clone(),
+                digest: object_digest(&instance.object, &manifest, key),
+                manifest: Arc::new(manifest),
+                wave: graph.wave(&instance.object),
+                implicit: false,
+                prune: template.prune,
+                overrides: instance.overrides,
+                ignored,
+            };
+            Some((instance.cluster, instance.object, object))
+        })
+        .collect();
+    let mut rendered = rendered.into_iter().peekable();
+    while let Some((cluster, object, desired)) = rendered.next() {
+        let mut objects = vec![(object, desired)];
+        while let Some((_, object, desired)) = rendered.next_if(|(next, _, _)| *next == cluster) {
+            objects.push((object, desired));
         }
-        // After the removals, so no pointer can take the ownership labels away.
-        label(&mut manifest, &model.workspace);
-        let object = DesiredObject {
-            api_version: template.api_version.clone(),
-            digest: object_digest(&instance.object, &manifest, key),
-            manifest,
-            wave: graph.wave(&instance.object),
-            implicit: false,
-            prune: template.prune,
-            overrides: instance.overrides,
-            ignored,
-        };
-        clusters
-            .entry(instance.cluster.clone())
-            .or_default()
-            .objects
-            .insert(instance.object.clone(), object);
+        let desired = clusters.entry(cluster).or_default();
+        if desired.objects.is_empty() {
+            // Sorted input: built in one pass.
+            desired.objects = objects.into_iter().collect();
+        } else {
+            desired.objects.extend(objects);
+        }
     }
     for desired in clusters.values_mut() {
         add_implicit_namespaces(desired, &model.workspace);
@@ -248,7 +263,7 @@ fn add_implicit_namespaces(desired: &mut DesiredCluster, workspace: &str) {
             DesiredObject {
                 api_version: "v1".into(),
                 digest: digest(&manifest),
-                manifest,
+                manifest: Arc::new(manifest),
                 wave: 0,
                 implicit: true,
                 prune: false,
@@ -308,7 +323,7 @@ spec:
         let eu = &state.clusters[&ClusterName::new("eu-1")];
         let config_map = &eu.objects[&"core/ConfigMap/shop/web".parse().unwrap()];
         assert_eq!(
-            config_map.manifest,
+            *config_map.manifest,
             serde_json::json!({
                 "apiVersion": "v1",
                 "kind": "ConfigMap",

@@ -7,6 +7,9 @@
 //! from the workspace name, which anyone reading the repository knows, so a weak value could then
 //! be confirmed by guessing. The CLI warns when it falls back.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use hmac::{KeyInit, Mac};
 use serde_json::Value;
 
@@ -218,9 +221,13 @@ pub fn changed_values(
 /// A manifest for output where each Secret value is `(sensitive)`, or `(sensitive, changed)`
 /// when its JSON pointer is in `changed`.
 #[must_use]
-pub fn redact_marked(object: &ObjectRef, manifest: &Value, changed: &[String]) -> Value {
+pub fn redact_marked<'a>(
+    object: &ObjectRef,
+    manifest: &'a Value,
+    changed: &[String],
+) -> Cow<'a, Value> {
     if !is_secret(object) {
-        return manifest.clone();
+        return Cow::Borrowed(manifest);
     }
     let mut redacted = redact(object, manifest);
     for pointer in changed {
@@ -228,7 +235,18 @@ pub fn redact_marked(object: &ObjectRef, manifest: &Value, changed: &[String]) -
             *value = Value::String(SENSITIVE_CHANGED.to_owned());
         }
     }
-    redacted
+    Cow::Owned(redacted)
+}
+
+/// The manifest the state keeps of an object: the applied one itself, shared, except for a
+/// Secret, whose values are replaced by keyed digests ([`redact_keyed`]).
+#[must_use]
+pub fn recorded_manifest(object: &ObjectRef, manifest: &Arc<Value>, key: &SecretKey) -> Arc<Value> {
+    if is_secret(object) {
+        Arc::new(redact_keyed(object, manifest, key))
+    } else {
+        Arc::clone(manifest)
+    }
 }
 
 /// The digest that identifies what an object holds: sha256 of its canonical JSON, over the keyed
@@ -271,7 +289,7 @@ mod tests {
         for shown in [
             redact(&secret(), &live),
             redact_keyed(&secret(), &live, &key),
-            redact_marked(&secret(), &live, &[LAST_APPLIED_POINTER.to_owned()]),
+            redact_marked(&secret(), &live, &[LAST_APPLIED_POINTER.to_owned()]).into_owned(),
         ] {
             let text = shown.to_string();
             assert!(!text.contains("hunter2"), "{text}");

@@ -15,6 +15,7 @@ mod nested;
 pub mod plaintext;
 mod rule;
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 pub use self::attribution::{AppliedOverride, OverriderKind};
@@ -64,51 +65,73 @@ pub struct Instances {
     pub items: Vec<Instance>,
 }
 
-/// Renders every placed template for each of its clusters.
+/// Renders every placed template for each of its clusters, templates side by side: each
+/// instance is a deep copy of its template, the largest allocation of a plan.
 #[must_use]
 pub fn apply(model: &Model, placement: &Placement, diagnostics: &mut Diagnostics) -> Instances {
+    let rendered: Vec<(Vec<Instance>, Diagnostics)> = placement
+        .bindings
+        .par_iter()
+        .map(|binding| render_binding(model, binding))
+        .collect();
     let mut items = Vec::new();
-    for binding in &placement.bindings {
-        let Some(template) = model.template(&binding.object) else {
+    for (instances, found) in rendered {
+        items.extend(instances);
+        diagnostics.extend(found);
+    }
+    items.par_sort_unstable_by(|a, b| (&a.cluster, &a.object).cmp(&(&b.cluster, &b.object)));
+    Instances { items }
+}
+
+/// One template's instances, one per target cluster, and what went wrong on the way.
+fn render_binding(model: &Model, binding: &Binding) -> (Vec<Instance>, Diagnostics) {
+    let mut items = Vec::new();
+    let mut diagnostics = Diagnostics::new();
+    let Some(template) = model.template(&binding.object) else {
+        return (items, diagnostics);
+    };
+    let completions = divided_completions(template, binding);
+    for (index, target) in binding.targets.iter().enumerate() {
+        let Some(cluster) = model.cluster(target.cluster.as_str()) else {
             continue;
         };
-        let completions = divided_completions(template, binding);
-        for (index, target) in binding.targets.iter().enumerate() {
-            let Some(cluster) = model.cluster(target.cluster.as_str()) else {
-                continue;
-            };
-            let mut manifest = template.manifest.clone();
-            revise_replicas(
-                &mut manifest,
-                template,
-                target.replicas,
-                completions.as_ref().map(|all| all[index]),
-            );
-            let mut notes = rule::Notes::default();
-            let mut overrides = Vec::new();
-            let applied = apply_policies(
-                model,
-                template,
-                cluster,
-                &mut manifest,
-                &mut overrides,
-                &mut notes,
-            )
-            .and_then(|()| keep_identity(template, cluster, &manifest));
-            report_notes(&notes, template, diagnostics);
-            match applied {
-                Ok(()) => items.push(Instance {
-                    object: template.object.clone(),
-                    cluster: cluster.name.clone(),
-                    manifest,
-                    overrides,
-                }),
-                Err(diagnostic) => diagnostics.push(*diagnostic),
+        let mut manifest = template.manifest.clone();
+        revise_replicas(
+            &mut manifest,
+            template,
+            target.replicas,
+            completions.as_ref().map(|all| all[index]),
+        );
+        let mut notes = rule::Notes::default();
+        let mut overrides = Vec::new();
+        let applied = apply_policies(
+            model,
+            template,
+            cluster,
+            &mut manifest,
+            &mut overrides,
+            &mut notes,
+        )
+        .and_then(|()| {
+            // Only an override can rename: replicas never do.
+            if overrides.is_empty() {
+                Ok(())
+            } else {
+                keep_identity(template, cluster, &manifest)
             }
+        });
+        report_notes(&notes, template, &mut diagnostics);
+        match applied {
+            Ok(()) => items.push(Instance {
+                object: template.object.clone(),
+                cluster: cluster.name.clone(),
+                manifest,
+                overrides,
+            }),
+            Err(diagnostic) => diagnostics.push(*diagnostic),
         }
     }
-    items.sort_by(|a, b| (&a.cluster, &a.object).cmp(&(&b.cluster, &b.object)));
-    Instances { items }
+    (items, diagnostics)
 }
 
 /// Sets the workload's replica count to the cluster's share.
@@ -178,15 +201,15 @@ fn keep_identity(
     cluster: &Cluster,
     manifest: &Value,
 ) -> Result<(), Box<Diagnostic>> {
-    let identity = |value: &Value| {
+    fn identity(value: &Value) -> [Option<&Value>; 4] {
+        let metadata = value.get("metadata");
         [
-            "/apiVersion",
-            "/kind",
-            "/metadata/name",
-            "/metadata/namespace",
+            value.get("apiVersion"),
+            value.get("kind"),
+            metadata.and_then(|metadata| metadata.get("name")),
+            metadata.and_then(|metadata| metadata.get("namespace")),
         ]
-        .map(|pointer| value.pointer(pointer).cloned())
-    };
+    }
     let before = identity(&template.manifest);
     let after = identity(manifest);
     let fields = ["apiVersion", "kind", "metadata.name", "metadata.namespace"];

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -345,7 +346,7 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
             .model
             .settings
             .state_manifests
-            .then(|| redact_keyed(&object, &seen, &run.secret_key)),
+            .then(|| Arc::new(redact_keyed(&object, &seen, &run.secret_key))),
     };
     let placement = run
         .plan
@@ -363,7 +364,7 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         cluster: cluster.clone(),
         object: object.clone(),
         api_version: desired.api_version.clone(),
-        action: if live == desired.manifest {
+        action: if live == *desired.manifest {
             Action::NoOp
         } else {
             Action::Update
@@ -374,8 +375,8 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         } else {
             "imported; the next apply labels it as this workspace's and brings it to the configuration".to_owned()
         }],
-        before: Some(live),
-        after: Some(desired.manifest.clone()),
+        before: Some(Arc::new(live)),
+        after: Some(Arc::clone(&desired.manifest)),
         wave: desired.wave,
         implicit: desired.implicit,
         prune: desired.prune,

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::desired::secret::{
-    SENSITIVE, SENSITIVE_CHANGED, SecretKey, is_secret, is_value_field, object_digest, redact_keyed,
+    SENSITIVE, SENSITIVE_CHANGED, SecretKey, is_secret, is_value_field, object_digest,
+    recorded_manifest, redact_keyed,
 };
 use crate::plan::fields::{self, FieldChange};
 use crate::refresh::{ObservedCluster, ObservedState};
@@ -160,7 +161,8 @@ pub fn accept(
                 };
                 record.digest = object_digest(&drifted.object, live, key);
                 record.live_digest = None;
-                record.manifest = keep_manifests.then(|| redact_keyed(&drifted.object, live, key));
+                record.manifest =
+                    keep_manifests.then(|| recorded_manifest(&drifted.object, live, key));
                 record.uid = text("uid").or(record.uid.take());
                 record.resource_version =
                     text("resourceVersion").or(record.resource_version.take());
@@ -181,6 +183,7 @@ mod tests {
     use super::*;
     use crate::state::{ObjectRecord, Shard};
     use serde_json::json;
+    use std::sync::Arc;
 
     fn setup(live: Value, manifest: Value) -> (State, ObservedState, SecretKey) {
         let key = SecretKey::given("k");
@@ -199,7 +202,7 @@ mod tests {
                 uid: None,
                 resource_version: None,
                 generation: None,
-                manifest: Some(manifest),
+                manifest: Some(Arc::new(manifest)),
             },
         );
         let state = State {
@@ -210,7 +213,7 @@ mod tests {
             clusters: BTreeMap::from([(
                 cluster,
                 ObservedCluster::Listed {
-                    objects: BTreeMap::from([(object, live)]),
+                    objects: BTreeMap::from([(object, Arc::new(live))]),
                 },
             )]),
             ..ObservedState::default()

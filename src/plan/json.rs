@@ -1,6 +1,7 @@
 //! The plan as JSON (DESIGN.md §5): stable keys for machines. Secret values never appear.
 
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::desired::ignore::IgnoredField;
@@ -425,11 +426,11 @@ pub fn parse(json: &Value) -> Result<Plan, String> {
             before: change
                 .get("before")
                 .filter(|value| !value.is_null())
-                .cloned(),
+                .map(|value| Arc::new(value.clone())),
             after: change
                 .get("after")
                 .filter(|value| !value.is_null())
-                .cloned(),
+                .map(|value| Arc::new(value.clone())),
             wave: change
                 .get("wave")
                 .and_then(Value::as_u64)

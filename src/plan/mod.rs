@@ -13,7 +13,9 @@ pub mod json;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -21,7 +23,7 @@ use self::guard::{MassDelete, mass_deletes};
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::managed::{FieldOwner, owner_of};
 use crate::desired::ignore::IgnoredField;
-use crate::desired::secret::{SecretKey, changed_values, object_digest};
+use crate::desired::secret::{SecretKey, changed_values, is_secret, object_digest};
 use crate::desired::{
     DesiredObject, DesiredState, MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL,
 };
@@ -98,9 +100,9 @@ pub struct Change {
     /// Why, in words.
     pub reasons: Vec<String>,
     /// The object now (live, or the state's copy when not refreshed).
-    pub before: Option<Value>,
+    pub before: Option<Arc<Value>>,
     /// The object after apply.
-    pub after: Option<Value>,
+    pub after: Option<Arc<Value>>,
     /// The apply wave.
     pub wave: usize,
     /// A namespace created because objects need it.
@@ -413,7 +415,21 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
     clusters.extend(inputs.state.shards.keys());
     // Scheduling saw the whole fleet; only the subset's changes are planned.
     clusters.retain(|cluster| in_subset(inputs.only, cluster));
+    // Where each template goes, per cluster, in one pass over the bindings.
+    let mut placed: BTreeMap<&ClusterName, BTreeMap<ObjectRef, PlacementRecord>> = BTreeMap::new();
+    if !inputs.destroy {
+        for binding in &inputs.placement.bindings {
+            for target in &binding.targets {
+                placed
+                    .entry(&target.cluster)
+                    .or_default()
+                    .entry(binding.object.clone())
+                    .or_insert_with(|| PlacementRecord::of(binding, target.replicas));
+            }
+        }
+    }
     let empty = crate::desired::DesiredCluster::default();
+    let mut work = Vec::new();
     for cluster in clusters {
         let declared = inputs.model.cluster(cluster.as_str());
         let mode = match (declared, inputs.observed.clusters.get(cluster)) {
@@ -436,20 +452,44 @@ pub fn diff(inputs: Inputs<'_>, diagnostics: &mut Diagnostics) -> Plan {
             Some(ObservedCluster::Listed { objects }) => Some(objects),
             _ => None,
         };
-        plan_cluster(
-            inputs, cluster, mode, desired, observed, &previous, &mut plan,
-        );
+        let placements = placed.remove(cluster).unwrap_or_default();
+        work.push((cluster, mode, desired, observed, placements));
+    }
+    // Clusters are independent: diffed side by side, merged in cluster order.
+    let planned: Vec<ClusterPlan> = work
+        .into_par_iter()
+        .map(|(cluster, mode, desired, observed, placements)| {
+            let mut planned = ClusterPlan::default();
+            plan_cluster(
+                inputs,
+                cluster,
+                mode,
+                desired,
+                observed,
+                placements,
+                &previous,
+                &mut planned,
+            );
+            planned
+        })
+        .collect();
+    for planned in planned {
+        plan.changes.extend(planned.changes);
+        plan.orphans.extend(planned.orphans);
+        plan.forget.extend(planned.forget);
+        plan.placements.extend(planned.placements);
+        plan.state_outdated |= planned.state_outdated;
     }
     // A created Secret is new as a whole: only updates say which values change.
     for change in plan
         .changes
         .iter_mut()
-        .filter(|change| change.before.is_some())
+        .filter(|change| change.before.is_some() && is_secret(&change.object))
     {
         change.sensitive_changes = changed_values(
             &change.object,
-            change.before.as_ref(),
-            change.after.as_ref(),
+            change.before.as_deref(),
+            change.after.as_deref(),
             inputs.secret_key,
         );
     }
@@ -469,7 +509,7 @@ fn in_subset(only: Option<&BTreeSet<ClusterName>>, cluster: &ClusterName) -> boo
 /// two graphs after an interrupted apply; deleting a CRD or a Namespace takes everything in it
 /// along, so those two must not depend on recorded waves to go after their contents.
 pub fn sort_changes(changes: &mut [Change]) {
-    changes.sort_by(|a, b| {
+    changes.par_sort_by(|a, b| {
         let a_delete = a.action == Action::Delete;
         let b_delete = b.action == Action::Delete;
         match (a_delete, b_delete) {
@@ -560,43 +600,43 @@ fn placement_reason(
     }
 }
 
+/// One cluster's part of a [`Plan`], planned on its own and merged in cluster order.
+#[derive(Default)]
+struct ClusterPlan {
+    changes: Vec<Change>,
+    orphans: Vec<Orphan>,
+    forget: Vec<(ClusterName, ObjectRef)>,
+    placements: BTreeMap<ClusterName, BTreeMap<ObjectRef, PlacementRecord>>,
+    state_outdated: bool,
+}
+
 #[expect(
     clippy::too_many_lines,
     reason = "one decision table per object, kept in one place"
+)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one cluster's slice of every input; bundling them would only rename them"
 )]
 fn plan_cluster(
     inputs: Inputs<'_>,
     cluster: &ClusterName,
     mode: ClusterMode,
     desired: &crate::desired::DesiredCluster,
-    observed: Option<&BTreeMap<ObjectRef, Value>>,
+    observed: Option<&BTreeMap<ObjectRef, Arc<Value>>>,
+    placements: BTreeMap<ObjectRef, PlacementRecord>,
     previous: &BTreeMap<ObjectRef, BTreeMap<ClusterName, Option<u32>>>,
-    plan: &mut Plan,
+    plan: &mut ClusterPlan,
 ) {
     let workspace = &inputs.model.workspace;
     let shard = inputs.state.shards.get(cluster);
     let records = shard.map(|shard| &shard.objects);
-    let mut placements = BTreeMap::new();
-    if !inputs.destroy {
-        for binding in &inputs.placement.bindings {
-            if let Some(target) = binding
-                .targets
-                .iter()
-                .find(|target| &target.cluster == cluster)
-            {
-                placements.insert(
-                    binding.object.clone(),
-                    PlacementRecord::of(binding, target.replicas),
-                );
-            }
-        }
-    }
     if shard.map(|shard| &shard.placements) != Some(&placements)
         && !(shard.is_none() && placements.is_empty())
     {
         plan.state_outdated = true;
     }
-    plan.placements.insert(cluster.clone(), placements.clone());
+    let placements = &*plan.placements.entry(cluster.clone()).or_insert(placements);
 
     if mode == ClusterMode::Removed {
         for object in records.into_iter().flat_map(BTreeMap::keys) {
@@ -623,7 +663,7 @@ fn plan_cluster(
             drift: false,
             reasons: Vec::new(),
             before: None,
-            after: Some(wanted.manifest.clone()),
+            after: Some(Arc::clone(&wanted.manifest)),
             wave: wanted.wave,
             implicit: wanted.implicit,
             prune: wanted.prune,
@@ -658,14 +698,18 @@ fn plan_cluster(
                 }
             }
             Some(Some(live)) => {
-                change.before = Some(live.clone());
-                let live_digest = object_digest(object, live, inputs.secret_key);
-                // The config is what was applied and the cluster still holds what it stored
-                // then: any difference left is the server's way of writing the same values.
-                let unchanged = record.is_some_and(|record| {
-                    record.digest == wanted.digest && record.applied_digest() == live_digest
+                change.before = Some(Arc::clone(live));
+                // Equal objects need no digest; otherwise, the config is what was applied and
+                // the cluster still holds what it stored then: any difference left is the
+                // server's way of writing the same values.
+                let live_digest = (**live != *wanted.manifest)
+                    .then(|| object_digest(object, live, inputs.secret_key));
+                let unchanged = live_digest.as_ref().is_none_or(|live_digest| {
+                    record.is_some_and(|record| {
+                        record.digest == wanted.digest && record.applied_digest() == live_digest
+                    })
                 });
-                if *live != wanted.manifest && !unchanged {
+                if let Some(live_digest) = live_digest.filter(|_| !unchanged) {
                     change.action = match immutable_change(object, live, &wanted.manifest) {
                         Some(field) => {
                             change

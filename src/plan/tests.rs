@@ -125,13 +125,21 @@ fn live_of(fixture: &Fixture) -> BTreeMap<ObjectRef, Value> {
     fixture.desired.clusters[&eu()]
         .objects
         .iter()
-        .map(|(object, desired)| (object.clone(), desired.manifest.clone()))
+        .map(|(object, desired)| (object.clone(), (*desired.manifest).clone()))
         .collect()
 }
 
 fn observed(objects: BTreeMap<ObjectRef, Value>) -> ObservedState {
     ObservedState {
-        clusters: BTreeMap::from([(eu(), ObservedCluster::Listed { objects })]),
+        clusters: BTreeMap::from([(
+            eu(),
+            ObservedCluster::Listed {
+                objects: objects
+                    .into_iter()
+                    .map(|(object, live)| (object, Arc::new(live)))
+                    .collect(),
+            },
+        )]),
         ..ObservedState::default()
     }
 }
@@ -247,7 +255,7 @@ fn removed_templates_are_deleted_when_the_labels_confirm() {
                 uid: None,
                 resource_version: None,
                 generation: None,
-                manifest: Some(manifest.clone()),
+                manifest: Some(Arc::new(manifest.clone())),
             },
         );
         live.insert(object.clone(), manifest.clone());

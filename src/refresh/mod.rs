@@ -35,7 +35,7 @@ pub enum ObservedCluster {
     Listed {
         /// Objects by identity, reduced to the fields mcctl applies
         /// ([`crate::cluster::managed::project`]): what the plan compares with the rendered manifests.
-        objects: BTreeMap<ObjectRef, Value>,
+        objects: BTreeMap<ObjectRef, Arc<Value>>,
     },
     /// The cluster could not be asked.
     Unreachable(String),
@@ -137,7 +137,7 @@ pub async fn observe(
 
 /// Keeps a live object reduced to the fields `manager` owns, and who owns the others.
 fn keep(
-    objects: &mut BTreeMap<ObjectRef, Value>,
+    objects: &mut BTreeMap<ObjectRef, Arc<Value>>,
     owners: &mut BTreeMap<ObjectRef, Vec<FieldOwner>>,
     manager: &str,
     object_ref: ObjectRef,
@@ -147,7 +147,7 @@ fn keep(
     if !foreign.is_empty() {
         owners.insert(object_ref.clone(), foreign);
     }
-    objects.insert(object_ref, projected);
+    objects.insert(object_ref, Arc::new(projected));
 }
 
 async fn run_all<T, F, Fut>(

@@ -276,7 +276,7 @@ fn rename_manifest(record: &mut ObjectRecord, to: &ObjectRef) {
         return;
     };
     let consistent = crate::desired::digest(manifest) == record.digest;
-    let Some(metadata) = manifest
+    let Some(metadata) = std::sync::Arc::make_mut(manifest)
         .get_mut("metadata")
         .and_then(serde_json::Value::as_object_mut)
     else {
@@ -334,7 +334,7 @@ mod tests {
             uid: None,
             resource_version: None,
             generation: None,
-            manifest: Some(manifest),
+            manifest: Some(std::sync::Arc::new(manifest)),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod lock;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -268,7 +269,7 @@ pub struct ObjectRecord {
     pub generation: Option<i64>,
     /// The applied manifest, Secret values replaced by keyed digests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<Value>,
+    pub manifest: Option<Arc<Value>>,
 }
 
 /// The whole state: the lineage and every shard.

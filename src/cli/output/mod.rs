@@ -40,11 +40,25 @@ impl Printer {
         self.color
     }
 
+    /// Whether stdout takes colors (a terminal, and neither `--no-color` nor `NO_COLOR`).
+    #[must_use]
+    pub fn stdout_color(self) -> bool {
+        anstream::AutoStream::choice(&std::io::stdout()) != ColorChoice::Never
+    }
+
     /// Writes data to stdout.
     pub fn out(self, text: &str) {
-        let mut stdout = anstream::stdout();
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
+        // Text without escape codes skips anstream's stripping pass: a large plan's text is
+        // tens of megabytes.
+        if text.as_bytes().contains(&0x1b) {
+            let mut stdout = anstream::stdout();
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+        } else {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+        }
     }
 
     /// Writes a line to stderr.

@@ -3,14 +3,16 @@
 //! line per cluster, then the fleet's summary line. Secret values show as `(sensitive)` or
 //! `(sensitive, changed)` unless `--show-secrets` asks for them.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::addr::ClusterName;
 use crate::desired::secret::redact_marked;
-use crate::plan::{Action, BindingView, Change, Plan};
+use crate::plan::{Action, BindingView, Change, Orphan, Plan};
 
 const GREEN: Style = AnsiColor::Green.on_default();
 const RED: Style = AnsiColor::Red.on_default();
@@ -26,10 +28,36 @@ pub struct PlanView {
     pub show_no_op: bool,
     /// Print Secret values as they are (terminal text only; never JSON or files).
     pub show_secrets: bool,
+    /// Color the text (stdout is a terminal that takes colors).
+    pub color: bool,
 }
 
-fn paint(style: Style, text: &str) -> String {
-    format!("{}{text}{}", style.render(), style.render_reset())
+impl PlanView {
+    fn paint(self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// Appends a diff line (`      + text`) to `out` in `style`, without intermediate strings:
+    /// a large plan has millions of them.
+    fn push_line(self, out: &mut String, style: Style, sign: &str, text: &str) {
+        out.push_str("      ");
+        if self.color {
+            let _ = write!(
+                out,
+                "{}{sign}{text}{}",
+                style.render(),
+                style.render_reset()
+            );
+        } else {
+            out.push_str(sign);
+            out.push_str(text);
+        }
+        out.push('\n');
+    }
 }
 
 fn yaml(value: &Value) -> String {
@@ -43,7 +71,7 @@ fn placement_changed(binding: &BindingView) -> bool {
 /// One binding's placement on one line: `eu-1 4→3, us-1 2→3, eu-3 +2 (new), ap-1 2→0
 /// (removed)`; on a first plan simply `eu-1 4, us-1 2`. Unchanged clusters are counted, not
 /// listed, once there is a previous placement.
-fn placement_line(binding: &BindingView) -> String {
+fn placement_line(binding: &BindingView, view: PlanView) -> String {
     let Some(previous) = &binding.previous else {
         return binding
             .clusters
@@ -60,17 +88,19 @@ fn placement_line(binding: &BindingView) -> String {
     for (cluster, count) in &binding.clusters {
         let before = previous.iter().find(|(name, _)| name == cluster);
         match (before, count) {
-            (None, Some(count)) => parts.push(paint(GREEN, &format!("{cluster} +{count} (new)"))),
-            (None, None) => parts.push(paint(GREEN, &format!("+{cluster}"))),
+            (None, Some(count)) => {
+                parts.push(view.paint(GREEN, &format!("{cluster} +{count} (new)")));
+            }
+            (None, None) => parts.push(view.paint(GREEN, &format!("+{cluster}"))),
             (Some((_, Some(before))), Some(after)) if before != after => {
-                parts.push(paint(YELLOW, &format!("{cluster} {before}→{after}")));
+                parts.push(view.paint(YELLOW, &format!("{cluster} {before}→{after}")));
             }
             _ => unchanged += 1,
         }
     }
     for (cluster, count) in previous {
         if !binding.clusters.iter().any(|(name, _)| name == cluster) {
-            parts.push(paint(
+            parts.push(view.paint(
                 RED,
                 &match count {
                     Some(count) => format!("{cluster} {count}→0 (removed)"),
@@ -80,14 +110,14 @@ fn placement_line(binding: &BindingView) -> String {
         }
     }
     if unchanged > 0 {
-        parts.push(paint(DIM, &format!("{unchanged} unchanged")));
+        parts.push(view.paint(DIM, &format!("{unchanged} unchanged")));
     }
     parts.join(", ")
 }
 
 /// The mass-delete guard's warning, above everything else it could hide behind; for `destroy`,
 /// how many objects go from each cluster.
-fn write_mass_deletes(out: &mut String, plan: &Plan) {
+fn write_mass_deletes(out: &mut String, plan: &Plan, view: PlanView) {
     if plan.destroy {
         let mut counts: std::collections::BTreeMap<&ClusterName, usize> =
             std::collections::BTreeMap::new();
@@ -100,7 +130,7 @@ fn write_mass_deletes(out: &mut String, plan: &Plan) {
             let _ = writeln!(
                 out,
                 "{}",
-                paint(
+                view.paint(
                     YELLOW,
                     &format!(
                         "Destroy deletes {count} object{} from cluster `{cluster}`.",
@@ -123,7 +153,7 @@ fn write_mass_deletes(out: &mut String, plan: &Plan) {
         let _ = writeln!(
             out,
             "{}",
-            paint(
+            view.paint(
                 RED,
                 &format!(
                     "Warning: this plan deletes {what} mcctl manages on cluster `{}`.",
@@ -138,7 +168,7 @@ fn write_mass_deletes(out: &mut String, plan: &Plan) {
     );
 }
 
-fn write_placement(out: &mut String, plan: &Plan) {
+fn write_placement(out: &mut String, plan: &Plan, view: PlanView) {
     let changed: Vec<&BindingView> = plan
         .bindings
         .iter()
@@ -148,7 +178,7 @@ fn write_placement(out: &mut String, plan: &Plan) {
         })
         .collect();
     if !changed.is_empty() {
-        let _ = writeln!(out, "{}", paint(BOLD, "Placement:"));
+        let _ = writeln!(out, "{}", view.paint(BOLD, "Placement:"));
         for binding in changed {
             let mut by = match &binding.policy {
                 Some(policy) => policy.to_string(),
@@ -172,7 +202,7 @@ fn write_placement(out: &mut String, plan: &Plan) {
                 }
                 let _ = write!(by, "propagateDeps of {}", required.join(", "));
             }
-            let by = paint(DIM, &format!("({by})"));
+            let by = view.paint(DIM, &format!("({by})"));
             if binding.clusters.is_empty() {
                 let removed: Vec<String> = binding
                     .previous
@@ -192,7 +222,7 @@ fn write_placement(out: &mut String, plan: &Plan) {
                     out,
                     "  {}: {}  {by}",
                     binding.object,
-                    paint(RED.bold(), &line)
+                    view.paint(RED.bold(), &line)
                 );
                 continue;
             }
@@ -200,7 +230,7 @@ fn write_placement(out: &mut String, plan: &Plan) {
                 out,
                 "  {}: {}  {by}",
                 binding.object,
-                placement_line(binding)
+                placement_line(binding, view)
             );
         }
         out.push('\n');
@@ -216,7 +246,7 @@ fn write_placement(out: &mut String, plan: &Plan) {
         let _ = writeln!(
             out,
             "{}",
-            paint(
+            view.paint(
                 BOLD,
                 "Not propagated (no PropagationPolicy or ClusterPropagationPolicy selects them):"
             )
@@ -254,16 +284,16 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
         "implicit namespace".clone_into(&mut reasons);
     }
     let drift = if change.drift {
-        format!(" {}", paint(YELLOW, "[drift]"))
+        format!(" {}", view.paint(YELLOW, "[drift]"))
     } else {
         String::new()
     };
     let _ = writeln!(
         out,
         "  {} {}{drift} {}",
-        paint(style, change.action.symbol()),
-        paint(BOLD, &change.object.to_string()),
-        paint(DIM, &format!("{} ({reasons})", verb(change.action)))
+        view.paint(style, change.action.symbol()),
+        view.paint(BOLD, &change.object.to_string()),
+        view.paint(DIM, &format!("{} ({reasons})", verb(change.action)))
     );
     if change.action != Action::Delete {
         // Paths and policy names only: a Secret's values never reach this line.
@@ -271,14 +301,14 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
             let _ = writeln!(
                 out,
                 "      {}",
-                paint(DIM, &format!("overridden: {applied}"))
+                view.paint(DIM, &format!("overridden: {applied}"))
             );
         }
         for ignored in &change.ignored {
             let _ = writeln!(
                 out,
                 "      {}",
-                paint(DIM, &format!("not applied: {ignored}"))
+                view.paint(DIM, &format!("not applied: {ignored}"))
             );
         }
     }
@@ -290,8 +320,8 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
             yaml(&redact_marked(&change.object, value, &[]))
         }
     };
-    let before = change.before.as_ref().map(&shown);
-    let after = change.after.as_ref().map(|value| {
+    let before = change.before.as_deref().map(&shown);
+    let after = change.after.as_deref().map(|value| {
         if view.show_secrets {
             yaml(value)
         } else {
@@ -305,7 +335,7 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
     match change.action {
         Action::Create => {
             for line in after.unwrap_or_default().lines() {
-                let _ = writeln!(out, "      {}", paint(GREEN, &format!("+ {line}")));
+                view.push_line(out, GREEN, "+ ", line);
             }
         }
         Action::Update | Action::Replace => {
@@ -313,15 +343,18 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
             let after = after.unwrap_or_default();
             let diff = similar::TextDiff::from_lines(&before, &after);
             for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-                let _ = writeln!(out, "      {}", paint(CYAN, &hunk.header().to_string()));
+                let _ = writeln!(
+                    out,
+                    "      {}",
+                    view.paint(CYAN, &hunk.header().to_string())
+                );
                 for change in hunk.iter_changes() {
                     let line = change.value().trim_end_matches('\n');
-                    let text = match change.tag() {
-                        similar::ChangeTag::Delete => paint(RED, &format!("- {line}")),
-                        similar::ChangeTag::Insert => paint(GREEN, &format!("+ {line}")),
-                        similar::ChangeTag::Equal => format!("  {line}"),
-                    };
-                    let _ = writeln!(out, "      {text}");
+                    match change.tag() {
+                        similar::ChangeTag::Delete => view.push_line(out, RED, "- ", line),
+                        similar::ChangeTag::Insert => view.push_line(out, GREEN, "+ ", line),
+                        similar::ChangeTag::Equal => view.push_line(out, Style::new(), "  ", line),
+                    }
                 }
             }
         }
@@ -331,10 +364,17 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
 
 /// One change as the plan shows it: its line and the diff of its YAML (`mcctl import`).
 #[must_use]
-pub fn render_change(change: &Change) -> String {
+pub fn render_change(change: &Change, color: bool) -> String {
     let mut out = String::new();
     // Secret values stay hidden here: import has no `--show-secrets`.
-    write_change(&mut out, change, PlanView::default());
+    write_change(
+        &mut out,
+        change,
+        PlanView {
+            color,
+            ..PlanView::default()
+        },
+    );
     out
 }
 
@@ -374,7 +414,7 @@ fn counts_line<'a>(changes: impl Iterator<Item = &'a Change>, orphans: usize) ->
 }
 
 /// The drifted objects, before the actions: what changed on the clusters outside mcctl.
-fn write_drift(out: &mut String, plan: &Plan) {
+fn write_drift(out: &mut String, plan: &Plan, view: PlanView) {
     let drifted: Vec<&Change> = plan.changes.iter().filter(|change| change.drift).collect();
     if drifted.is_empty() {
         return;
@@ -382,7 +422,7 @@ fn write_drift(out: &mut String, plan: &Plan) {
     let _ = writeln!(
         out,
         "{}",
-        paint(
+        view.paint(
             YELLOW.bold(),
             "Drift: objects changed outside mcctl since the last apply (applying this plan restores them):"
         )
@@ -398,6 +438,56 @@ fn write_drift(out: &mut String, plan: &Plan) {
     out.push('\n');
 }
 
+/// One cluster's part of the plan: its changes (no-ops included, for the counts) and orphans.
+#[derive(Default)]
+struct Section<'a> {
+    changes: Vec<&'a Change>,
+    orphans: Vec<&'a Orphan>,
+}
+
+impl Section<'_> {
+    /// The cluster's heading, its changes by wave, its orphans and its summary line; empty when
+    /// nothing is shown.
+    fn render(&self, cluster: &ClusterName, view: PlanView) -> String {
+        let mut out = String::new();
+        let shown = self
+            .changes
+            .iter()
+            .filter(|change| view.show_no_op || change.action != Action::NoOp);
+        if shown.clone().next().is_none() && self.orphans.is_empty() {
+            return out;
+        }
+        let _ = writeln!(
+            out,
+            "\n{}",
+            view.paint(BOLD, &format!("Cluster {cluster}:"))
+        );
+        let mut wave = None;
+        for change in shown {
+            let this_wave = (change.action != Action::Delete).then_some(change.wave);
+            if this_wave != wave {
+                let heading =
+                    this_wave.map_or_else(|| "deletions".to_owned(), |wave| format!("wave {wave}"));
+                let _ = writeln!(out, "  {}", view.paint(DIM, &format!("# {heading}")));
+                wave = this_wave;
+            }
+            write_change(&mut out, change, view);
+        }
+        for orphan in &self.orphans {
+            let _ = writeln!(
+                out,
+                "  {} {} {}",
+                view.paint(YELLOW, "!"),
+                view.paint(BOLD, &orphan.object.to_string()),
+                view.paint(DIM, &format!("will be left in place ({})", orphan.reason))
+            );
+        }
+        let line = counts_line(self.changes.iter().copied(), self.orphans.len());
+        let _ = writeln!(out, "  {}", view.paint(DIM, &format!("{cluster}: {line}")));
+        out
+    }
+}
+
 /// Renders the whole plan.
 #[must_use]
 pub fn render(plan: &Plan, view: PlanView) -> String {
@@ -407,7 +497,7 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
         let _ = writeln!(
             out,
             "{}\n",
-            paint(
+            view.paint(
                 BOLD,
                 &format!(
                     "Limited to clusters: {} ({} of {})",
@@ -418,13 +508,13 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
             )
         );
     }
-    write_placement(&mut out, plan);
-    write_mass_deletes(&mut out, plan);
+    write_placement(&mut out, plan, view);
+    write_mass_deletes(&mut out, plan, view);
     if !plan.has_changes() {
         let _ = writeln!(
             out,
             "{}",
-            paint(GREEN, "No changes. The clusters match the configuration.")
+            view.paint(GREEN, "No changes. The clusters match the configuration.")
         );
         return out;
     }
@@ -432,69 +522,40 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
         let _ = writeln!(
             out,
             "{}",
-            paint(
+            view.paint(
                 RED.bold(),
                 "Warning: --show-secrets prints Secret values; do not share this output."
             )
         );
         out.push('\n');
     }
-    write_drift(&mut out, plan);
+    write_drift(&mut out, plan, view);
     let _ = writeln!(out, "mcctl will perform the following actions:");
-    let mut clusters: Vec<&crate::addr::ClusterName> =
-        plan.changes.iter().map(|change| &change.cluster).collect();
-    clusters.extend(plan.orphans.iter().map(|orphan| &orphan.cluster));
-    clusters.sort();
-    clusters.dedup();
-    for cluster in clusters {
-        let changes: Vec<&Change> = plan
+    // One pass to group by cluster, then the clusters' sections side by side: a large plan's
+    // text is tens of megabytes, mostly the YAML of created objects.
+    let mut sections: BTreeMap<&ClusterName, Section<'_>> = BTreeMap::new();
+    for change in &plan.changes {
+        sections
+            .entry(&change.cluster)
+            .or_default()
             .changes
-            .iter()
-            .filter(|change| {
-                &change.cluster == cluster && (view.show_no_op || change.action != Action::NoOp)
-            })
-            .collect();
-        let orphans: Vec<_> = plan
+            .push(change);
+    }
+    for orphan in &plan.orphans {
+        sections
+            .entry(&orphan.cluster)
+            .or_default()
             .orphans
-            .iter()
-            .filter(|orphan| &orphan.cluster == cluster)
-            .collect();
-        if changes.is_empty() && orphans.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "\n{}", paint(BOLD, &format!("Cluster {cluster}:")));
-        let mut wave = None;
-        for change in changes {
-            let this_wave = (change.action != Action::Delete).then_some(change.wave);
-            if this_wave != wave {
-                let heading =
-                    this_wave.map_or_else(|| "deletions".to_owned(), |wave| format!("wave {wave}"));
-                let _ = writeln!(out, "  {}", paint(DIM, &format!("# {heading}")));
-                wave = this_wave;
-            }
-            write_change(&mut out, change, view);
-        }
-        for orphan in orphans {
-            let _ = writeln!(
-                out,
-                "  {} {} {}",
-                paint(YELLOW, "!"),
-                paint(BOLD, &orphan.object.to_string()),
-                paint(DIM, &format!("will be left in place ({})", orphan.reason))
-            );
-        }
-        let line = counts_line(
-            plan.changes
-                .iter()
-                .filter(|change| &change.cluster == cluster),
-            plan.orphans
-                .iter()
-                .filter(|orphan| &orphan.cluster == cluster)
-                .count(),
-        );
-        let _ = writeln!(out, "  {}", paint(DIM, &format!("{cluster}: {line}")));
+            .push(orphan);
+    }
+    let texts: Vec<String> = sections
+        .into_par_iter()
+        .map(|(cluster, section)| section.render(cluster, view))
+        .collect();
+    for text in texts {
+        out.push_str(&text);
     }
     out.push('\n');
-    let _ = writeln!(out, "{}", paint(BOLD, &summary_line(plan)));
+    let _ = writeln!(out, "{}", view.paint(BOLD, &summary_line(plan)));
     out
 }
