@@ -23,7 +23,7 @@ use criterion::{
 };
 use mcctl::addr::ClusterName;
 use mcctl::config::variables::VariableInputs;
-use mcctl::desired::secret::{SecretKey, object_digest, redact_keyed};
+use mcctl::desired::secret::{SecretKey, object_digest, recorded_manifest};
 use mcctl::desired::{self, DesiredState};
 use mcctl::diag::Diagnostics;
 use mcctl::graph::DependencyGraph;
@@ -160,7 +160,7 @@ impl Fixture {
                     .model
                     .settings
                     .state_manifests
-                    .then(|| redact_keyed(&change.object, after, &self.secret_key)),
+                    .then(|| recorded_manifest(&change.object, after, &self.secret_key)),
             };
             let placement = plan
                 .placements
