@@ -244,7 +244,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         return Err(fail(config, diagnostics));
     };
     let backend = LocalBackend::new(root.join(&model.settings.state_path));
-    let recorded: BTreeSet<ClusterName> = backend.read()?.shards.into_keys().collect();
+    let recorded: BTreeSet<ClusterName> = backend.clusters()?;
     let subset = match &options.clusters {
         Some(selector) => Some(model::subset::select(&model, selector, &recorded).map_err(
             |message| Error::ClusterSelector {

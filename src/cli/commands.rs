@@ -228,7 +228,7 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
         ));
     } else {
         warnings(context, &run);
-        context.printer.out(&render_plan(
+        context.printer.out_parts(render_plan(
             &run.plan,
             PlanView {
                 show_no_op: args.show_no_op,
@@ -307,7 +307,7 @@ pub(crate) async fn apply(
         }
     };
     warnings(context, &run);
-    context.printer.out(&render_plan(
+    context.printer.out_parts(render_plan(
         &run.plan,
         PlanView {
             color: context.printer.stdout_color(),
@@ -412,7 +412,7 @@ pub(crate) async fn show(context: &Context, args: &ShowArgs) -> Result<ExitCode,
             variable_inputs(&args.variables),
         )
         .await?;
-        context.printer.out(&render_plan(
+        context.printer.out_parts(render_plan(
             &run.plan,
             PlanView {
                 show_no_op: false,
@@ -442,7 +442,7 @@ pub(crate) async fn show(context: &Context, args: &ShowArgs) -> Result<ExitCode,
         saved.workspace,
         saved.mcctl_version
     ));
-    context.printer.out(&render_plan(
+    context.printer.out_parts(render_plan(
         &plan,
         PlanView {
             color: context.printer.stdout_color(),
@@ -564,7 +564,7 @@ pub(crate) async fn destroy(
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);
-    context.printer.out(&render_plan(
+    context.printer.out_parts(render_plan(
         &run.plan,
         PlanView {
             color: context.printer.stdout_color(),

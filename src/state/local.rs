@@ -3,11 +3,12 @@
 //! Every write goes to a temporary file in the same folder, is fsynced, renamed over the target,
 //! and the folder is fsynced, so a crash leaves either the old or the new file, never half of one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -47,6 +48,31 @@ impl LocalBackend {
         self.clusters_dir().join(format!("{cluster}.json"))
     }
 
+    /// The clusters the state has a shard for, without reading them; a missing folder has none.
+    pub fn clusters(&self) -> Result<BTreeSet<ClusterName>, Error> {
+        let clusters_dir = self.clusters_dir();
+        match fs::read_dir(&clusters_dir) {
+            Ok(entries) => {
+                let mut clusters = BTreeSet::new();
+                for entry in entries {
+                    let entry = entry.map_err(|source| Error::ReadStateFile {
+                        path: clusters_dir.clone(),
+                        source,
+                    })?;
+                    if let Some(name) = shard_name(&entry.path()) {
+                        clusters.insert(ClusterName::new(name));
+                    }
+                }
+                Ok(clusters)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+            Err(source) => Err(Error::ReadStateFile {
+                path: clusters_dir,
+                source,
+            }),
+        }
+    }
+
     /// Reads the whole state; a missing folder is an empty state.
     pub fn read(&self) -> Result<State, Error> {
         let workspace_path = self.workspace_path();
@@ -54,7 +80,6 @@ impl LocalBackend {
         if let Some(workspace) = &workspace {
             check_version(&workspace_path, workspace.version)?;
         }
-        let mut shards = BTreeMap::new();
         let clusters_dir = self.clusters_dir();
         let entries =
             match fs::read_dir(&clusters_dir) {
@@ -72,30 +97,32 @@ impl LocalBackend {
                     });
                 }
             };
-        for entry in entries {
-            let path = entry.path();
-            let Some(name) = path
-                .file_name()
-                .and_then(|name| name.to_str())
-                .and_then(|name| name.strip_suffix(".json"))
-            else {
-                continue;
-            };
-            let Some(shard) = read_json::<Shard>(&path)? else {
-                continue;
-            };
-            check_version(&path, shard.version)?;
-            if let Some(workspace) = &workspace
-                && shard.lineage != workspace.lineage
-            {
-                return Err(Error::LineageMismatch {
-                    path,
-                    expected: workspace.lineage.clone(),
-                    found: shard.lineage,
-                });
-            }
-            shards.insert(ClusterName::new(name), shard);
-        }
+        // Shards are independent files: parsed side by side (a large fleet's state is tens of
+        // megabytes of JSON).
+        let read: Vec<Option<(ClusterName, Shard)>> = entries
+            .par_iter()
+            .map(|entry| {
+                let path = entry.path();
+                let Some(name) = shard_name(&path) else {
+                    return Ok(None);
+                };
+                let Some(shard) = read_json::<Shard>(&path)? else {
+                    return Ok(None);
+                };
+                check_version(&path, shard.version)?;
+                if let Some(workspace) = &workspace
+                    && shard.lineage != workspace.lineage
+                {
+                    return Err(Error::LineageMismatch {
+                        path,
+                        expected: workspace.lineage.clone(),
+                        found: shard.lineage,
+                    });
+                }
+                Ok(Some((ClusterName::new(name), shard)))
+            })
+            .collect::<Result<_, Error>>()?;
+        let shards: BTreeMap<ClusterName, Shard> = read.into_iter().flatten().collect();
         let lineage = if let Some(workspace) = workspace {
             Some(workspace.lineage)
         } else {
@@ -179,6 +206,13 @@ impl LocalBackend {
             Err(source) => Err(Error::WriteStateFile { path, source }),
         }
     }
+}
+
+/// The cluster a shard file is named after (`clusters/<name>.json`).
+fn shard_name(path: &Path) -> Option<&str> {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .and_then(|name| name.strip_suffix(".json"))
 }
 
 fn check_version(path: &Path, version: u32) -> Result<(), Error> {

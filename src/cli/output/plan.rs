@@ -488,9 +488,10 @@ impl Section<'_> {
     }
 }
 
-/// Renders the whole plan.
+/// Renders the whole plan, in parts to print one after the other: a large plan's text is tens
+/// of megabytes, and joining the parts would hold it twice.
 #[must_use]
-pub fn render(plan: &Plan, view: PlanView) -> String {
+pub fn render(plan: &Plan, view: PlanView) -> Vec<String> {
     let mut out = String::new();
     if let Some(limit) = &plan.limit {
         let names: Vec<&str> = limit.clusters.iter().map(ClusterName::as_str).collect();
@@ -516,7 +517,7 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
             "{}",
             view.paint(GREEN, "No changes. The clusters match the configuration.")
         );
-        return out;
+        return vec![out];
     }
     if view.show_secrets {
         let _ = writeln!(
@@ -548,14 +549,12 @@ pub fn render(plan: &Plan, view: PlanView) -> String {
             .orphans
             .push(orphan);
     }
-    let texts: Vec<String> = sections
-        .into_par_iter()
-        .map(|(cluster, section)| section.render(cluster, view))
-        .collect();
-    for text in texts {
-        out.push_str(&text);
-    }
-    out.push('\n');
-    let _ = writeln!(out, "{}", view.paint(BOLD, &summary_line(plan)));
-    out
+    let mut parts = vec![out];
+    parts.par_extend(
+        sections
+            .into_par_iter()
+            .map(|(cluster, section)| section.render(cluster, view)),
+    );
+    parts.push(format!("\n{}\n", view.paint(BOLD, &summary_line(plan))));
+    parts
 }

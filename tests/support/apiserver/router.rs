@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -63,9 +63,29 @@ async fn handle(
     }
     let query = parse_query(uri.query().unwrap_or_default());
     match route(&shared, &method, uri.path(), &query, &headers, &body) {
-        Ok(value) => Json(value).into_response(),
+        Ok(Reply::Object(value)) => Json(value).into_response(),
+        Ok(Reply::Serialized(bytes)) => {
+            ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+        }
         Err(error) => error.into_response(),
     }
+}
+
+/// What a request gets: an object, or a list already serialized (from references into the
+/// store, so that a large LIST neither copies its objects nor keeps them after the reply).
+enum Reply {
+    Object(Value),
+    Serialized(Vec<u8>),
+}
+
+/// A page of a LIST, borrowing its items.
+#[derive(serde::Serialize)]
+struct ListBody<'a> {
+    kind: String,
+    #[serde(rename = "apiVersion")]
+    api_version: String,
+    metadata: Value,
+    items: Vec<&'a Value>,
 }
 
 fn route(
@@ -75,22 +95,23 @@ fn route(
     query: &BTreeMap<String, String>,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     let segments: Vec<&str> = path
         .split('/')
         .filter(|segment| !segment.is_empty())
         .collect();
     let store = shared.lock_store();
     let (group, version, rest) = match segments.as_slice() {
-        ["version"] => return Ok(discovery::version()),
-        ["api"] => return Ok(discovery::core_versions()),
-        ["apis"] => return Ok(discovery::groups(store.kinds())),
+        ["version"] => return Ok(Reply::Object(discovery::version())),
+        ["api"] => return Ok(Reply::Object(discovery::core_versions())),
+        ["apis"] => return Ok(Reply::Object(discovery::groups(store.kinds()))),
         ["api", version, rest @ ..] => ("", *version, rest),
         ["apis", group, version, rest @ ..] => (*group, *version, rest),
         _ => return Err(ApiError::not_found("paths", path)),
     };
     if rest.is_empty() {
         return discovery::resources(store.kinds(), group, version)
+            .map(Reply::Object)
             .ok_or_else(|| ApiError::not_found("groupversions", &format!("{group}/{version}")));
     }
     let find = |plural: &str| {
@@ -127,10 +148,12 @@ fn route(
     }
     drop(store);
     match (method.as_str(), &target.name) {
-        ("GET", Some(name)) => get(shared, &target, name),
-        ("GET", None) => list(shared, &target, query),
-        ("PATCH", Some(name)) => patch(shared, &target, name, query, headers, body),
-        ("DELETE", Some(name)) => delete(shared, &target, name, query),
+        ("GET", Some(name)) => get(shared, &target, name).map(Reply::Object),
+        ("GET", None) => list(shared, &target, query).map(Reply::Serialized),
+        ("PATCH", Some(name)) => {
+            patch(shared, &target, name, query, headers, body).map(Reply::Object)
+        }
+        ("DELETE", Some(name)) => delete(shared, &target, name, query).map(Reply::Object),
         _ => Err(ApiError::method_not_allowed()),
     }
 }
@@ -157,7 +180,7 @@ fn list(
     shared: &Shared,
     target: &Target,
     query: &BTreeMap<String, String>,
-) -> Result<Value, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     let selector = Selector::parse(query.get("labelSelector").map_or("", String::as_str))
         .map_err(ApiError::bad_request)?;
     let limit = match query.get("limit") {
@@ -195,12 +218,13 @@ fn list(
         metadata["continue"] = Value::String(encode_token(&last.namespace, &last.name));
         metadata["remainingItemCount"] = Value::from(matching.len() - page.len());
     }
-    Ok(json!({
-        "kind": format!("{}List", target.kind.kind),
-        "apiVersion": target.kind.api_version(),
-        "metadata": metadata,
-        "items": page.iter().map(|(_, object)| (*object).clone()).collect::<Vec<_>>(),
-    }))
+    let body = ListBody {
+        kind: format!("{}List", target.kind.kind),
+        api_version: target.kind.api_version(),
+        metadata,
+        items: page.iter().map(|(_, object)| *object).collect(),
+    };
+    serde_json::to_vec(&body).map_err(|_| ApiError::injected(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
 fn patch(
