@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::apply::{self, Observer, Report, Stop};
@@ -222,7 +222,14 @@ pub struct PlanRun {
     pub rebalance: bool,
     /// The `--clusters` selector it was limited with.
     pub clusters: Option<String>,
+    /// When the plan read the objects it creates, and the clusters whose every create it read
+    /// (apply reads them again unless it starts within [`CHECKS_STAY_FRESH`]).
+    pub conflicts_checked: Option<(Instant, BTreeSet<ClusterName>)>,
 }
+
+/// How long the plan's reads of the objects it creates stand for apply's own: long enough for
+/// `apply --auto-approve`, shorter than anyone takes to read a plan and answer `yes`.
+pub const CHECKS_STAY_FRESH: Duration = Duration::from_secs(10);
 
 fn fail(config: Config, mut diagnostics: Diagnostics) -> Error {
     diagnostics.dedup();
@@ -480,6 +487,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         &mut diagnostics,
     );
     let mut plan = plan;
+    let mut conflicts_checked = None;
     if options.refresh {
         if options.reads.server_dry_run {
             confirm_updates(
@@ -491,7 +499,9 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             )
             .await;
         }
-        check_conflicts(&model, &placement, &clients, &mut plan, &mut diagnostics).await;
+        let clusters =
+            check_conflicts(&model, &placement, &clients, &mut plan, &mut diagnostics).await;
+        conflicts_checked = Some((Instant::now(), clusters));
     }
     diagnostics.dedup();
     // From here on (apply, saved plans) the run holds only the shards it may write.
@@ -513,6 +523,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
         secret_key,
         rebalance: options.rebalance,
         clusters: options.clusters.clone(),
+        conflicts_checked,
     })
 }
 
@@ -604,7 +615,7 @@ async fn check_conflicts(
     clients: &Clients,
     plan: &mut Plan,
     diagnostics: &mut Diagnostics,
-) {
+) -> BTreeSet<ClusterName> {
     use crate::cluster::ClusterClient as _;
     let owner = ownership_labels(&model.workspace);
     // The creates to check, per cluster; each cluster is read at most 16 objects at a time,
@@ -629,6 +640,7 @@ async fn check_conflicts(
         };
         set.spawn(async move {
             let mut found = Vec::new();
+            let mut complete = true;
             let mut reads = tokio::task::JoinSet::new();
             let mut creates = creates.into_iter();
             loop {
@@ -644,19 +656,33 @@ async fn check_conflicts(
                 };
                 match joined {
                     Ok((index, Ok(Some(live)))) => found.push((index, live)),
+                    Ok((_, Ok(None))) => {}
                     Ok((_, Err(cluster::Error::Unreachable { .. }))) => {
+                        complete = false;
                         reads.abort_all();
                         break;
                     }
-                    _ => {}
+                    _ => complete = false,
                 }
             }
-            found
+            (cluster, found, complete)
         });
     }
+    // The clusters whose every create was read and found free (or already ours).
+    let mut checked = BTreeSet::new();
     let mut existing: Vec<(usize, serde_json::Value)> = Vec::new();
     while let Some(joined) = set.join_next().await {
-        existing.extend(joined.unwrap_or_default());
+        let Ok((cluster, found, complete)) = joined else {
+            continue;
+        };
+        if complete
+            && found
+                .iter()
+                .all(|(_, live)| cluster::has_labels(live, &owner))
+        {
+            checked.insert(cluster);
+        }
+        existing.extend(found);
     }
     existing.sort_by_key(|(index, _)| *index);
     for (index, live) in existing {
@@ -685,6 +711,7 @@ async fn check_conflicts(
             );
         }
     }
+    checked
 }
 
 /// The labels every object of the workspace carries.
@@ -790,6 +817,12 @@ pub async fn apply(
         secret_key: run.secret_key.clone(),
         stop: options.stop,
         overwrite: overwrite_set(&run.model, &run.placement),
+        checked: run
+            .conflicts_checked
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < CHECKS_STAY_FRESH)
+            .map(|(_, clusters)| clusters.clone())
+            .unwrap_or_default(),
     };
     let inputs = apply::Inputs {
         model: &run.model,

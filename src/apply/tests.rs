@@ -121,6 +121,7 @@ fn options(model: &Model) -> Options {
         secret_key: crate::desired::secret::SecretKey::derived("shop"),
         stop: crate::apply::Stop::default(),
         overwrite: BTreeSet::new(),
+        checked: BTreeSet::new(),
         owner: BTreeMap::from([
             (
                 "app.kubernetes.io/managed-by".to_owned(),

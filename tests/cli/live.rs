@@ -172,6 +172,58 @@ fn refresh_is_one_list_per_kind_and_cluster_and_never_a_get_per_object() {
 }
 
 #[test]
+fn a_first_apply_reads_each_new_object_once_and_a_saved_plan_reads_them_again() {
+    let mut manifests = String::from(APP);
+    for index in 0..20 {
+        let _ = write!(
+            manifests,
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{index}\ndata:\n  index: \"{index}\"\n"
+        );
+    }
+    let fleet = LiveFleet::new(2, FAST, &manifests);
+    fleet.run(&["apply", "--auto-approve"]).expect_code(0);
+    for server in &fleet.servers {
+        // The plan reads each name it creates (is it someone else's?); apply, moments later in
+        // the same run, takes its word instead of reading all of them again.
+        assert_eq!(
+            server.count_for(Verb::Get, "configmaps"),
+            21,
+            "{:?}",
+            server.counts()
+        );
+        assert_eq!(server.count_for(Verb::Apply, "configmaps"), 21);
+    }
+
+    // A saved plan is applied later: its creates are read again before they are written.
+    let mut more = manifests.clone();
+    for index in 0..20 {
+        let _ = write!(
+            more,
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more-{index}\ndata:\n  index: \"{index}\"\n"
+        );
+    }
+    std::fs::write(fleet.context.path("app.yaml"), more).unwrap();
+    fleet.run(&["plan", "--out", "saved.plan"]).expect_code(0);
+    for server in &fleet.servers {
+        server.reset_counts();
+    }
+    fleet
+        .run(&["apply", "--auto-approve", "saved.plan"])
+        .expect_code(0);
+    for server in &fleet.servers {
+        // Applying a saved plan reads the clusters only through apply: each of the 20 new
+        // names is read before it is created.
+        assert_eq!(
+            server.count_for(Verb::Get, "configmaps"),
+            20,
+            "{:?}",
+            server.counts()
+        );
+        assert_eq!(server.count_for(Verb::Apply, "configmaps"), 20);
+    }
+}
+
+#[test]
 fn drift_by_another_field_manager_is_named_and_restored() {
     let fleet = LiveFleet::new(2, FAST, APP);
     fleet.run(&["apply", "--auto-approve"]).expect_code(0);
