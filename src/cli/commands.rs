@@ -228,14 +228,15 @@ pub(crate) async fn plan(context: &Context, args: &PlanArgs) -> Result<ExitCode,
         ));
     } else {
         warnings(context, &run);
-        context.printer.out_parts(render_plan(
+        render_plan(
             &run.plan,
             PlanView {
                 show_no_op: args.show_no_op,
                 show_secrets: args.show_secrets,
                 color: context.printer.stdout_color(),
             },
-        ));
+            &mut |part| context.printer.out(part),
+        );
     }
     if let Some(path) = &args.out {
         pipeline::save_plan(&run, path)?;
@@ -307,13 +308,14 @@ pub(crate) async fn apply(
         }
     };
     warnings(context, &run);
-    context.printer.out_parts(render_plan(
+    render_plan(
         &run.plan,
         PlanView {
             color: context.printer.stdout_color(),
             ..PlanView::default()
         },
-    ));
+        &mut |part| context.printer.out(part),
+    );
     let options = ApplyOptions {
         allow_unreachable: args.allow_unreachable,
         allow_mass_delete: args.allow_mass_delete,
@@ -412,14 +414,15 @@ pub(crate) async fn show(context: &Context, args: &ShowArgs) -> Result<ExitCode,
             variable_inputs(&args.variables),
         )
         .await?;
-        context.printer.out_parts(render_plan(
+        render_plan(
             &run.plan,
             PlanView {
                 show_no_op: false,
                 show_secrets: true,
                 color: context.printer.stdout_color(),
             },
-        ));
+            &mut |part| context.printer.out(part),
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let saved = pipeline::read_saved_plan(path)?;
@@ -442,13 +445,14 @@ pub(crate) async fn show(context: &Context, args: &ShowArgs) -> Result<ExitCode,
         saved.workspace,
         saved.mcctl_version
     ));
-    context.printer.out_parts(render_plan(
+    render_plan(
         &plan,
         PlanView {
             color: context.printer.stdout_color(),
             ..PlanView::default()
         },
-    ));
+        &mut |part| context.printer.out(part),
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -564,13 +568,14 @@ pub(crate) async fn destroy(
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);
-    context.printer.out_parts(render_plan(
+    render_plan(
         &run.plan,
         PlanView {
             color: context.printer.stdout_color(),
             ..PlanView::default()
         },
-    ));
+        &mut |part| context.printer.out(part),
+    );
     if !run.plan.has_changes() && !run.plan.state_outdated {
         return Ok(ExitCode::SUCCESS);
     }

@@ -63,7 +63,7 @@ pub struct DesiredObject {
     /// Deleted (rather than orphaned) when it leaves config, even for protected kinds.
     pub prune: bool,
     /// The fields override policies changed, for the plan.
-    pub overrides: Vec<AppliedOverride>,
+    pub overrides: Arc<[AppliedOverride]>,
     /// The fields left out of `manifest` because mcctl does not own them, for the plan.
     pub ignored: Vec<IgnoredField>,
 }
@@ -158,7 +158,7 @@ pub fn render(
                 wave: graph.wave(&instance.object),
                 implicit: false,
                 prune: template.prune,
-                overrides: instance.overrides,
+                overrides: instance.overrides.into(),
                 ignored,
             };
             Some((instance.cluster, instance.object, object))
@@ -267,7 +267,7 @@ fn add_implicit_namespaces(desired: &mut DesiredCluster, workspace: &str) {
                 wave: 0,
                 implicit: true,
                 prune: false,
-                overrides: Vec::new(),
+                overrides: Arc::from([]),
                 ignored: Vec::new(),
             },
         );

@@ -380,7 +380,7 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
         wave: desired.wave,
         implicit: desired.implicit,
         prune: desired.prune,
-        overrides: desired.overrides.clone(),
+        overrides: Arc::clone(&desired.overrides),
         ignored: desired.ignored.clone(),
         sensitive_changes,
     };

@@ -257,7 +257,7 @@ pub fn replay(
                     wave: record.wave,
                     implicit: record.implicit,
                     prune: record.prune,
-                    overrides: Vec::new(),
+                    overrides: std::sync::Arc::from([]),
                     ignored: Vec::new(),
                     sensitive_changes: Vec::new(),
                 }
@@ -282,7 +282,7 @@ pub fn replay(
                 wave: wanted.wave,
                 implicit: wanted.implicit,
                 prune: wanted.prune,
-                overrides: wanted.overrides.clone(),
+                overrides: std::sync::Arc::clone(&wanted.overrides),
                 ignored: wanted.ignored.clone(),
                 sensitive_changes: planned
                     .map(|planned| planned.sensitive_changes.clone())

@@ -76,7 +76,7 @@ mod tests {
             wave: 0,
             implicit: false,
             prune: false,
-            overrides: Vec::new(),
+            overrides: std::sync::Arc::from([]),
             ignored: Vec::new(),
             sensitive_changes: Vec::new(),
         }

@@ -441,7 +441,7 @@ pub fn parse(json: &Value) -> Result<Plan, String> {
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             prune: false,
-            overrides: overrides_list,
+            overrides: overrides_list.into(),
             ignored: change
                 .get("ignored_fields")
                 .and_then(Value::as_array)

@@ -110,7 +110,7 @@ pub struct Change {
     /// Delete it even if its kind is protected, once config stops declaring it.
     pub prune: bool,
     /// The fields override policies changed in `after` (none for deletes).
-    pub overrides: Vec<AppliedOverride>,
+    pub overrides: Arc<[AppliedOverride]>,
     /// The fields left out of `after` because mcctl does not own them (none for deletes).
     pub ignored: Vec<IgnoredField>,
     /// JSON pointers of the Secret values that differ between `before` and `after`: output
@@ -667,7 +667,7 @@ fn plan_cluster(
             wave: wanted.wave,
             implicit: wanted.implicit,
             prune: wanted.prune,
-            overrides: wanted.overrides.clone(),
+            overrides: Arc::clone(&wanted.overrides),
             ignored: wanted.ignored.clone(),
             sensitive_changes: Vec::new(),
         };
@@ -859,7 +859,7 @@ fn plan_cluster(
             wave: record.wave,
             implicit: record.implicit,
             prune: record.prune,
-            overrides: Vec::new(),
+            overrides: Arc::from([]),
             ignored: Vec::new(),
             sensitive_changes: Vec::new(),
         });

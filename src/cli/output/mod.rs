@@ -61,13 +61,6 @@ impl Printer {
         }
     }
 
-    /// Writes data to stdout in parts, each freed once written.
-    pub fn out_parts(self, parts: Vec<String>) {
-        for part in parts {
-            self.out(&part);
-        }
-    }
-
     /// Writes a line to stderr.
     pub fn err(self, text: &str) {
         let mut stderr = anstream::stderr();

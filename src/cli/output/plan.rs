@@ -297,7 +297,7 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
     );
     if change.action != Action::Delete {
         // Paths and policy names only: a Secret's values never reach this line.
-        for applied in &change.overrides {
+        for applied in change.overrides.iter() {
             let _ = writeln!(
                 out,
                 "      {}",
@@ -488,10 +488,10 @@ impl Section<'_> {
     }
 }
 
-/// Renders the whole plan, in parts to print one after the other: a large plan's text is tens
-/// of megabytes, and joining the parts would hold it twice.
-#[must_use]
-pub fn render(plan: &Plan, view: PlanView) -> Vec<String> {
+/// Renders the whole plan and hands it to `emit` part by part, in order: a large plan's text is
+/// hundreds of megabytes, so clusters are rendered a few at a time (side by side) and each part
+/// is let go once emitted.
+pub fn render(plan: &Plan, view: PlanView, emit: &mut dyn FnMut(&str)) {
     let mut out = String::new();
     if let Some(limit) = &plan.limit {
         let names: Vec<&str> = limit.clusters.iter().map(ClusterName::as_str).collect();
@@ -517,7 +517,8 @@ pub fn render(plan: &Plan, view: PlanView) -> Vec<String> {
             "{}",
             view.paint(GREEN, "No changes. The clusters match the configuration.")
         );
-        return vec![out];
+        emit(&out);
+        return;
     }
     if view.show_secrets {
         let _ = writeln!(
@@ -549,12 +550,16 @@ pub fn render(plan: &Plan, view: PlanView) -> Vec<String> {
             .orphans
             .push(orphan);
     }
-    let mut parts = vec![out];
-    parts.par_extend(
-        sections
-            .into_par_iter()
-            .map(|(cluster, section)| section.render(cluster, view)),
-    );
-    parts.push(format!("\n{}\n", view.paint(BOLD, &summary_line(plan))));
-    parts
+    emit(&out);
+    let sections: Vec<(&ClusterName, Section<'_>)> = sections.into_iter().collect();
+    for chunk in sections.chunks(4 * rayon::current_num_threads()) {
+        let texts: Vec<String> = chunk
+            .par_iter()
+            .map(|(cluster, section)| section.render(cluster, view))
+            .collect();
+        for text in texts {
+            emit(&text);
+        }
+    }
+    emit(&format!("\n{}\n", view.paint(BOLD, &summary_line(plan))));
 }
