@@ -21,6 +21,7 @@ pub mod select;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -358,37 +359,52 @@ pub fn schedule(model: &Model, inputs: Inputs<'_>, diagnostics: &mut Diagnostics
     let policies = claim::PolicyIndex::new(model);
     let no_previous = PreviousBinding::default();
     let mut stranded = Diagnostics::new();
-    let mut schedule_template = |fleet: &Fleet<'_>, template: &Template| {
-        let previous = inputs
+    let previous_of = |template: &Template| {
+        inputs
             .previous
             .get(&template.object)
-            .unwrap_or(&no_previous);
-        let (binding, notes) = schedule_one(model, fleet, &policies, template, previous, inputs);
-        report::report(
-            &binding,
-            template,
-            previous,
-            &notes,
-            diagnostics,
-            &mut stranded,
-        );
-        binding
+            .unwrap_or(&no_previous)
+    };
+    // Templates are scheduled independently against the same fleet, so side by side; their
+    // warnings are reported afterwards, in template order.
+    let mut schedule_all = |fleet: &Fleet<'_>, templates: &[&Template]| -> Vec<Binding> {
+        let scheduled: Vec<(Binding, Notes)> = templates
+            .par_iter()
+            .map(|template| {
+                schedule_one(
+                    model,
+                    fleet,
+                    &policies,
+                    template,
+                    previous_of(template),
+                    inputs,
+                )
+            })
+            .collect();
+        templates
+            .iter()
+            .zip(scheduled)
+            .map(|(template, (binding, notes))| {
+                report::report(
+                    &binding,
+                    template,
+                    previous_of(template),
+                    &notes,
+                    diagnostics,
+                    &mut stranded,
+                );
+                binding
+            })
+            .collect()
     };
     // CRDs first: where a CRD goes, its custom resources' API is served (APIEnablement).
     let (crds, others): (Vec<&Template>, Vec<&Template>) = model
         .templates
         .iter()
         .partition(|template| is_crd(&template.manifest));
-    let mut bindings: Vec<Binding> = crds
-        .iter()
-        .map(|template| schedule_template(&fleet, template))
-        .collect();
+    let mut bindings: Vec<Binding> = schedule_all(&fleet, &crds);
     fleet.served_by_crds = served_by_crds(model, &bindings);
-    bindings.extend(
-        others
-            .iter()
-            .map(|template| schedule_template(&fleet, template)),
-    );
+    bindings.extend(schedule_all(&fleet, &others));
     bindings.sort_by(|a, b| a.object.cmp(&b.object));
     report::stranded_by_cluster(stranded, diagnostics);
     let mut placement = Placement { bindings };
