@@ -63,6 +63,18 @@ pub(crate) fn secret_key() -> Option<String> {
         .filter(|key| !key.is_empty())
 }
 
+/// Prints a plan to stdout as `plan` shows it by default (no no-ops, Secret values hidden).
+fn print_plan(context: &Context, plan: &crate::plan::Plan) {
+    render_plan(
+        plan,
+        PlanView {
+            color: context.printer.stdout_color(),
+            ..PlanView::default()
+        },
+        &mut |part| context.printer.out(part),
+    );
+}
+
 pub(crate) fn warnings(context: &Context, run: &PlanRun) {
     if !run.diagnostics.is_empty() {
         let text = crate::cli::output::diagnostics::render(
@@ -308,14 +320,7 @@ pub(crate) async fn apply(
         }
     };
     warnings(context, &run);
-    render_plan(
-        &run.plan,
-        PlanView {
-            color: context.printer.stdout_color(),
-            ..PlanView::default()
-        },
-        &mut |part| context.printer.out(part),
-    );
+    print_plan(context, &run.plan);
     let options = ApplyOptions {
         allow_unreachable: args.allow_unreachable,
         allow_mass_delete: args.allow_mass_delete,
@@ -445,14 +450,7 @@ pub(crate) async fn show(context: &Context, args: &ShowArgs) -> Result<ExitCode,
         saved.workspace,
         saved.mcctl_version
     ));
-    render_plan(
-        &plan,
-        PlanView {
-            color: context.printer.stdout_color(),
-            ..PlanView::default()
-        },
-        &mut |part| context.printer.out(part),
-    );
+    print_plan(context, &plan);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -568,14 +566,7 @@ pub(crate) async fn destroy(
     };
     let run = pipeline::plan(&context.root, &options).await?;
     warnings(context, &run);
-    render_plan(
-        &run.plan,
-        PlanView {
-            color: context.printer.stdout_color(),
-            ..PlanView::default()
-        },
-        &mut |part| context.printer.out(part),
-    );
+    print_plan(context, &run.plan);
     if !run.plan.has_changes() && !run.plan.state_outdated {
         return Ok(ExitCode::SUCCESS);
     }

@@ -114,6 +114,18 @@ fn apply_as(server: &ApiServer, path: &str, manager: &str, body: &Value) {
     assert!(matches!(response.status, 200 | 201), "{:?}", response.body);
 }
 
+/// `count` more `ConfigMap`s named `<prefix>-0`, `<prefix>-1`, …, as YAML documents to append.
+fn config_maps(prefix: &str, count: usize) -> String {
+    let mut manifests = String::new();
+    for index in 0..count {
+        let _ = write!(
+            manifests,
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {prefix}-{index}\ndata:\n  index: \"{index}\"\n"
+        );
+    }
+    manifests
+}
+
 const FAST: &str = "    max_parallel_clusters = 3\n    wait_timeout = \"20s\"";
 
 #[test]
@@ -148,13 +160,7 @@ fn plan_apply_and_a_plan_with_no_changes_on_three_clusters() {
 
 #[test]
 fn refresh_is_one_list_per_kind_and_cluster_and_never_a_get_per_object() {
-    let mut manifests = String::from(APP);
-    for index in 0..40 {
-        let _ = write!(
-            manifests,
-            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{index}\ndata:\n  index: \"{index}\"\n"
-        );
-    }
+    let manifests = format!("{APP}{}", config_maps("extra", 40));
     let fleet = LiveFleet::new(2, FAST, &manifests);
     fleet.run(&["apply", "--auto-approve"]).expect_code(0);
     for server in &fleet.servers {
@@ -173,13 +179,7 @@ fn refresh_is_one_list_per_kind_and_cluster_and_never_a_get_per_object() {
 
 #[test]
 fn a_first_apply_reads_each_new_object_once_and_a_saved_plan_reads_them_again() {
-    let mut manifests = String::from(APP);
-    for index in 0..20 {
-        let _ = write!(
-            manifests,
-            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{index}\ndata:\n  index: \"{index}\"\n"
-        );
-    }
+    let manifests = format!("{APP}{}", config_maps("extra", 20));
     let fleet = LiveFleet::new(2, FAST, &manifests);
     fleet.run(&["apply", "--auto-approve"]).expect_code(0);
     for server in &fleet.servers {
@@ -195,13 +195,7 @@ fn a_first_apply_reads_each_new_object_once_and_a_saved_plan_reads_them_again() 
     }
 
     // A saved plan is applied later: its creates are read again before they are written.
-    let mut more = manifests.clone();
-    for index in 0..20 {
-        let _ = write!(
-            more,
-            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more-{index}\ndata:\n  index: \"{index}\"\n"
-        );
-    }
+    let more = format!("{manifests}{}", config_maps("more", 20));
     std::fs::write(fleet.context.path("app.yaml"), more).unwrap();
     fleet.run(&["plan", "--out", "saved.plan"]).expect_code(0);
     for server in &fleet.servers {
