@@ -18,6 +18,7 @@ pub mod yaml;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use self::hcl::{BlockKind, HclBlock, Local, Reference, VariableBlock};
@@ -178,20 +179,32 @@ pub fn load_texts(
     drop(functions::take_read_files());
     functions::with_base_dir(root, || {
         let mut bodies = Vec::new();
+        let mut entries = Vec::new();
         for (relative, text) in files {
             if config.sources.find(&relative).is_some() {
                 continue;
             }
             let hcl_file = is_hcl(&relative);
-            let file_id = config.sources.add(relative, text);
+            entries.push((config.sources.add(relative, text), hcl_file));
+        }
+        // YAML files are parsed side by side (a fleet's manifests are megabytes), then taken in
+        // file order, so diagnostics and declarations keep the order of the files.
+        let sources = &config.sources;
+        let mut parsed: Vec<Option<Result<Vec<Document>, Box<Diagnostic>>>> = entries
+            .par_iter()
+            .map(|(file_id, hcl_file)| {
+                (!hcl_file).then(|| yaml::parse(*file_id, sources.get(*file_id)))
+            })
+            .collect();
+        for ((file_id, hcl_file), parsed) in entries.into_iter().zip(parsed.iter_mut()) {
             if hcl_file {
                 if let Some(body) =
                     hcl::parse_body(file_id, config.sources.get(file_id), diagnostics)
                 {
                     bodies.push((file_id, body));
                 }
-            } else {
-                add_yaml_file(&mut config, file_id, None, diagnostics);
+            } else if let Some(parsed) = parsed.take() {
+                add_yaml_documents(&mut config, parsed, None, diagnostics);
             }
         }
         // Variables and locals first: every other block may refer to them.
@@ -769,15 +782,23 @@ fn add_yaml_file(
     diagnostics: &mut Diagnostics,
 ) {
     let file = config.sources.get(file_id).clone();
-    let documents = match yaml::parse(file_id, &file) {
-        Ok(documents) => documents,
-        Err(diagnostic) => {
-            diagnostics.push(*diagnostic);
-            return;
+    add_yaml_documents(config, yaml::parse(file_id, &file), block, diagnostics);
+}
+
+/// Adds the documents of one parsed YAML file, or its parse error.
+fn add_yaml_documents(
+    config: &mut Config,
+    parsed: Result<Vec<Document>, Box<Diagnostic>>,
+    block: Option<&TemplateBlock>,
+    diagnostics: &mut Diagnostics,
+) {
+    match parsed {
+        Ok(documents) => {
+            for document in documents {
+                add_yaml_document(config, document, block, diagnostics);
+            }
         }
-    };
-    for document in documents {
-        add_yaml_document(config, document, block, diagnostics);
+        Err(diagnostic) => diagnostics.push(*diagnostic),
     }
 }
 
