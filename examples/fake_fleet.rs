@@ -32,7 +32,6 @@
 )]
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::io::BufRead as _;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -330,24 +329,11 @@ fn start_cluster(arguments: &Arguments, name: &str) -> Cluster {
 
 /// One context per cluster, named after it, with a token that only ever reaches 127.0.0.1.
 fn write_kubeconfig(path: &std::path::Path, clusters: &[Cluster]) -> Result<(), String> {
-    let mut entries = String::new();
-    let mut contexts = String::new();
-    for cluster in clusters {
-        let name = &cluster.name;
-        let _ = write!(
-            entries,
-            "- name: {name}\n  cluster:\n    server: {}\n",
-            cluster.url
-        );
-        let _ = write!(
-            contexts,
-            "- name: {name}\n  context:\n    cluster: {name}\n    user: fake-fleet\n"
-        );
-    }
-    let current = clusters.first().map_or("", |cluster| cluster.name.as_str());
-    let kubeconfig = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n{entries}users:\n- name: fake-fleet\n  user:\n    token: fake-fleet-not-a-secret\ncontexts:\n{contexts}current-context: {current}\n"
-    );
+    let contexts: Vec<(String, String)> = clusters
+        .iter()
+        .map(|cluster| (cluster.name.clone(), cluster.url.clone()))
+        .collect();
+    let kubeconfig = apiserver::kubeconfig(&contexts, "fake-fleet");
     if let Some(parent) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())

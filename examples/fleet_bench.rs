@@ -447,24 +447,14 @@ fn write_workspace(dir: &Path, servers: &[ApiServer], objects: usize) -> Result<
     write("objects.yaml", &manifests(objects))
 }
 
-/// One context per server, `c0`, `c1`, …; the token only ever reaches 127.0.0.1.
+/// One context per server, `c0`, `c1`, …
 fn kubeconfig(servers: &[ApiServer]) -> String {
-    let mut clusters = String::new();
-    let mut contexts = String::new();
-    for (index, server) in servers.iter().enumerate() {
-        let _ = write!(
-            clusters,
-            "- name: c{index}\n  cluster:\n    server: {}\n",
-            server.url()
-        );
-        let _ = write!(
-            contexts,
-            "- name: c{index}\n  context:\n    cluster: c{index}\n    user: bench\n"
-        );
-    }
-    format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n{clusters}users:\n- name: bench\n  user:\n    token: fleet-bench-not-a-secret\ncontexts:\n{contexts}current-context: c0\n"
-    )
+    let contexts: Vec<(String, String)> = servers
+        .iter()
+        .enumerate()
+        .map(|(index, server)| (format!("c{index}"), server.url()))
+        .collect();
+    apiserver::kubeconfig(&contexts, "fleet-bench")
 }
 
 fn workspace_hcl(clusters: usize) -> String {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::support::{Outcome, TestContext, wait_for};
-use crate::test_support::apiserver::{ApiServer, Rollout, Verb};
+use crate::test_support::apiserver::{self, ApiServer, Rollout, Verb};
 use crate::test_support::http;
 
 /// A fleet of API test servers `c0`, `c1`, … and a workspace that reaches them.
@@ -77,25 +77,14 @@ impl LiveFleet {
     }
 }
 
-/// A kubeconfig with one context per server, `c0`, `c1`, …; the token is never sent anywhere
-/// but the loopback test servers.
+/// A kubeconfig with one context per server, `c0`, `c1`, …
 fn kubeconfig(servers: &[ApiServer]) -> String {
-    let mut clusters = String::new();
-    let mut contexts = String::new();
-    for (index, server) in servers.iter().enumerate() {
-        let _ = write!(
-            clusters,
-            "- name: c{index}\n  cluster:\n    server: {}\n",
-            server.url()
-        );
-        let _ = write!(
-            contexts,
-            "- name: c{index}\n  context:\n    cluster: c{index}\n    user: tester\n"
-        );
-    }
-    format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n{clusters}users:\n- name: tester\n  user:\n    token: not-a-secret\ncontexts:\n{contexts}current-context: c0\n"
-    )
+    let contexts: Vec<(String, String)> = servers
+        .iter()
+        .enumerate()
+        .map(|(index, server)| (format!("c{index}"), server.url()))
+        .collect();
+    apiserver::kubeconfig(&contexts, "tester")
 }
 
 const WEB: &str = "/apis/apps/v1/namespaces/default/deployments/web";

@@ -268,3 +268,22 @@ impl axum::serve::Listener for DroppingListener {
         self.inner.local_addr()
     }
 }
+
+/// A kubeconfig with one context per `(name, server URL)`, the first one current, for `user`
+/// with the bearer token `<user>-not-a-secret`: it only ever reaches these loopback servers.
+pub(crate) fn kubeconfig(contexts: &[(String, String)], user: &str) -> String {
+    use std::fmt::Write as _;
+    let mut clusters = String::new();
+    let mut entries = String::new();
+    for (name, url) in contexts {
+        let _ = write!(clusters, "- name: {name}\n  cluster:\n    server: {url}\n");
+        let _ = write!(
+            entries,
+            "- name: {name}\n  context:\n    cluster: {name}\n    user: {user}\n"
+        );
+    }
+    let current = contexts.first().map_or("", |(name, _)| name.as_str());
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n{clusters}users:\n- name: {user}\n  user:\n    token: {user}-not-a-secret\ncontexts:\n{entries}current-context: {current}\n"
+    )
+}
