@@ -28,6 +28,7 @@ use crate::state::lock::{self, LockInfo, Locks};
 use crate::state::{self, State};
 use crate::{overrides, state::local};
 
+mod conflicts;
 pub mod state_commands;
 
 /// Failures of a pipeline run.
@@ -500,7 +501,7 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
             .await;
         }
         let clusters =
-            check_conflicts(&model, &placement, &clients, &mut plan, &mut diagnostics).await;
+            conflicts::check(&model, &placement, &clients, &mut plan, &mut diagnostics).await;
         conflicts_checked = Some((Instant::now(), clusters));
     }
     diagnostics.dedup();
@@ -599,119 +600,6 @@ async fn confirm_updates(
             Ok(_) | Err(_) => {}
         }
     }
-}
-
-/// The code of the plan's warning that a create meets an object someone else owns.
-const CONFLICT: &str = "mcctl::plan::conflict";
-
-/// Karmada's `conflictResolution`, seen at plan time: a create onto an object of the same name
-/// that this workspace does not own takes it over under `Overwrite` (said in the change's
-/// reasons) and aborts under `Abort` (a warning now, the object's failure at apply). Lists by
-/// label cannot see such objects, so each create is read on its own (creates are few after
-/// the first apply), in parallel.
-async fn check_conflicts(
-    model: &Model,
-    placement: &Placement,
-    clients: &Clients,
-    plan: &mut Plan,
-    diagnostics: &mut Diagnostics,
-) -> BTreeSet<ClusterName> {
-    use crate::cluster::ClusterClient as _;
-    let owner = ownership_labels(&model.workspace);
-    // The creates to check, per cluster; each cluster is read at most 16 objects at a time,
-    // clusters side by side, and a cluster that stops answering is not asked again.
-    let mut per_cluster: BTreeMap<ClusterName, Vec<(usize, ObjectRef, String)>> = BTreeMap::new();
-    for (index, change) in plan.changes.iter().enumerate() {
-        if change.action == Action::Create
-            && !change.implicit
-            && plan.clusters.get(&change.cluster) == Some(&plan::ClusterMode::Live)
-            && clients.contains_key(&change.cluster)
-        {
-            per_cluster
-                .entry(change.cluster.clone())
-                .or_default()
-                .push((index, change.object.clone(), change.api_version.clone()));
-        }
-    }
-    let mut set = tokio::task::JoinSet::new();
-    for (cluster, creates) in per_cluster {
-        let Some(client) = clients.get(&cluster).map(Arc::clone) else {
-            continue;
-        };
-        set.spawn(async move {
-            let mut found = Vec::new();
-            let mut complete = true;
-            let mut reads = tokio::task::JoinSet::new();
-            let mut creates = creates.into_iter();
-            loop {
-                while reads.len() < 16 {
-                    let Some((index, object, api_version)) = creates.next() else {
-                        break;
-                    };
-                    let client = Arc::clone(&client);
-                    reads.spawn(async move { (index, client.get(&object, &api_version).await) });
-                }
-                let Some(joined) = reads.join_next().await else {
-                    break;
-                };
-                match joined {
-                    Ok((index, Ok(Some(live)))) => found.push((index, live)),
-                    Ok((_, Ok(None))) => {}
-                    Ok((_, Err(cluster::Error::Unreachable { .. }))) => {
-                        complete = false;
-                        reads.abort_all();
-                        break;
-                    }
-                    _ => complete = false,
-                }
-            }
-            (cluster, found, complete)
-        });
-    }
-    // The clusters whose every create was read and found free (or already ours).
-    let mut checked = BTreeSet::new();
-    let mut existing: Vec<(usize, serde_json::Value)> = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        let Ok((cluster, found, complete)) = joined else {
-            continue;
-        };
-        if complete
-            && found
-                .iter()
-                .all(|(_, live)| cluster::has_labels(live, &owner))
-        {
-            checked.insert(cluster);
-        }
-        existing.extend(found);
-    }
-    existing.sort_by_key(|(index, _)| *index);
-    for (index, live) in existing {
-        let change = &mut plan.changes[index];
-        if cluster::has_labels(&live, &owner) {
-            continue;
-        }
-        let address = change.object.on(&change.cluster);
-        if overwrites(model, placement, &change.object) {
-            change
-                .reasons
-                .push("takes over the existing object (conflictResolution: Overwrite)".to_owned());
-            change.before = Some(Arc::new(cluster::managed::project(
-                &live,
-                &model.settings.field_manager,
-            )));
-        } else {
-            diagnostics.push(
-                Diagnostic::warning(
-                    CONFLICT,
-                    format!("`{address}` already exists and is not managed by this workspace; apply will abort for it"),
-                )
-                .with_resource(change.object.clone())
-                .with_cluster(change.cluster.to_string())
-                .with_help(format!("adopt it with `mcctl import {address} --overwrite`, or set `conflictResolution: Overwrite` on its policy")),
-            );
-        }
-    }
-    checked
 }
 
 /// The labels every object of the workspace carries.

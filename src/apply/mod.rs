@@ -17,6 +17,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::addr::{ClusterName, ObjectRef};
+use crate::cluster::health::object_health;
 use crate::cluster::managed::project;
 use crate::cluster::{ApplyMode, Client, ClusterClient, Deletion, Health, has_labels};
 use crate::desired::DesiredState;
@@ -849,7 +850,17 @@ async fn apply_cluster(
                     Action::Create | Action::Update | Action::Replace
                 ) || (change.action == Action::NoOp && is_workload(&change.object))
                 {
-                    to_watch.push((change.object.clone(), change.api_version.clone()));
+                    // The server answered the write with the object as stored: one already
+                    // healthy in it (a ClusterIP Service, say) needs no reading back.
+                    let healthy = stored.as_ref().is_some_and(|live| {
+                        matches!(
+                            object_health(&change.object.group, &change.object.kind, live),
+                            Health::Ready
+                        )
+                    });
+                    if !healthy {
+                        to_watch.push((change.object.clone(), change.api_version.clone()));
+                    }
                 }
                 outcome.applied.push((change, stored));
             }
@@ -1051,10 +1062,56 @@ async fn apply_object(
     client.apply(after, ApplyMode::Commit).await.map(Some)
 }
 
+/// Health reads one cluster has in flight.
+const HEALTH_READS_IN_FLIGHT: usize = 16;
+
+/// Reads the health of each object, a few at a time; the results in the objects' order.
+async fn read_health(
+    client: &Arc<Client>,
+    objects: &[&(ObjectRef, String)],
+) -> Vec<Result<Health, crate::cluster::Error>> {
+    let mut results: Vec<Option<Result<Health, crate::cluster::Error>>> =
+        (0..objects.len()).map(|_| None).collect();
+    let mut reads = JoinSet::new();
+    let mut indexes = BTreeMap::new();
+    let mut next = objects.iter().enumerate();
+    loop {
+        while reads.len() < HEALTH_READS_IN_FLIGHT {
+            let Some((index, (object, api_version))) = next.next() else {
+                break;
+            };
+            let client = Arc::clone(client);
+            let (object, api_version) = (object.clone(), api_version.clone());
+            let task = reads.spawn(async move { client.health(&object, &api_version).await });
+            indexes.insert(task.id(), index);
+        }
+        let (id, health) = match reads.join_next_with_id().await {
+            Some(Ok((id, health))) => (id, health),
+            // A read that panicked is that object's failure.
+            Some(Err(error)) => (
+                error.id(),
+                Ok(Health::Failed(format!(
+                    "reading its health panicked: {error}"
+                ))),
+            ),
+            None => break,
+        };
+        if let Some(index) = indexes.remove(&id) {
+            results[index] = Some(health);
+        }
+    }
+    results
+        .into_iter()
+        .map(|health| {
+            health.unwrap_or_else(|| Ok(Health::Failed("its health was not read".to_owned())))
+        })
+        .collect()
+}
+
 /// Waits until every object is healthy (or its health cannot be observed), or the timeout.
 async fn wait_healthy(
     cluster: &ClusterName,
-    client: &Client,
+    client: &Arc<Client>,
     objects: &[(ObjectRef, String)],
     timeout: Duration,
     observer: &dyn Observer,
@@ -1070,9 +1127,13 @@ async fn wait_healthy(
             return None;
         }
         let mut still = Vec::new();
-        for item in pending {
-            let (object, api_version) = item;
-            match client.health(object, api_version).await {
+        for (item, health) in pending
+            .iter()
+            .copied()
+            .zip(read_health(client, &pending).await)
+        {
+            let (object, _) = item;
+            match health {
                 Ok(Health::Ready | Health::NotObservable) => {}
                 Ok(Health::Failed(reason)) => {
                     return Some(Failure {

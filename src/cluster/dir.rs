@@ -168,6 +168,10 @@ impl ClusterClient for DirCluster {
         Ok(objects)
     }
 
+    async fn list_metadata(&self, kind: &KindRef) -> Result<Vec<Value>, Error> {
+        self.list(kind, &BTreeMap::new()).await
+    }
+
     async fn get(&self, object: &ObjectRef, _api_version: &str) -> Result<Option<Value>, Error> {
         let path = self.path_of(object);
         if !path.is_file() {

@@ -99,6 +99,10 @@ impl ClusterClient for FakeCluster {
             .collect())
     }
 
+    async fn list_metadata(&self, kind: &KindRef) -> Result<Vec<Value>, Error> {
+        self.list(kind, &BTreeMap::new()).await
+    }
+
     async fn get(&self, object: &ObjectRef, _api_version: &str) -> Result<Option<Value>, Error> {
         self.check_reachable()?;
         Ok(self

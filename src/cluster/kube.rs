@@ -419,14 +419,25 @@ impl KubeCluster {
         Ok(resources)
     }
 
-    /// Lists every item at `path` with the given parameters, following `continue` tokens.
-    async fn list_all(&self, path: &str, params: &ListParams) -> Result<Vec<Value>, Error> {
+    /// Lists every item at `path` with the given parameters, following `continue` tokens, in
+    /// the representation `accept` asks for (plain objects when `None`).
+    async fn list_all(
+        &self,
+        path: &str,
+        params: &ListParams,
+        accept: Option<&'static str>,
+    ) -> Result<Vec<Value>, Error> {
         let mut items = Vec::new();
         let mut params = params.clone().limit(PAGE_SIZE);
         loop {
-            let request = ::kube::core::Request::new(path)
+            let mut request = ::kube::core::Request::new(path)
                 .list(&params)
                 .map_err(|error| self.unreachable(format!("cannot build a request: {error}")))?;
+            if let Some(accept) = accept {
+                request
+                    .headers_mut()
+                    .insert(http::header::ACCEPT, http::HeaderValue::from_static(accept));
+            }
             let answer = self.send(request).await?;
             if answer.status == http::StatusCode::NOT_FOUND {
                 // The kind is not served (its CRD is gone): nothing of it exists.
@@ -548,12 +559,13 @@ impl KubeCluster {
             ));
         }
         let nodes = self
-            .list_all("/api/v1/nodes", &ListParams::default())
+            .list_all("/api/v1/nodes", &ListParams::default(), None)
             .await?;
         let pods = self
             .list_all(
                 "/api/v1/pods",
                 &ListParams::default().fields("status.phase!=Succeeded,status.phase!=Failed"),
+                None,
             )
             .await?;
         let summary = resource_summary(&nodes, &pods);
@@ -621,6 +633,7 @@ impl KubeCluster {
             .list_all(
                 &collection_path("v1", Some(namespace), "pods"),
                 &ListParams::default().labels(&selector),
+                None,
             )
             .await?;
         let current: Vec<Value> = pods
@@ -654,6 +667,7 @@ impl KubeCluster {
             .list_all(
                 &collection_path("apps/v1", Some(namespace), "replicasets"),
                 &ListParams::default().labels(selector),
+                None,
             )
             .await?;
         Ok(sets
@@ -726,7 +740,19 @@ impl ClusterClient for KubeCluster {
             .collect::<Vec<_>>()
             .join(",");
         let path = collection_path(&resource.api_version, None, &resource.plural);
-        self.list_all(&path, &ListParams::default().labels(&selector))
+        self.list_all(&path, &ListParams::default().labels(&selector), None)
+            .await
+    }
+
+    async fn list_metadata(&self, kind: &KindRef) -> Result<Vec<Value>, Error> {
+        let Some(resource) = self
+            .resource(&kind.api_version, &kind.kind, Version::AnyOfGroup)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        let path = collection_path(&resource.api_version, None, &resource.plural);
+        self.list_all(&path, &ListParams::default(), Some(METADATA_ACCEPT))
             .await
     }
 
@@ -849,8 +875,14 @@ impl ClusterClient for KubeCluster {
     }
 }
 
+/// Asks a LIST for the objects' metadata only (`PartialObjectMetadataList`, as `kubectl`
+/// and client-go's metadata informers do); a server that cannot answer so sends whole objects.
+const METADATA_ACCEPT: &str =
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
 /// `Accept` for aggregated discovery (v2), falling back to the plain documents.
 /// v2beta1 for API servers 1.26–1.29, which serve only that.
+
 const AGGREGATED_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
 
 /// Reads the kubeconfig and builds a client. Errors are reasons the cluster is unreachable,

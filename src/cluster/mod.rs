@@ -138,6 +138,13 @@ pub trait ClusterClient: Send + Sync {
         labels: &BTreeMap<String, String>,
     ) -> impl Future<Output = Result<Vec<Value>, Error>> + Send;
 
+    /// Lists every object of a kind whatever its labels, metadata only where the backend can
+    /// (`PartialObjectMetadata`): names and labels, to see which names are taken.
+    fn list_metadata(
+        &self,
+        kind: &KindRef,
+    ) -> impl Future<Output = Result<Vec<Value>, Error>> + Send;
+
     /// Reads one object whatever its labels; `None` when there is none. Used where identity,
     /// not ownership, matters: `import`, and the check that a create would not take over an
     /// object someone else made (Karmada's `conflictResolution`).
@@ -210,6 +217,10 @@ impl ClusterClient for Client {
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>, Error> {
         dispatch!(self, client => client.list(kind, labels).await)
+    }
+
+    async fn list_metadata(&self, kind: &KindRef) -> Result<Vec<Value>, Error> {
+        dispatch!(self, client => client.list_metadata(kind).await)
     }
 
     async fn get(&self, object: &ObjectRef, api_version: &str) -> Result<Option<Value>, Error> {

@@ -389,7 +389,7 @@ pub async fn import(root: &Path, query: &str, options: &ImportOptions) -> Result
     let diagnostics = std::mem::take(&mut run.diagnostics);
     run.diagnostics
         .extend(diagnostics.into_iter().filter(|diagnostic| {
-            !(diagnostic.code == super::CONFLICT
+            !(diagnostic.code == super::conflicts::CONFLICT
                 && diagnostic.resource.as_ref() == Some(&object)
                 && diagnostic.cluster.as_deref() == Some(cluster.as_str()))
         }));

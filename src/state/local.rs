@@ -193,7 +193,10 @@ impl LocalBackend {
     pub fn write_shard(&self, cluster: &ClusterName, shard: &mut Shard) -> Result<(), Error> {
         shard.serial += 1;
         shard.version = STATE_VERSION;
-        write_json(&self.shard_path(cluster), shard)
+        // Canonical as it is (`state::serialize`): no detour through a `Value`.
+        let mut text = serde_json::to_vec_pretty(shard).unwrap_or_default();
+        text.push(b'\n');
+        write_atomically(&self.shard_path(cluster), &text, Existing::Replace).map(|_| ())
     }
 
     /// Removes a cluster's shard (the cluster holds nothing of mcctl's anymore).
@@ -265,21 +268,17 @@ enum Existing {
 
 /// Writes a file atomically: temp file in the same folder, fsync, rename, fsync the folder.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
-    write_atomically(path, value, Existing::Replace).map(|_| ())
+    write_atomically(path, to_canonical_json(value).as_bytes(), Existing::Replace).map(|_| ())
 }
 
 /// Like [`write_json`], but only if `path` does not exist; `false` when it already did.
 fn write_json_new<T: Serialize>(path: &Path, value: &T) -> Result<bool, Error> {
-    write_atomically(path, value, Existing::Keep)
+    write_atomically(path, to_canonical_json(value).as_bytes(), Existing::Keep)
 }
 
-/// Writes `value` to `path` through a temp file in the same folder; `false` when `existing`
+/// Writes `text` to `path` through a temp file in the same folder; `false` when `existing`
 /// said to keep a file that was there.
-fn write_atomically<T: Serialize>(
-    path: &Path,
-    value: &T,
-    existing: Existing,
-) -> Result<bool, Error> {
+fn write_atomically(path: &Path, text: &[u8], existing: Existing) -> Result<bool, Error> {
     let error = |source| Error::WriteStateFile {
         path: path.to_path_buf(),
         source,
@@ -290,8 +289,7 @@ fn write_atomically<T: Serialize>(
         .prefix(".tmp-")
         .tempfile_in(dir)
         .map_err(error)?;
-    file.write_all(to_canonical_json(value).as_bytes())
-        .map_err(error)?;
+    file.write_all(text).map_err(error)?;
     file.as_file().sync_all().map_err(error)?;
     let persisted = match existing {
         Existing::Replace => file.persist(path),

@@ -7,6 +7,7 @@
 pub mod commands;
 pub mod local;
 pub mod lock;
+mod serialize;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -124,7 +125,7 @@ pub struct WorkspaceFile {
 /// scheduler needs to reschedule as Karmada does (the claiming policy, the affinity term in use,
 /// a digest of the placement). Older states wrote the replicas alone (a number or null); they
 /// are still read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(from = "RecordForm")]
 pub struct PlacementRecord {
     /// Replicas (workloads only).
@@ -195,8 +196,9 @@ impl PlacementRecord {
     }
 }
 
-/// `clusters/<cluster>.json`: everything known about one cluster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `clusters/<cluster>.json`: everything known about one cluster. Serialized with its keys
+/// sorted ([`serialize`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Shard {
     /// Format version.
     pub version: u32,
@@ -238,7 +240,7 @@ impl Shard {
 }
 
 /// What mcctl applied for one object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ObjectRecord {
     /// `apiVersion` applied.
     pub api_version: String,

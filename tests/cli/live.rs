@@ -172,11 +172,18 @@ fn a_first_apply_reads_each_new_object_once_and_a_saved_plan_reads_them_again() 
     let fleet = LiveFleet::new(2, FAST, &manifests);
     fleet.run(&["apply", "--auto-approve"]).expect_code(0);
     for server in &fleet.servers {
-        // The plan reads each name it creates (is it someone else's?); apply, moments later in
-        // the same run, takes its word instead of reading all of them again.
+        // The plan checks each name it creates (is it someone else's?): 21 ConfigMaps against
+        // one metadata-only LIST besides refresh's own. Apply, moments later in the same run,
+        // takes its word instead of reading them again.
+        assert_eq!(
+            server.count_for(Verb::List, "configmaps"),
+            2,
+            "{:?}",
+            server.counts()
+        );
         assert_eq!(
             server.count_for(Verb::Get, "configmaps"),
-            21,
+            0,
             "{:?}",
             server.counts()
         );
@@ -204,6 +211,56 @@ fn a_first_apply_reads_each_new_object_once_and_a_saved_plan_reads_them_again() 
         );
         assert_eq!(server.count_for(Verb::Apply, "configmaps"), 20);
     }
+}
+
+#[test]
+fn many_creates_are_checked_against_one_list_and_a_taken_name_is_read_in_full() {
+    let manifests = format!("{APP}{}", config_maps("extra", 20));
+    let fleet = LiveFleet::new(2, FAST, &manifests);
+    // Someone made `extra-7` on c1 by hand.
+    let foreign = json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "extra-7", "namespace": "default"},
+        "data": {"owner": "someone else"},
+    });
+    apply_as(
+        &fleet.servers[1],
+        "/api/v1/namespaces/default/configmaps/extra-7",
+        "kubectl",
+        &foreign,
+    );
+    fleet.servers[1].reset_counts();
+
+    let plan = fleet.run(&["plan"]);
+    plan.expect_code(0);
+    assert!(
+        plan.stderr
+            .contains("`core/ConfigMap/default/extra-7@c1` already exists"),
+        "{}",
+        plan.stderr
+    );
+    assert_eq!(
+        plan.stderr.matches("already exists").count(),
+        1,
+        "{}",
+        plan.stderr
+    );
+    // Only the taken name is read in full.
+    for (server, reads) in fleet.servers.iter().zip([0, 1]) {
+        assert_eq!(
+            server.count_for(Verb::Get, "configmaps"),
+            reads,
+            "{:?}",
+            server.counts()
+        );
+    }
+    // Apply refuses to take it over and leaves it as it was.
+    fleet.run(&["apply", "--auto-approve"]).expect_code(1);
+    let live = fleet.servers[1]
+        .object("configmaps", "default", "extra-7")
+        .unwrap();
+    assert_eq!(live["data"]["owner"], "someone else");
 }
 
 #[test]

@@ -80,12 +80,12 @@ enum Reply {
 
 /// A page of a LIST, borrowing its items.
 #[derive(serde::Serialize)]
-struct ListBody<'a> {
+struct ListBody<T> {
     kind: String,
     #[serde(rename = "apiVersion")]
     api_version: String,
     metadata: Value,
-    items: Vec<&'a Value>,
+    items: Vec<T>,
 }
 
 fn route(
@@ -149,7 +149,13 @@ fn route(
     drop(store);
     match (method.as_str(), &target.name) {
         ("GET", Some(name)) => get(shared, &target, name).map(Reply::Object),
-        ("GET", None) => list(shared, &target, query).map(Reply::Serialized),
+        ("GET", None) => {
+            let metadata_only = headers
+                .get(header::ACCEPT)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(wants_metadata);
+            list(shared, &target, query, metadata_only).map(Reply::Serialized)
+        }
         ("PATCH", Some(name)) => {
             patch(shared, &target, name, query, headers, body).map(Reply::Object)
         }
@@ -174,12 +180,30 @@ fn get(shared: &Shared, target: &Target, name: &str) -> Result<Value, ApiError> 
         .ok_or_else(|| ApiError::not_found(&target.kind.plural, name))
 }
 
+/// Whether an `Accept` header asks for `PartialObjectMetadataList` first.
+fn wants_metadata(accept: &str) -> bool {
+    accept
+        .split(',')
+        .next()
+        .is_some_and(|first| first.contains("as=PartialObjectMetadataList"))
+}
+
+/// A LIST item reduced to its metadata (`PartialObjectMetadata`), borrowing it.
+#[derive(serde::Serialize)]
+struct MetadataItem<'a> {
+    kind: &'static str,
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    metadata: &'a Value,
+}
+
 /// A page of objects in (namespace, name) order. The continue token is the hex of the last key
 /// returned, so a page boundary survives objects added or removed before it.
 fn list(
     shared: &Shared,
     target: &Target,
     query: &BTreeMap<String, String>,
+    metadata_only: bool,
 ) -> Result<Vec<u8>, ApiError> {
     let selector = Selector::parse(query.get("labelSelector").map_or("", String::as_str))
         .map_err(ApiError::bad_request)?;
@@ -218,13 +242,29 @@ fn list(
         metadata["continue"] = Value::String(encode_token(&last.namespace, &last.name));
         metadata["remainingItemCount"] = Value::from(matching.len() - page.len());
     }
-    let body = ListBody {
-        kind: format!("{}List", target.kind.kind),
-        api_version: target.kind.api_version(),
-        metadata,
-        items: page.iter().map(|(_, object)| *object).collect(),
+    let written = if metadata_only {
+        serde_json::to_vec(&ListBody {
+            kind: "PartialObjectMetadataList".to_owned(),
+            api_version: "meta.k8s.io/v1".to_owned(),
+            metadata,
+            items: page
+                .iter()
+                .map(|(_, object)| MetadataItem {
+                    kind: "PartialObjectMetadata",
+                    api_version: "meta.k8s.io/v1",
+                    metadata: &object["metadata"],
+                })
+                .collect(),
+        })
+    } else {
+        serde_json::to_vec(&ListBody {
+            kind: format!("{}List", target.kind.kind),
+            api_version: target.kind.api_version(),
+            metadata,
+            items: page.iter().map(|(_, object)| *object).collect(),
+        })
     };
-    serde_json::to_vec(&body).map_err(|_| ApiError::injected(StatusCode::INTERNAL_SERVER_ERROR))
+    written.map_err(|_| ApiError::injected(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
 fn patch(
