@@ -882,7 +882,6 @@ const METADATA_ACCEPT: &str =
 
 /// `Accept` for aggregated discovery (v2), falling back to the plain documents.
 /// v2beta1 for API servers 1.26–1.29, which serve only that.
-
 const AGGREGATED_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
 
 /// Reads the kubeconfig and builds a client. Errors are reasons the cluster is unreachable,
