@@ -8,7 +8,7 @@
 pub mod ignore;
 pub mod secret;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -21,7 +21,7 @@ use self::secret::{SecretKey, object_digest};
 use crate::addr::{ClusterName, ObjectRef};
 use crate::graph::{DependencyGraph, kind_rank};
 use crate::model::Model;
-use crate::overrides::{AppliedOverride, Instances};
+use crate::overrides::{AppliedOverride, Instance, Instances};
 
 /// The label every applied object carries.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
@@ -114,56 +114,30 @@ pub fn render(
         by_cluster
             .entry(&instance.cluster)
             .or_default()
-            .push((&instance.object, &instance.manifest));
+            .push((&instance.object, &*instance.manifest));
     }
     let autoscaled: BTreeMap<ClusterName, BTreeMap<ObjectRef, String>> = by_cluster
         .into_iter()
         .map(|(cluster, objects)| (cluster.clone(), ignore::autoscaled(&objects)))
         .collect();
-    // The instances are consumed: each manifest moves into the desired state, uncopied. Objects
-    // are cleaned and digested side by side; they arrive sorted by cluster, then object.
-    let rendered: Vec<(ClusterName, ObjectRef, DesiredObject)> = instances
-        .items
+    // The instances arrive sorted by object: each template's are rendered together, so that
+    // clusters sharing a manifest share its rendering and digest too.
+    let mut templates: Vec<Vec<Instance>> = Vec::new();
+    for instance in instances.items {
+        match templates.last_mut() {
+            Some(last) if last[0].object == instance.object => last.push(instance),
+            _ => templates.push(vec![instance]),
+        }
+    }
+    let mut rendered: Vec<(ClusterName, ObjectRef, DesiredObject)> = templates
         .into_par_iter()
-        .filter_map(|instance| {
-            let template = model.template(&instance.object)?;
-            let mut manifest = instance.manifest;
-            clean(&mut manifest);
-            let mut ignored = Vec::new();
-            if let Some(reason) = autoscaled
-                .get(&instance.cluster)
-                .and_then(|scaled| scaled.get(&instance.object))
-                && ignore::remove(&mut manifest, REPLICAS_POINTER)
-            {
-                ignored.push(IgnoredField {
-                    pointer: REPLICAS_POINTER.to_owned(),
-                    reason: reason.clone(),
-                });
-            }
-            // A pointer that matches nothing here is fine: overrides may add the field elsewhere.
-            for (pointer, source) in &template.ignore_fields {
-                if ignore::remove(&mut manifest, pointer) {
-                    ignored.push(IgnoredField {
-                        pointer: pointer.clone(),
-                        reason: (*source).to_owned(),
-                    });
-                }
-            }
-            // After the removals, so no pointer can take the ownership labels away.
-            label(&mut manifest, &model.workspace);
-            let object = DesiredObject {
-                api_version: template.api_version.clone(),
-                digest: object_digest(&instance.object, &manifest, key),
-                manifest: Arc::new(manifest),
-                wave: graph.wave(&instance.object),
-                implicit: false,
-                prune: template.prune,
-                overrides: instance.overrides.into(),
-                ignored,
-            };
-            Some((instance.cluster, instance.object, object))
+        .flat_map_iter(|instances| {
+            render_template(model, graph, key, &autoscaled, instances).into_iter()
         })
         .collect();
+    rendered.par_sort_unstable_by(|(a, a_object, _), (b, b_object, _)| {
+        (a, a_object).cmp(&(b, b_object))
+    });
     let mut rendered = rendered.into_iter().peekable();
     while let Some((cluster, object, desired)) = rendered.next() {
         let mut objects = vec![(object, desired)];
@@ -182,6 +156,77 @@ pub fn render(
         add_implicit_namespaces(desired, &model.workspace);
     }
     DesiredState { clusters }
+}
+
+/// Renders one template's instances (one per cluster). Instances that share a manifest and
+/// whose clusters agree on its autoscaled replicas share the rendered manifest and digest.
+fn render_template(
+    model: &Model,
+    graph: &DependencyGraph,
+    key: &SecretKey,
+    autoscaled: &BTreeMap<ClusterName, BTreeMap<ObjectRef, String>>,
+    instances: Vec<Instance>,
+) -> Vec<(ClusterName, ObjectRef, DesiredObject)> {
+    let Some(template) = instances
+        .first()
+        .and_then(|first| model.template(&first.object))
+    else {
+        return Vec::new();
+    };
+    let wave = graph.wave(&template.object);
+    // Keyed by the shared manifest's address; the entry holds that manifest, so the address
+    // cannot be reused while the map lives.
+    let mut done: HashMap<(usize, Option<&String>), (Arc<Value>, DesiredObject)> = HashMap::new();
+    let mut rendered = Vec::with_capacity(instances.len());
+    for instance in instances {
+        let reason = autoscaled
+            .get(&instance.cluster)
+            .and_then(|scaled| scaled.get(&instance.object));
+        let address = (Arc::as_ptr(&instance.manifest) as usize, reason);
+        if let Some((_, object)) = done.get(&address) {
+            rendered.push((instance.cluster, instance.object, object.clone()));
+            continue;
+        }
+        let shared = Arc::strong_count(&instance.manifest) > 1;
+        let source = shared.then(|| Arc::clone(&instance.manifest));
+        let mut manifest = Arc::unwrap_or_clone(instance.manifest);
+        clean(&mut manifest);
+        let mut ignored = Vec::new();
+        if let Some(reason) = reason
+            && ignore::remove(&mut manifest, REPLICAS_POINTER)
+        {
+            ignored.push(IgnoredField {
+                pointer: REPLICAS_POINTER.to_owned(),
+                reason: reason.clone(),
+            });
+        }
+        // A pointer that matches nothing here is fine: overrides may add the field elsewhere.
+        for (pointer, source) in &template.ignore_fields {
+            if ignore::remove(&mut manifest, pointer) {
+                ignored.push(IgnoredField {
+                    pointer: pointer.clone(),
+                    reason: (*source).to_owned(),
+                });
+            }
+        }
+        // After the removals, so no pointer can take the ownership labels away.
+        label(&mut manifest, &model.workspace);
+        let object = DesiredObject {
+            api_version: template.api_version.clone(),
+            digest: object_digest(&instance.object, &manifest, key),
+            manifest: Arc::new(manifest),
+            wave,
+            implicit: false,
+            prune: template.prune,
+            overrides: instance.overrides,
+            ignored,
+        };
+        if let Some(source) = source {
+            done.insert(address, (source, object.clone()));
+        }
+        rendered.push((instance.cluster, instance.object, object));
+    }
+    rendered
 }
 
 /// Removes fields the API server owns and mcctl's own annotations.

@@ -385,7 +385,7 @@ fn compare(
     instance: &super::Instance,
 ) -> Result<Vec<String>, String> {
     let mut problems = Vec::new();
-    let manifest = &instance.manifest;
+    let manifest: &serde_json::Value = &instance.manifest;
     if expect.manifest.is_none()
         && expect.paths.is_none()
         && expect.images.is_none()

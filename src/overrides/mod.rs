@@ -5,6 +5,10 @@
 //! then apply `ClusterOverridePolicies` and `OverridePolicies` in Karmada's order (KARMADA.md §3.4),
 //! one file per overrider, recording which policy changed which field. A failing override is an
 //! error for that object on that cluster. Pure.
+//!
+//! Clusters that get the same replicas and match the same override rules get the same manifest:
+//! it is built once and shared (`Arc`), so a template duplicated to a thousand clusters is one
+//! manifest until some cluster's rules make it different.
 
 pub mod attribution;
 pub mod command_args;
@@ -14,6 +18,9 @@ pub mod labels_annotations;
 mod nested;
 pub mod plaintext;
 mod rule;
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -32,10 +39,10 @@ pub struct Instance {
     pub object: ObjectRef,
     /// The cluster.
     pub cluster: ClusterName,
-    /// The manifest for that cluster.
-    pub manifest: Value,
+    /// The manifest for that cluster, shared with the clusters that get the same one.
+    pub manifest: Arc<Value>,
     /// The fields override policies changed, in the order they were applied.
-    pub overrides: Vec<AppliedOverride>,
+    pub overrides: Arc<[AppliedOverride]>,
 }
 
 /// Why an overrider could not be applied: the JSON pointer it failed at, and what went wrong.
@@ -58,7 +65,7 @@ impl Failure {
     }
 }
 
-/// Every (template, cluster) manifest, sorted by cluster then object.
+/// Every (template, cluster) manifest, sorted by object then cluster.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Instances {
     /// The instances.
@@ -66,7 +73,7 @@ pub struct Instances {
 }
 
 /// Renders every placed template for each of its clusters, templates side by side: each
-/// instance is a deep copy of its template, the largest allocation of a plan.
+/// distinct instance is a deep copy of its template, the largest allocation of a plan.
 #[must_use]
 pub fn apply(model: &Model, placement: &Placement, diagnostics: &mut Diagnostics) -> Instances {
     let rendered: Vec<(Vec<Instance>, Diagnostics)> = placement
@@ -79,8 +86,18 @@ pub fn apply(model: &Model, placement: &Placement, diagnostics: &mut Diagnostics
         items.extend(instances);
         diagnostics.extend(found);
     }
-    items.par_sort_unstable_by(|a, b| (&a.cluster, &a.object).cmp(&(&b.cluster, &b.object)));
+    // Bindings come sorted by object and their targets by cluster; sorting again is a check.
+    items.par_sort_by(|a, b| (&a.object, &a.cluster).cmp(&(&b.object, &b.cluster)));
     Instances { items }
+}
+
+/// What decides a template's manifest on one cluster: its replicas (and a divided Job's
+/// completions) and the override rules that target the cluster, as (policy, rule) indexes.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Variant {
+    replicas: Option<u32>,
+    completions: Option<u64>,
+    rules: Vec<(usize, usize)>,
 }
 
 /// One template's instances, one per target cluster, and what went wrong on the way.
@@ -91,22 +108,39 @@ fn render_binding(model: &Model, binding: &Binding) -> (Vec<Instance>, Diagnosti
         return (items, diagnostics);
     };
     let completions = divided_completions(template, binding);
+    let policies = applicable_policies(model, template);
+    let mut built: HashMap<Variant, (Arc<Value>, Arc<[AppliedOverride]>)> = HashMap::new();
     for (index, target) in binding.targets.iter().enumerate() {
         let Some(cluster) = model.cluster(target.cluster.as_str()) else {
             continue;
         };
+        let variant = Variant {
+            replicas: target.replicas,
+            completions: completions.as_ref().map(|all| all[index]),
+            rules: matching_rules(&policies, cluster),
+        };
+        if let Some((manifest, overrides)) = built.get(&variant) {
+            items.push(Instance {
+                object: template.object.clone(),
+                cluster: cluster.name.clone(),
+                manifest: Arc::clone(manifest),
+                overrides: Arc::clone(overrides),
+            });
+            continue;
+        }
         let mut manifest = template.manifest.clone();
         revise_replicas(
             &mut manifest,
             template,
-            target.replicas,
-            completions.as_ref().map(|all| all[index]),
+            variant.replicas,
+            variant.completions,
         );
         let mut notes = rule::Notes::default();
         let mut overrides = Vec::new();
-        let applied = apply_policies(
-            model,
+        let applied = apply_rules(
             template,
+            &policies,
+            &variant.rules,
             cluster,
             &mut manifest,
             &mut overrides,
@@ -122,12 +156,18 @@ fn render_binding(model: &Model, binding: &Binding) -> (Vec<Instance>, Diagnosti
         });
         report_notes(&notes, template, &mut diagnostics);
         match applied {
-            Ok(()) => items.push(Instance {
-                object: template.object.clone(),
-                cluster: cluster.name.clone(),
-                manifest,
-                overrides,
-            }),
+            Ok(()) => {
+                let manifest = Arc::new(manifest);
+                let overrides: Arc<[AppliedOverride]> = overrides.into();
+                items.push(Instance {
+                    object: template.object.clone(),
+                    cluster: cluster.name.clone(),
+                    manifest: Arc::clone(&manifest),
+                    overrides: Arc::clone(&overrides),
+                });
+                built.insert(variant, (manifest, overrides));
+            }
+            // Not remembered: each cluster it fails on is named.
             Err(diagnostic) => diagnostics.push(*diagnostic),
         }
     }
@@ -254,32 +294,46 @@ pub fn applicable_policies<'a>(model: &'a Model, template: &Template) -> Vec<&'a
     ordered
 }
 
-fn apply_policies(
-    model: &Model,
+/// The rules of `policies` that target `cluster`, in application order, as (policy, rule)
+/// indexes.
+fn matching_rules(policies: &[&OverridePolicy], cluster: &Cluster) -> Vec<(usize, usize)> {
+    let facts = cluster.facts();
+    let mut rules = Vec::new();
+    for (policy_index, policy) in policies.iter().enumerate() {
+        for (rule_index, rule) in policy.rules.iter().enumerate() {
+            if rule
+                .target
+                .as_ref()
+                .is_none_or(|target| target.matches(&facts))
+            {
+                rules.push((policy_index, rule_index));
+            }
+        }
+    }
+    rules
+}
+
+/// Applies the rules [`matching_rules`] chose, in order.
+fn apply_rules(
     template: &Template,
+    policies: &[&OverridePolicy],
+    rules: &[(usize, usize)],
     cluster: &Cluster,
     manifest: &mut Value,
     overrides: &mut Vec<AppliedOverride>,
     notes: &mut rule::Notes,
 ) -> Result<(), Box<Diagnostic>> {
-    for policy in applicable_policies(model, template) {
+    for &(policy_index, rule_index) in rules {
+        let policy = policies[policy_index];
+        let rule = &policy.rules[rule_index];
         let mut run = rule::Run {
             policy: &policy.id,
             kind: &template.object.kind,
             applied: overrides,
             notes,
         };
-        for rule in &policy.rules {
-            if rule
-                .target
-                .as_ref()
-                .is_some_and(|target| !target.matches(&cluster.facts()))
-            {
-                continue;
-            }
-            run.rule(rule, manifest)
-                .map_err(|failure| failed(policy, rule, &failure, template, cluster))?;
-        }
+        run.rule(rule, manifest)
+            .map_err(|failure| failed(policy, rule, &failure, template, cluster))?;
     }
     Ok(())
 }

@@ -268,3 +268,79 @@ spec:
             .all(|instance| instance.cluster.as_str() != "eu-1")
     );
 }
+
+/// Three clusters; a Service duplicated to all, and one override rule for `eu-2` only.
+const SHARED: &str = r"
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: eu-1}
+spec: {syncMode: Pull, region: eu-west-1}
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: eu-2}
+spec: {syncMode: Pull, region: eu-west-1}
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata: {name: us-1}
+spec: {syncMode: Pull, region: us-east-1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  ports: [{port: 80}]
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: all}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: Service}]
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {name: eu-2-only}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: Service}]
+  overrideRules:
+    - targetCluster: {clusterNames: [eu-2]}
+      overriders:
+        labelsOverrider: [{operator: add, value: {tier: edge}}]
+";
+
+#[test]
+fn clusters_given_the_same_rules_share_one_manifest() {
+    let staged = stages(SHARED);
+    assert!(staged.diagnostics.is_empty(), "{:?}", staged.diagnostics);
+    let of = |cluster: &str| {
+        staged
+            .instances
+            .items
+            .iter()
+            .find(|instance| instance.cluster.as_str() == cluster)
+            .unwrap()
+    };
+    let (eu_1, eu_2, us_1) = (of("eu-1"), of("eu-2"), of("us-1"));
+    assert!(Arc::ptr_eq(&eu_1.manifest, &us_1.manifest));
+    assert!(!Arc::ptr_eq(&eu_1.manifest, &eu_2.manifest));
+    assert_eq!(eu_2.manifest["metadata"]["labels"]["tier"], "edge");
+    assert!(eu_1.manifest["metadata"].get("labels").is_none());
+    assert!(eu_1.overrides.is_empty());
+    assert_eq!(eu_2.overrides.len(), 1);
+    // Rendered once for both clusters, labels and digest included; eu-2's stays its own.
+    let desired = |cluster: &str| {
+        &staged.desired.clusters[&ClusterName::new(cluster)].objects
+            [&"core/Service/default/web".parse::<ObjectRef>().unwrap()]
+    };
+    assert!(Arc::ptr_eq(
+        &desired("eu-1").manifest,
+        &desired("us-1").manifest
+    ));
+    assert_eq!(desired("eu-1").digest, desired("us-1").digest);
+    assert_ne!(desired("eu-1").digest, desired("eu-2").digest);
+    assert_eq!(
+        desired("us-1").manifest["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "mcctl"
+    );
+}
