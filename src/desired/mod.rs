@@ -174,9 +174,10 @@ fn render_template(
         return Vec::new();
     };
     let wave = graph.wave(&template.object);
-    // Keyed by the shared manifest's address; the entry holds that manifest, so the address
-    // cannot be reused while the map lives.
-    let mut done: HashMap<(usize, Option<&String>), (Arc<Value>, DesiredObject)> = HashMap::new();
+    // Keyed by the shared manifest's address and the autoscaler's claim; the entry holds that
+    // manifest, so the address cannot be reused while the map lives.
+    type Address<'a> = (usize, Option<&'a String>);
+    let mut done: HashMap<Address<'_>, (Arc<Value>, DesiredObject)> = HashMap::new();
     let mut rendered = Vec::with_capacity(instances.len());
     for instance in instances {
         let reason = autoscaled
