@@ -158,6 +158,9 @@ pub fn render(
     DesiredState { clusters }
 }
 
+/// A shared manifest's address, and the reason an autoscaler owns its replicas on a cluster.
+type Address<'a> = (usize, Option<&'a String>);
+
 /// Renders one template's instances (one per cluster). Instances that share a manifest and
 /// whose clusters agree on its autoscaled replicas share the rendered manifest and digest.
 fn render_template(
@@ -176,7 +179,6 @@ fn render_template(
     let wave = graph.wave(&template.object);
     // Keyed by the shared manifest's address and the autoscaler's claim; the entry holds that
     // manifest, so the address cannot be reused while the map lives.
-    type Address<'a> = (usize, Option<&'a String>);
     let mut done: HashMap<Address<'_>, (Arc<Value>, DesiredObject)> = HashMap::new();
     let mut rendered = Vec::with_capacity(instances.len());
     for instance in instances {
