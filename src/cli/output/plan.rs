@@ -3,8 +3,9 @@
 //! line per cluster, then the fleet's summary line. Secret values show as `(sensitive)` or
 //! `(sensitive, changed)` unless `--show-secrets` asks for them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anstyle::{AnsiColor, Style};
 use rayon::prelude::*;
@@ -277,7 +278,46 @@ fn style_of(action: Action) -> Style {
     }
 }
 
-fn write_change(out: &mut String, change: &Change, view: PlanView) {
+/// The `+` lines of created manifests that several clusters share (a template no override
+/// makes different), written once and copied for the other clusters: most of a large plan's
+/// text. A manifest's lines are kept from its second sighting on, so unshared ones cost one
+/// address each. The plan holds every manifest while it is rendered, so an address names one
+/// manifest throughout.
+#[derive(Default)]
+struct CreatedText {
+    seen: Mutex<HashSet<usize>>,
+    text: Mutex<HashMap<usize, Arc<str>>>,
+}
+
+impl CreatedText {
+    /// The lines of a create, from the cache or made by `make`.
+    fn lines(&self, manifest: &Arc<Value>, make: impl FnOnce() -> String) -> Arc<str> {
+        let address = Arc::as_ptr(manifest) as usize;
+        if let Some(text) = self
+            .text
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&address)
+        {
+            return Arc::clone(text);
+        }
+        let text: Arc<str> = make().into();
+        let again = !self
+            .seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(address);
+        if again {
+            self.text
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(address, Arc::clone(&text));
+        }
+        text
+    }
+}
+
+fn write_change(out: &mut String, change: &Change, view: PlanView, created: Option<&CreatedText>) {
     let style = style_of(change.action);
     let mut reasons = change.reasons.join("; ");
     if change.implicit && reasons.is_empty() {
@@ -320,8 +360,7 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
             yaml(&redact_marked(&change.object, value, &[]))
         }
     };
-    let before = change.before.as_deref().map(&shown);
-    let after = change.after.as_deref().map(|value| {
+    let after = |value: &Value| {
         if view.show_secrets {
             yaml(value)
         } else {
@@ -331,16 +370,28 @@ fn write_change(out: &mut String, change: &Change, view: PlanView) {
                 &change.sensitive_changes,
             ))
         }
-    });
+    };
     match change.action {
         Action::Create => {
-            for line in after.unwrap_or_default().lines() {
-                view.push_line(out, GREEN, "+ ", line);
+            let Some(manifest) = &change.after else {
+                return;
+            };
+            let make = || {
+                let mut lines = String::new();
+                for line in after(manifest).lines() {
+                    view.push_line(&mut lines, GREEN, "+ ", line);
+                }
+                lines
+            };
+            // Marks of changed Secret values are this change's own.
+            match created.filter(|_| change.sensitive_changes.is_empty()) {
+                Some(created) => out.push_str(&created.lines(manifest, make)),
+                None => out.push_str(&make()),
             }
         }
         Action::Update | Action::Replace => {
-            let before = before.unwrap_or_default();
-            let after = after.unwrap_or_default();
+            let before = change.before.as_deref().map(&shown).unwrap_or_default();
+            let after = change.after.as_deref().map(after).unwrap_or_default();
             let diff = similar::TextDiff::from_lines(&before, &after);
             for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
                 let _ = writeln!(
@@ -374,6 +425,7 @@ pub fn render_change(change: &Change, color: bool) -> String {
             color,
             ..PlanView::default()
         },
+        None,
     );
     out
 }
@@ -448,7 +500,7 @@ struct Section<'a> {
 impl Section<'_> {
     /// The cluster's heading, its changes by wave, its orphans and its summary line; empty when
     /// nothing is shown.
-    fn render(&self, cluster: &ClusterName, view: PlanView) -> String {
+    fn render(&self, cluster: &ClusterName, view: PlanView, created: &CreatedText) -> String {
         let mut out = String::new();
         let shown = self
             .changes
@@ -471,7 +523,7 @@ impl Section<'_> {
                 let _ = writeln!(out, "  {}", view.paint(DIM, &format!("# {heading}")));
                 wave = this_wave;
             }
-            write_change(&mut out, change, view);
+            write_change(&mut out, change, view, Some(created));
         }
         for orphan in &self.orphans {
             let _ = writeln!(
@@ -552,10 +604,11 @@ pub fn render(plan: &Plan, view: PlanView, emit: &mut dyn FnMut(&str)) {
     }
     emit(&out);
     let sections: Vec<(&ClusterName, Section<'_>)> = sections.into_iter().collect();
+    let created = CreatedText::default();
     for chunk in sections.chunks(4 * rayon::current_num_threads()) {
         let texts: Vec<String> = chunk
             .par_iter()
-            .map(|(cluster, section)| section.render(cluster, view))
+            .map(|(cluster, section)| section.render(cluster, view, &created))
             .collect();
         for text in texts {
             emit(&text);
