@@ -412,7 +412,18 @@ pub async fn plan(root: &Path, options: &PlanOptions) -> Result<PlanRun, Error> 
                 let objects = shard
                     .objects
                     .iter()
-                    .map(|(object, record)| (object.clone(), record.api_version.clone()))
+                    .map(|(object, record)| refresh::RecordedObject {
+                        object: object.clone(),
+                        api_version: record.api_version.clone(),
+                        as_applied: match (&record.resource_version, &record.manifest) {
+                            (Some(version), Some(manifest))
+                                if record.live_digest.is_none() && !is_secret(object) =>
+                            {
+                                Some((version.clone(), Arc::clone(manifest)))
+                            }
+                            _ => None,
+                        },
+                    })
                     .collect();
                 (cluster.clone(), objects)
             })

@@ -4,7 +4,7 @@
 //! LIST per kind per cluster, by the ownership labels (DESIGN.md §4). Clusters are asked in
 //! parallel, at most `parallelism` at a time; one cluster's failure never blocks the others.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -57,8 +57,22 @@ pub async fn discover(
     .await
 }
 
-/// The objects the state says mcctl applied, per cluster, with their `apiVersion`s.
-pub type Recorded = BTreeMap<ClusterName, Vec<(ObjectRef, String)>>;
+/// The objects the state says mcctl applied, per cluster.
+pub type Recorded = BTreeMap<ClusterName, Vec<RecordedObject>>;
+
+/// An object the state says mcctl applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedObject {
+    /// Its identity.
+    pub object: ObjectRef,
+    /// Its `apiVersion`.
+    pub api_version: String,
+    /// The `resourceVersion` the server gave it when mcctl applied it, and the manifest applied,
+    /// when the object the server stored then reduced to exactly that manifest (it rewrote no
+    /// value, and it is not a Secret, whose state form hides its values). A live object still
+    /// at that version is unchanged since: it is taken as that manifest without reducing it.
+    pub as_applied: Option<(String, Arc<Value>)>,
+}
 
 /// Lists, on each cluster, the objects of the given kinds that carry `labels`. An object the
 /// state records but the lists miss is read on its own: an imported object does not carry the
@@ -66,7 +80,9 @@ pub type Recorded = BTreeMap<ClusterName, Vec<(ObjectRef, String)>>;
 /// are rare, so this costs a GET only for them.
 ///
 /// Each object is reduced to the fields field manager `manager` owns: status, server defaults
-/// and metadata the server keeps are not the plan's business.
+/// and metadata the server keeps are not the plan's business. One still at the
+/// `resourceVersion` mcctl applied it at needs no reducing ([`RecordedObject::as_applied`]):
+/// a no-change plan of a large fleet is mostly such objects.
 pub async fn observe(
     clients: &Clients,
     kinds: &BTreeMap<ClusterName, BTreeSet<KindRef>>,
@@ -87,12 +103,27 @@ pub async fn observe(
         async move {
             let mut objects = BTreeMap::new();
             let mut owners = BTreeMap::new();
+            let as_applied: HashMap<&ObjectRef, &(String, Arc<Value>)> = recorded
+                .get(client.name())
+                .into_iter()
+                .flatten()
+                .filter_map(|recorded| Some((&recorded.object, recorded.as_applied.as_ref()?)))
+                .collect();
             for kind in kinds.get(client.name()).into_iter().flatten() {
                 match client.list(kind, &labels).await {
                     Ok(listed) => {
                         for object in listed {
-                            if let Some((object_ref, _)) = object_ref_of(&object) {
-                                keep(&mut objects, &mut owners, &manager, object_ref, &object);
+                            let Some((object_ref, _)) = object_ref_of(&object) else {
+                                continue;
+                            };
+                            let live_version = object
+                                .pointer("/metadata/resourceVersion")
+                                .and_then(Value::as_str);
+                            match as_applied.get(&object_ref) {
+                                Some((version, manifest)) if live_version == Some(version) => {
+                                    objects.insert(object_ref, Arc::clone(manifest));
+                                }
+                                _ => keep(&mut objects, &mut owners, &manager, object_ref, &object),
                             }
                         }
                     }
@@ -104,7 +135,8 @@ pub async fn observe(
                     }
                 }
             }
-            for (object, api_version) in recorded.get(client.name()).into_iter().flatten() {
+            for recorded in recorded.get(client.name()).into_iter().flatten() {
+                let (object, api_version) = (&recorded.object, &recorded.api_version);
                 if objects.contains_key(object) {
                     continue;
                 }
@@ -246,13 +278,14 @@ mod tests {
         let labels = [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
         let recorded: Recorded = [(
             ClusterName::new("a"),
-            vec![
-                ("core/ConfigMap/default/y".parse().unwrap(), "v1".to_owned()),
-                (
-                    "core/ConfigMap/default/gone".parse().unwrap(),
-                    "v1".to_owned(),
-                ),
-            ],
+            ["core/ConfigMap/default/y", "core/ConfigMap/default/gone"]
+                .into_iter()
+                .map(|object| RecordedObject {
+                    object: object.parse().unwrap(),
+                    api_version: "v1".to_owned(),
+                    as_applied: None,
+                })
+                .collect(),
         )]
         .into();
         let observed = observe(&clients, &kinds, &labels, &recorded, 4, "mcctl").await;
@@ -263,5 +296,52 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn an_object_still_at_its_applied_version_is_taken_as_applied() {
+        let a = FakeCluster::new("a");
+        let labels: BTreeMap<String, String> =
+            [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
+        for (name, version) in [("same", "5"), ("moved", "9")] {
+            let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default", "resourceVersion": version, "labels": labels}, "data": {"k": "live"}});
+            a.apply(&live, ApplyMode::Commit).await.unwrap();
+        }
+        let clients: Clients = [(ClusterName::new("a"), Arc::new(Client::Fake(a)))].into();
+        let kinds = [(
+            ClusterName::new("a"),
+            BTreeSet::from([KindRef {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+            }]),
+        )]
+        .into();
+        // Both were applied at version 5; only `same` is still there.
+        let applied = Arc::new(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}, "data": {"k": "applied"}}),
+        );
+        let recorded: Recorded = [(
+            ClusterName::new("a"),
+            [
+                "core/ConfigMap/default/same",
+                "core/ConfigMap/default/moved",
+            ]
+            .into_iter()
+            .map(|object| RecordedObject {
+                object: object.parse().unwrap(),
+                api_version: "v1".to_owned(),
+                as_applied: Some(("5".to_owned(), Arc::clone(&applied))),
+            })
+            .collect(),
+        )]
+        .into();
+        let observed = observe(&clients, &kinds, &labels, &recorded, 4, "mcctl").await;
+        let ObservedCluster::Listed { objects } = &observed.clusters[&ClusterName::new("a")] else {
+            panic!("{observed:?}");
+        };
+        let same = &objects[&"core/ConfigMap/default/same".parse::<ObjectRef>().unwrap()];
+        assert!(Arc::ptr_eq(same, &applied));
+        let moved = &objects[&"core/ConfigMap/default/moved".parse::<ObjectRef>().unwrap()];
+        assert_eq!(moved["data"]["k"], "live");
     }
 }
