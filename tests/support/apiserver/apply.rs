@@ -176,13 +176,7 @@ pub(crate) fn apply(store: &mut Store, request: Apply<'_>) -> Result<Value, ApiE
     object["metadata"]["managedFields"] = managed_fields(&managers, &kind.api_version());
 
     if !dry_run && !unchanged {
-        store.put(
-            key,
-            Entry {
-                object: object.clone(),
-                managers,
-            },
-        );
+        store.put(key, Entry::new(object.clone(), managers));
     }
     Ok(object)
 }

@@ -19,7 +19,7 @@ use super::faults;
 use super::kinds::Kind;
 use super::selector::Selector;
 use super::status::{self, ApiError};
-use super::store::ObjectKey;
+use super::store::{Entry, ObjectKey};
 use super::updater;
 
 /// The router of one instance.
@@ -221,15 +221,14 @@ fn list(
     };
     let store = shared.lock_store();
     let resource = target.kind.resource();
-    let matching: Vec<(&ObjectKey, &Value)> = store
+    let matching: Vec<(&ObjectKey, &Entry)> = store
         .list(&resource, target.namespace.as_deref())
         .filter(|(key, _)| {
             after
                 .as_ref()
                 .is_none_or(|after| (&key.namespace, &key.name) > (&after.0, &after.1))
         })
-        .map(|(key, entry)| (key, &entry.object))
-        .filter(|(_, object)| selector.matches(object))
+        .filter(|(_, entry)| selector.matches(&entry.object))
         .collect();
     let page = if limit > 0 && matching.len() > limit {
         &matching[..limit]
@@ -249,10 +248,10 @@ fn list(
             metadata,
             items: page
                 .iter()
-                .map(|(_, object)| MetadataItem {
+                .map(|(_, entry)| MetadataItem {
                     kind: "PartialObjectMetadata",
                     api_version: "meta.k8s.io/v1",
-                    metadata: &object["metadata"],
+                    metadata: &entry.object["metadata"],
                 })
                 .collect(),
         })
@@ -261,7 +260,7 @@ fn list(
             kind: format!("{}List", target.kind.kind),
             api_version: target.kind.api_version(),
             metadata,
-            items: page.iter().map(|(_, object)| *object).collect(),
+            items: page.iter().map(|(_, entry)| entry.json()).collect(),
         })
     };
     written.map_err(|_| ApiError::injected(StatusCode::INTERNAL_SERVER_ERROR))

@@ -3,8 +3,10 @@
 //! etcd survives an API server restart.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::fields::FieldSet;
 use super::kinds::{self, Kind};
@@ -22,6 +24,26 @@ pub(crate) struct ObjectKey {
 pub(crate) struct Entry {
     pub(crate) object: Value,
     pub(crate) managers: BTreeMap<String, FieldSet>,
+    /// `object` as JSON, made by the first LIST that returns it (and forgotten by [`Store::put`]):
+    /// large LISTs then copy bytes instead of serializing every object again.
+    json: OnceLock<Box<RawValue>>,
+}
+
+impl Entry {
+    pub(crate) fn new(object: Value, managers: BTreeMap<String, FieldSet>) -> Self {
+        Self {
+            object,
+            managers,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The object as JSON.
+    pub(crate) fn json(&self) -> &RawValue {
+        self.json.get_or_init(|| {
+            serde_json::value::to_raw_value(&self.object).expect("a Value serializes")
+        })
+    }
 }
 
 /// All objects of one instance.
@@ -91,7 +113,9 @@ impl Store {
     }
 
     /// Stores an entry as is (the caller set its metadata) and registers a CRD's kinds.
-    pub(crate) fn put(&mut self, key: ObjectKey, entry: Entry) {
+    pub(crate) fn put(&mut self, key: ObjectKey, mut entry: Entry) {
+        // The caller may have changed a copy of a stored entry, JSON and all.
+        entry.json = OnceLock::new();
         if key.resource == "apiextensions.k8s.io/customresourcedefinitions" {
             for kind in kinds::from_crd(&entry.object) {
                 if !self.kinds.contains(&kind) {
@@ -168,13 +192,7 @@ impl Store {
                 .unwrap_or_default()
                 .to_owned(),
         };
-        self.put(
-            key,
-            Entry {
-                object: object.clone(),
-                managers: BTreeMap::new(),
-            },
-        );
+        self.put(key, Entry::new(object.clone(), BTreeMap::new()));
         object
     }
 }
