@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::{
-    ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, has_labels,
-    object_ref_of,
+    ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, Listed, Versions,
+    has_labels, object_ref_of,
 };
 
 /// A cluster that keeps objects in memory.
@@ -97,6 +97,17 @@ impl ClusterClient for FakeCluster {
             })
             .cloned()
             .collect())
+    }
+
+    async fn list_since(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+        _known: &Versions<'_>,
+    ) -> Result<Vec<Listed>, Error> {
+        // Read whole anyway: there is no version to skip reading by.
+        let objects = self.list(kind, labels).await?;
+        Ok(objects.into_iter().map(Listed::Object).collect())
     }
 
     async fn list_metadata(&self, kind: &KindRef) -> Result<Vec<Value>, Error> {

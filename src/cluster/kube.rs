@@ -7,6 +7,7 @@
 //! aggregated discovery) and is cached; it runs again only when a lookup misses after a CRD was
 //! applied, so the custom resources of the next wave find their API.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
@@ -17,12 +18,14 @@ use std::time::Duration;
 use ::kube::api::{DeleteParams, GetParams, ListParams, Patch, PatchParams, Preconditions};
 use ::kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::{OnceCell, RwLock};
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::health::{has_no_health, object_health, pod_failure, resource_summary};
 use crate::cluster::{
-    ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, has_labels,
+    ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, Listed, Versions,
+    has_labels,
 };
 use crate::model::cluster::ServedKinds;
 use crate::model::{ClusterStatus, Readiness};
@@ -427,6 +430,27 @@ impl KubeCluster {
         params: &ListParams,
         accept: Option<&'static str>,
     ) -> Result<Vec<Value>, Error> {
+        let listed = self
+            .list_pages(path, params, accept, &Versions::new())
+            .await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|listed| match listed {
+                Listed::Object(object) => Some(object),
+                Listed::Unchanged(_) => None,
+            })
+            .collect())
+    }
+
+    /// [`Self::list_all`], reporting items whose identity and `resourceVersion` are in `known`
+    /// as unchanged: those are read only as far as their metadata, not parsed whole.
+    async fn list_pages(
+        &self,
+        path: &str,
+        params: &ListParams,
+        accept: Option<&'static str>,
+        known: &Versions<'_>,
+    ) -> Result<Vec<Listed>, Error> {
         let mut items = Vec::new();
         let mut params = params.clone().limit(PAGE_SIZE);
         loop {
@@ -457,34 +481,14 @@ impl KubeCluster {
                     answer.message()
                 )));
             }
-            let mut list = answer
-                .json()
-                .map_err(|reason| self.unreachable(format!("listing `{path}`: {reason}")))?;
-            let (api_version, kind) = list_item_type(&list);
-            if let Some(Value::Array(page)) = list.get_mut("items").map(Value::take) {
-                for mut item in page {
-                    // List items come without `apiVersion` and `kind`.
-                    if let Some(object) = item.as_object_mut() {
-                        if let Some(api_version) = &api_version {
-                            object
-                                .entry("apiVersion")
-                                .or_insert_with(|| Value::String(api_version.clone()));
-                        }
-                        if let Some(kind) = &kind {
-                            object
-                                .entry("kind")
-                                .or_insert_with(|| Value::String(kind.clone()));
-                        }
-                    }
-                    items.push(item);
-                }
-            }
-            match list
-                .pointer("/metadata/continue")
-                .and_then(Value::as_str)
-                .filter(|token| !token.is_empty())
-            {
-                Some(token) => params.continue_token = Some(token.to_owned()),
+            let (page, next) = read_page(&answer.body, known).map_err(|error| {
+                self.unreachable(format!(
+                    "listing `{path}`: the API server sent invalid JSON: {error}"
+                ))
+            })?;
+            items.extend(page);
+            match next {
+                Some(token) => params.continue_token = Some(token),
                 None => return Ok(items),
             }
         }
@@ -734,14 +738,35 @@ impl ClusterClient for KubeCluster {
             // Not served: there can be no object of it.
             return Ok(Vec::new());
         };
-        let selector = labels
-            .iter()
-            .map(|(key, value)| format!("{key}={value}"))
-            .collect::<Vec<_>>()
-            .join(",");
         let path = collection_path(&resource.api_version, None, &resource.plural);
-        self.list_all(&path, &ListParams::default().labels(&selector), None)
-            .await
+        self.list_all(
+            &path,
+            &ListParams::default().labels(&label_selector(labels)),
+            None,
+        )
+        .await
+    }
+
+    async fn list_since(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+        known: &Versions<'_>,
+    ) -> Result<Vec<Listed>, Error> {
+        let Some(resource) = self
+            .resource(&kind.api_version, &kind.kind, Version::AnyOfGroup)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        let path = collection_path(&resource.api_version, None, &resource.plural);
+        self.list_pages(
+            &path,
+            &ListParams::default().labels(&label_selector(labels)),
+            None,
+            known,
+        )
+        .await
     }
 
     async fn list_metadata(&self, kind: &KindRef) -> Result<Vec<Value>, Error> {
@@ -873,6 +898,55 @@ impl ClusterClient for KubeCluster {
         }
         Ok(health)
     }
+}
+
+/// `key=value,…`: objects carrying every label.
+fn label_selector(labels: &BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A page of a LIST, its items left as text until needed.
+#[derive(serde::Deserialize)]
+struct Page<'a> {
+    #[serde(rename = "apiVersion", default, borrow)]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    metadata: PageMetadata<'a>,
+    #[serde(default, borrow)]
+    items: Vec<&'a RawValue>,
+}
+
+#[derive(Default, serde::Deserialize)]
+struct PageMetadata<'a> {
+    #[serde(rename = "continue", default, borrow)]
+    continue_token: Option<Cow<'a, str>>,
+}
+
+/// What identifies a listed item and its version; the rest of it is skipped over.
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "apiVersion", default, borrow)]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    metadata: HeadMetadata<'a>,
+}
+
+#[derive(Default, serde::Deserialize)]
+struct HeadMetadata<'a> {
+    #[serde(default, borrow)]
+    name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(rename = "resourceVersion", default, borrow)]
+    resource_version: Option<Cow<'a, str>>,
 }
 
 /// Asks a LIST for the objects' metadata only (`PartialObjectMetadataList`, as `kubectl`
@@ -1056,17 +1130,61 @@ fn collection_path(api_version: &str, namespace: Option<&str>, plural: &str) -> 
 }
 
 /// The `apiVersion` and kind of a list's items (`DeploymentList` → `Deployment`).
-fn list_item_type(list: &Value) -> (Option<String>, Option<String>) {
-    let api_version = list
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let kind = list
-        .get("kind")
-        .and_then(Value::as_str)
-        .and_then(|kind| kind.strip_suffix("List"))
-        .map(str::to_owned);
-    (api_version, kind)
+/// The items of one LIST page and its `continue` token. Items whose identity and version are
+/// in `known` are read only that far; the others get back the `apiVersion` and `kind` that list
+/// items come without.
+fn read_page(
+    body: &[u8],
+    known: &Versions<'_>,
+) -> Result<(Vec<Listed>, Option<String>), serde_json::Error> {
+    let page: Page<'_> = serde_json::from_slice(body)?;
+    let api_version = page.api_version.as_deref();
+    let kind = page
+        .kind
+        .as_deref()
+        .and_then(|kind| kind.strip_suffix("List"));
+    let mut items = Vec::with_capacity(page.items.len());
+    for raw in page.items {
+        if !known.is_empty() {
+            let head: Head<'_> = serde_json::from_str(raw.get())?;
+            if let (Some(api_version), Some(kind), Some(version)) = (
+                head.api_version.as_deref().or(api_version),
+                head.kind.as_deref().or(kind),
+                head.metadata.resource_version.as_deref(),
+            ) {
+                let object = ObjectRef::new(
+                    api_version,
+                    kind,
+                    head.metadata.namespace.map(Cow::into_owned),
+                    head.metadata.name,
+                );
+                if known.get(&object).copied() == Some(version) {
+                    items.push(Listed::Unchanged(object));
+                    continue;
+                }
+            }
+        }
+        let mut item: Value = serde_json::from_str(raw.get())?;
+        if let Some(object) = item.as_object_mut() {
+            if let Some(api_version) = api_version {
+                object
+                    .entry("apiVersion")
+                    .or_insert_with(|| Value::String(api_version.to_owned()));
+            }
+            if let Some(kind) = kind {
+                object
+                    .entry("kind")
+                    .or_insert_with(|| Value::String(kind.to_owned()));
+            }
+        }
+        items.push(Listed::Object(item));
+    }
+    let next = page
+        .metadata
+        .continue_token
+        .filter(|token| !token.is_empty())
+        .map(Cow::into_owned);
+    Ok((items, next))
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {
@@ -1274,12 +1392,43 @@ mod tests {
     }
 
     #[test]
-    fn list_items_get_their_type_back() {
-        let list = json!({"apiVersion": "apps/v1", "kind": "DeploymentList"});
-        assert_eq!(
-            list_item_type(&list),
-            (Some("apps/v1".to_owned()), Some("Deployment".to_owned()))
-        );
+    fn list_items_get_their_type_back_and_known_versions_are_not_read_whole() {
+        // Raw text: `api\u0021` is escaped in the JSON, so its name cannot be borrowed.
+        let body = br#"{"apiVersion": "apps/v1", "kind": "DeploymentList",
+            "metadata": {"continue": "next-page"},
+            "items": [
+                {"metadata": {"name": "web", "namespace": "shop", "resourceVersion": "7"}, "spec": {"replicas": 2}},
+                {"metadata": {"name": "api\u0021", "namespace": "shop", "resourceVersion": "8"}, "spec": {}},
+                {"metadata": {"name": "db", "namespace": "shop", "resourceVersion": "9"}, "spec": {}}
+            ]}"#;
+
+        let (items, next) = read_page(body, &Versions::new()).unwrap();
+        assert_eq!(next.as_deref(), Some("next-page"));
+        let Listed::Object(web) = &items[0] else {
+            panic!("{items:?}");
+        };
+        assert_eq!(web["apiVersion"], "apps/v1");
+        assert_eq!(web["kind"], "Deployment");
+        assert_eq!(web["spec"]["replicas"], 2);
+
+        // `web` and `api!` are known at their versions; `db` at an older one.
+        let web_ref: ObjectRef = "apps/Deployment/shop/web".parse().unwrap();
+        let api_ref = ObjectRef::new("apps/v1", "Deployment", Some("shop".to_owned()), "api!");
+        let db_ref: ObjectRef = "apps/Deployment/shop/db".parse().unwrap();
+        let known: Versions<'_> = [(&web_ref, "7"), (&api_ref, "8"), (&db_ref, "3")].into();
+        let (items, _) = read_page(body, &known).unwrap();
+        assert_eq!(items[0], Listed::Unchanged(web_ref.clone()));
+        assert_eq!(items[1], Listed::Unchanged(api_ref.clone()));
+        let Listed::Object(db) = &items[2] else {
+            panic!("{items:?}");
+        };
+        assert_eq!(db["metadata"]["name"], "db");
+
+        let last = json!({"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {"continue": ""}, "items": []});
+        let (items, next) = read_page(&serde_json::to_vec(&last).unwrap(), &known).unwrap();
+        assert!(items.is_empty());
+        assert_eq!(next, None);
+        assert!(read_page(b"{\"items\": [", &known).is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod health;
 pub mod kube;
 pub mod managed;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
@@ -138,6 +138,16 @@ pub trait ClusterClient: Send + Sync {
         labels: &BTreeMap<String, String>,
     ) -> impl Future<Output = Result<Vec<Value>, Error>> + Send;
 
+    /// Lists like [`ClusterClient::list`], but may report an object whose identity and
+    /// `resourceVersion` are in `known` as [`Listed::Unchanged`], without reading it whole:
+    /// what refresh asks of a large cluster that nobody changed since the last apply.
+    fn list_since(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+        known: &Versions<'_>,
+    ) -> impl Future<Output = Result<Vec<Listed>, Error>> + Send;
+
     /// Lists every object of a kind whatever its labels, metadata only where the backend can
     /// (`PartialObjectMetadata`): names and labels, to see which names are taken.
     fn list_metadata(
@@ -181,6 +191,18 @@ pub trait ClusterClient: Send + Sync {
     ) -> impl Future<Output = Result<Health, Error>> + Send;
 }
 
+/// The `resourceVersion` of objects as a caller last knew them.
+pub type Versions<'a> = HashMap<&'a ObjectRef, &'a str>;
+
+/// One object of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Listed {
+    /// The object.
+    Object(Value),
+    /// Still at the `resourceVersion` the caller knew: not read whole.
+    Unchanged(ObjectRef),
+}
+
 /// Any backend.
 #[derive(Debug)]
 pub enum Client {
@@ -217,6 +239,15 @@ impl ClusterClient for Client {
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>, Error> {
         dispatch!(self, client => client.list(kind, labels).await)
+    }
+
+    async fn list_since(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+        known: &Versions<'_>,
+    ) -> Result<Vec<Listed>, Error> {
+        dispatch!(self, client => client.list_since(kind, labels, known).await)
     }
 
     async fn list_metadata(&self, kind: &KindRef) -> Result<Vec<Value>, Error> {

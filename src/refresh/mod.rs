@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::addr::{ClusterName, ObjectRef};
 use crate::cluster::managed::{FieldOwner, reduce};
-use crate::cluster::{Client, ClusterClient, Discovery, KindRef, object_ref_of};
+use crate::cluster::{Client, ClusterClient, Discovery, KindRef, Listed, Versions, object_ref_of};
 
 /// The clients of the reachable clusters.
 pub type Clients = BTreeMap<ClusterName, Arc<Client>>;
@@ -109,10 +109,23 @@ pub async fn observe(
                 .flatten()
                 .filter_map(|recorded| Some((&recorded.object, recorded.as_applied.as_ref()?)))
                 .collect();
+            let versions: Versions<'_> = as_applied
+                .iter()
+                .map(|(object, (version, _))| (*object, version.as_str()))
+                .collect();
             for kind in kinds.get(client.name()).into_iter().flatten() {
-                match client.list(kind, &labels).await {
+                match client.list_since(kind, &labels, &versions).await {
                     Ok(listed) => {
                         for object in listed {
+                            let object = match object {
+                                Listed::Object(object) => object,
+                                Listed::Unchanged(object_ref) => {
+                                    if let Some((_, manifest)) = as_applied.get(&object_ref) {
+                                        objects.insert(object_ref, Arc::clone(manifest));
+                                    }
+                                    continue;
+                                }
+                            };
                             let Some((object_ref, _)) = object_ref_of(&object) else {
                                 continue;
                             };
