@@ -2,7 +2,8 @@
 //!
 //! Discovery comes first (the scheduler needs statuses); listing comes after rendering, one
 //! LIST per kind per cluster, by the ownership labels (DESIGN.md §4). Clusters are asked in
-//! parallel, at most `parallelism` at a time; one cluster's failure never blocks the others.
+//! parallel, at most `parallelism` at a time, each cluster's kinds side by side; one cluster's
+//! failure never blocks the others.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -113,8 +114,18 @@ pub async fn observe(
                 .iter()
                 .map(|(object, (version, _))| (*object, version.as_str()))
                 .collect();
-            for kind in kinds.get(client.name()).into_iter().flatten() {
-                match client.list_since(kind, &labels, &versions).await {
+            // A cluster's kinds are listed side by side: a distant cluster costs the round
+            // trips of its longest list, not of all of them.
+            let lists = futures_util::future::join_all(
+                kinds
+                    .get(client.name())
+                    .into_iter()
+                    .flatten()
+                    .map(|kind| client.list_since(kind, &labels, &versions)),
+            )
+            .await;
+            for list in lists {
+                match list {
                     Ok(listed) => {
                         for object in listed {
                             let object = match object {
