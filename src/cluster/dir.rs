@@ -3,7 +3,7 @@
 //! Layout: `<dir>/<namespace or _cluster>/<kind-lowercase>.<group or core>.<name>.yaml`.
 //! Reading the directory back is the refresh, so hand edits show up as drift. Writes are atomic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,20 +51,97 @@ impl DirCluster {
             .join(file_name(object))
     }
 
-    fn read_object(&self, path: &Path) -> Result<Value, Error> {
-        let text = fs::read_to_string(path).map_err(|source| Error::Io {
+    /// The objects of a kind carrying `labels`, in path order. A file whose bytes are what mcctl
+    /// wrote for the version in `known` is reported unchanged without being parsed.
+    fn list_files(
+        &self,
+        kind: &KindRef,
+        labels: &BTreeMap<String, String>,
+        known: &Versions<'_>,
+    ) -> Result<Vec<Listed>, Error> {
+        let probe = ObjectRef::new(&kind.api_version, kind.kind.clone(), None, String::new());
+        let prefix = format!("{}.{}.", probe.kind.to_lowercase(), probe.group_or_core());
+        let mut listed = Vec::new();
+        let namespaces = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(listed),
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "read",
+                    path: self.shown(&self.dir),
+                    source,
+                });
+            }
+        };
+        let mut paths = Vec::new();
+        for namespace in namespaces.flatten() {
+            let Ok(files) = fs::read_dir(namespace.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let name = file.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(&prefix) && name.ends_with(".yaml") {
+                    paths.push(file.path());
+                }
+            }
+        }
+        paths.sort();
+        let known_paths: HashMap<PathBuf, (&ObjectRef, &str)> = known
+            .iter()
+            .filter(|(object, _)| object.kind == probe.kind && object.group == probe.group)
+            .map(|(object, version)| (self.path_of(object), (*object, *version)))
+            .collect();
+        for path in paths {
+            let text = self.read_text(&path)?;
+            if let Some((object, version)) = known_paths.get(&path)
+                && file_version(&text) == *version
+            {
+                // The bytes mcctl wrote at that path for that object, labels and all.
+                listed.push(Listed::Unchanged((*object).clone()));
+                continue;
+            }
+            let object = self.parse_object(&path, &text)?;
+            // A file moved or renamed by hand would otherwise be taken for another object.
+            if let Some((identity, _)) = object_ref_of(&object)
+                && self.path_of(&identity) != path
+            {
+                return Err(Error::Misplaced {
+                    expected: self.shown(&self.path_of(&identity)),
+                    object: Box::new(identity),
+                    path: self.shown(&path),
+                });
+            }
+            if object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str())
+                && has_labels(&object, labels)
+            {
+                listed.push(Listed::Object(object));
+            }
+        }
+        Ok(listed)
+    }
+
+    fn read_text(&self, path: &Path) -> Result<String, Error> {
+        fs::read_to_string(path).map_err(|source| Error::Io {
             action: "read",
             path: self.shown(path),
             source,
-        })?;
+        })
+    }
+
+    fn read_object(&self, path: &Path) -> Result<Value, Error> {
+        let text = self.read_text(path)?;
+        self.parse_object(path, &text)
+    }
+
+    fn parse_object(&self, path: &Path, text: &str) -> Result<Value, Error> {
         let options = serde_saphyr::options! { legacy_octal_numbers: true, with_snippet: false };
-        let value: Value =
-            serde_saphyr::from_str_with_options(&text, options).map_err(|error| {
-                Error::InvalidObject {
-                    path: self.shown(path),
-                    message: error.to_string(),
-                }
-            })?;
+        let value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|error| {
+            Error::InvalidObject {
+                path: self.shown(path),
+                message: error.to_string(),
+            }
+        })?;
         if object_ref_of(&value).is_none() {
             return Err(Error::InvalidObject {
                 path: self.shown(path),
@@ -73,6 +150,11 @@ impl DirCluster {
         }
         Ok(value)
     }
+}
+
+/// The version of a file mcctl wrote: the digest of its bytes.
+fn file_version(text: &str) -> String {
+    crate::desired::sha256(text.as_bytes())
 }
 
 /// Test-only: `MCCTL_TEST_APPLY_DELAY_MS` slows every committed write down by that many
@@ -119,64 +201,23 @@ impl ClusterClient for DirCluster {
         kind: &KindRef,
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>, Error> {
-        let probe = ObjectRef::new(&kind.api_version, kind.kind.clone(), None, String::new());
-        let prefix = format!("{}.{}.", probe.kind.to_lowercase(), probe.group_or_core());
-        let mut objects = Vec::new();
-        let namespaces = match fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(objects),
-            Err(source) => {
-                return Err(Error::Io {
-                    action: "read",
-                    path: self.shown(&self.dir),
-                    source,
-                });
-            }
-        };
-        let mut paths = Vec::new();
-        for namespace in namespaces.flatten() {
-            let Ok(files) = fs::read_dir(namespace.path()) else {
-                continue;
-            };
-            for file in files.flatten() {
-                let name = file.file_name();
-                let name = name.to_string_lossy();
-                if name.starts_with(&prefix) && name.ends_with(".yaml") {
-                    paths.push(file.path());
-                }
-            }
-        }
-        paths.sort();
-        for path in paths {
-            let object = self.read_object(&path)?;
-            // A file moved or renamed by hand would otherwise be taken for another object.
-            if let Some((identity, _)) = object_ref_of(&object)
-                && self.path_of(&identity) != path
-            {
-                return Err(Error::Misplaced {
-                    expected: self.shown(&self.path_of(&identity)),
-                    object: Box::new(identity),
-                    path: self.shown(&path),
-                });
-            }
-            if object.get("kind").and_then(Value::as_str) == Some(kind.kind.as_str())
-                && has_labels(&object, labels)
-            {
-                objects.push(object);
-            }
-        }
-        Ok(objects)
+        let listed = self.list_files(kind, labels, &Versions::new())?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|listed| match listed {
+                Listed::Object(object) => Some(object),
+                Listed::Unchanged(_) => None,
+            })
+            .collect())
     }
 
     async fn list_since(
         &self,
         kind: &KindRef,
         labels: &BTreeMap<String, String>,
-        _known: &Versions<'_>,
+        known: &Versions<'_>,
     ) -> Result<Vec<Listed>, Error> {
-        // Read whole anyway: there is no version to skip reading by.
-        let objects = self.list(kind, labels).await?;
-        Ok(objects.into_iter().map(Listed::Object).collect())
+        self.list_files(kind, labels, known)
     }
 
     async fn list_metadata(&self, kind: &KindRef) -> Result<Vec<Value>, Error> {
@@ -222,7 +263,16 @@ impl ClusterClient for DirCluster {
         file.as_file().sync_all().map_err(error)?;
         file.persist(&path)
             .map_err(|persist| error(persist.error))?;
-        Ok(manifest.clone())
+        // As an API server would, the answer carries the object's version: the digest of the
+        // file, which the next refresh compares instead of parsing the file again.
+        let mut stored = manifest.clone();
+        if let Some(Value::Object(metadata)) = stored.get_mut("metadata") {
+            metadata.insert(
+                "resourceVersion".to_owned(),
+                Value::String(file_version(&text)),
+            );
+        }
+        Ok(stored)
     }
 
     async fn delete(
@@ -276,6 +326,46 @@ mod tests {
             "app.kubernetes.io/managed-by".to_owned(),
             "mcctl".to_owned(),
         )])
+    }
+
+    #[tokio::test]
+    async fn a_file_as_written_is_known_by_its_version_and_an_edited_one_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = DirCluster::new(ClusterName::new("eu-1"), dir.path(), Path::new("out/eu-1"));
+        let kind = KindRef {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+        };
+        let mut versions = Vec::new();
+        for name in ["a", "b"] {
+            let config = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default", "labels": labels()}, "data": {"k": "v"}});
+            let stored = cluster.apply(&config, ApplyMode::Commit).await.unwrap();
+            let version = stored["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(version.starts_with("sha256:"), "{version}");
+            versions.push((
+                ObjectRef::new("v1", "ConfigMap", Some("default".to_owned()), name),
+                version,
+            ));
+        }
+        // Someone edits `b` by hand.
+        let b = dir.path().join("out/eu-1/default/configmap.core.b.yaml");
+        let edited = fs::read_to_string(&b).unwrap().replace("k: v", "k: edited");
+        fs::write(&b, edited).unwrap();
+
+        let known: Versions<'_> = versions
+            .iter()
+            .map(|(object, version)| (object, version.as_str()))
+            .collect();
+        let listed = cluster.list_since(&kind, &labels(), &known).await.unwrap();
+        assert_eq!(listed.len(), 2, "{listed:?}");
+        assert_eq!(listed[0], Listed::Unchanged(versions[0].0.clone()));
+        let Listed::Object(b) = &listed[1] else {
+            panic!("{listed:?}");
+        };
+        assert_eq!(b["data"]["k"], "edited");
     }
 
     #[tokio::test]

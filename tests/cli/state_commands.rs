@@ -88,9 +88,11 @@ fn state_show_prints_the_record_and_the_manifest() {
         text.starts_with("# apps/Deployment/default/web@eu-1\n"),
         "{text}"
     );
-    assert_contains(text, "api_version = apps/v1\n");
-    assert_contains(text, "digest      = sha256:");
-    assert_contains(text, "implicit    = false\n");
+    assert_contains(text, "api_version      = apps/v1\n");
+    assert_contains(text, "digest           = sha256:");
+    // A directory cluster's version of the object: the digest of the file mcctl wrote.
+    assert_contains(text, "resource_version = sha256:");
+    assert_contains(text, "implicit         = false\n");
     assert_contains(
         text,
         "placement:\n  replicas  = 4\n  policy    = PropagationPolicy/default/web\n",
