@@ -1039,6 +1039,11 @@ async fn connect(source: &Source) -> Result<Connection, String> {
     config.default_retry = false;
     config.connect_timeout = Some(Duration::from_secs(10));
     config.read_timeout = Some(REQUEST_TIMEOUT);
+    // A plain-HTTP API server (`kubectl proxy`, a local test server) never uses TLS: an empty
+    // trust store spares loading the system's certificates again for each such cluster.
+    if config.cluster_url.scheme_str() == Some("http") && config.root_cert.is_none() {
+        config.root_cert = Some(Vec::new());
+    }
     let client = ::kube::Client::try_from(config)
         .map_err(|error| format!("{}: {}", source.describe(), one_line(&chain(&error))))?;
     Ok(Connection { client, warnings })
