@@ -201,14 +201,11 @@ impl ClusterClient for DirCluster {
         kind: &KindRef,
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>, Error> {
-        let listed = self.list_files(kind, labels, &Versions::new())?;
-        Ok(listed
-            .into_iter()
-            .filter_map(|listed| match listed {
-                Listed::Object(object) => Some(object),
-                Listed::Unchanged(_) => None,
-            })
-            .collect())
+        Ok(Listed::objects(self.list_files(
+            kind,
+            labels,
+            &Versions::new(),
+        )?))
     }
 
     async fn list_since(

@@ -433,13 +433,7 @@ impl KubeCluster {
         let listed = self
             .list_pages(path, params, accept, &Versions::new())
             .await?;
-        Ok(listed
-            .into_iter()
-            .filter_map(|listed| match listed {
-                Listed::Object(object) => Some(object),
-                Listed::Unchanged(_) => None,
-            })
-            .collect())
+        Ok(Listed::objects(listed))
     }
 
     /// [`Self::list_all`], reporting items whose identity and `resourceVersion` are in `known`
@@ -731,20 +725,8 @@ impl ClusterClient for KubeCluster {
         kind: &KindRef,
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>, Error> {
-        let Some(resource) = self
-            .resource(&kind.api_version, &kind.kind, Version::AnyOfGroup)
-            .await?
-        else {
-            // Not served: there can be no object of it.
-            return Ok(Vec::new());
-        };
-        let path = collection_path(&resource.api_version, None, &resource.plural);
-        self.list_all(
-            &path,
-            &ListParams::default().labels(&label_selector(labels)),
-            None,
-        )
-        .await
+        let listed = self.list_since(kind, labels, &Versions::new()).await?;
+        Ok(Listed::objects(listed))
     }
 
     async fn list_since(
@@ -757,6 +739,7 @@ impl ClusterClient for KubeCluster {
             .resource(&kind.api_version, &kind.kind, Version::AnyOfGroup)
             .await?
         else {
+            // Not served: there can be no object of it.
             return Ok(Vec::new());
         };
         let path = collection_path(&resource.api_version, None, &resource.plural);

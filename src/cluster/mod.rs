@@ -203,6 +203,21 @@ pub enum Listed {
     Unchanged(ObjectRef),
 }
 
+impl Listed {
+    /// The objects of a list; an `Unchanged` item, which a list without known versions never
+    /// holds, is left out.
+    #[must_use]
+    pub fn objects(listed: Vec<Self>) -> Vec<Value> {
+        listed
+            .into_iter()
+            .filter_map(|listed| match listed {
+                Self::Object(object) => Some(object),
+                Self::Unchanged(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// Any backend.
 #[derive(Debug)]
 pub enum Client {

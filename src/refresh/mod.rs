@@ -285,33 +285,44 @@ mod tests {
         assert!(discovered[&ClusterName::new("b")].is_err());
     }
 
-    #[tokio::test]
-    async fn objects_the_state_records_are_read_even_without_the_labels() {
-        let a = FakeCluster::new("a");
-        let imported = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y", "namespace": "default"}});
-        a.apply(&imported, ApplyMode::Commit).await.unwrap();
-        let clients: Clients = [(ClusterName::new("a"), Arc::new(Client::Fake(a)))].into();
-        let kinds = [(
+    /// Cluster `a` holds `ConfigMap`s.
+    fn config_maps_on_a() -> BTreeMap<ClusterName, BTreeSet<KindRef>> {
+        [(
             ClusterName::new("a"),
             BTreeSet::from([KindRef {
                 api_version: "v1".into(),
                 kind: "ConfigMap".into(),
             }]),
         )]
-        .into();
+        .into()
+    }
+
+    /// The state records `objects` on cluster `a`, each applied as `as_applied` says.
+    fn recorded_on_a(objects: &[&str], as_applied: Option<(&str, &Arc<Value>)>) -> Recorded {
+        let records = objects
+            .iter()
+            .map(|object| RecordedObject {
+                object: object.parse().unwrap(),
+                api_version: "v1".to_owned(),
+                as_applied: as_applied
+                    .map(|(version, manifest)| (version.to_owned(), Arc::clone(manifest))),
+            })
+            .collect();
+        [(ClusterName::new("a"), records)].into()
+    }
+
+    #[tokio::test]
+    async fn objects_the_state_records_are_read_even_without_the_labels() {
+        let a = FakeCluster::new("a");
+        let imported = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y", "namespace": "default"}});
+        a.apply(&imported, ApplyMode::Commit).await.unwrap();
+        let clients: Clients = [(ClusterName::new("a"), Arc::new(Client::Fake(a)))].into();
+        let kinds = config_maps_on_a();
         let labels = [("mcctl.io/workspace".to_owned(), "shop".to_owned())].into();
-        let recorded: Recorded = [(
-            ClusterName::new("a"),
-            ["core/ConfigMap/default/y", "core/ConfigMap/default/gone"]
-                .into_iter()
-                .map(|object| RecordedObject {
-                    object: object.parse().unwrap(),
-                    api_version: "v1".to_owned(),
-                    as_applied: None,
-                })
-                .collect(),
-        )]
-        .into();
+        let recorded = recorded_on_a(
+            &["core/ConfigMap/default/y", "core/ConfigMap/default/gone"],
+            None,
+        );
         let observed = observe(&clients, &kinds, &labels, &recorded, 4, "mcctl").await;
         match &observed.clusters[&ClusterName::new("a")] {
             ObservedCluster::Listed { objects } => assert_eq!(
@@ -332,33 +343,18 @@ mod tests {
             a.apply(&live, ApplyMode::Commit).await.unwrap();
         }
         let clients: Clients = [(ClusterName::new("a"), Arc::new(Client::Fake(a)))].into();
-        let kinds = [(
-            ClusterName::new("a"),
-            BTreeSet::from([KindRef {
-                api_version: "v1".into(),
-                kind: "ConfigMap".into(),
-            }]),
-        )]
-        .into();
+        let kinds = config_maps_on_a();
         // Both were applied at version 5; only `same` is still there.
         let applied = Arc::new(
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}, "data": {"k": "applied"}}),
         );
-        let recorded: Recorded = [(
-            ClusterName::new("a"),
-            [
+        let recorded = recorded_on_a(
+            &[
                 "core/ConfigMap/default/same",
                 "core/ConfigMap/default/moved",
-            ]
-            .into_iter()
-            .map(|object| RecordedObject {
-                object: object.parse().unwrap(),
-                api_version: "v1".to_owned(),
-                as_applied: Some(("5".to_owned(), Arc::clone(&applied))),
-            })
-            .collect(),
-        )]
-        .into();
+            ],
+            Some(("5", &applied)),
+        );
         let observed = observe(&clients, &kinds, &labels, &recorded, 4, "mcctl").await;
         let ObservedCluster::Listed { objects } = &observed.clusters[&ClusterName::new("a")] else {
             panic!("{observed:?}");
