@@ -148,6 +148,15 @@ impl DirCluster {
                 message: "it needs `apiVersion`, `kind` and `metadata.name`".to_owned(),
             });
         }
+        // A file's version is its digest, whatever the file says (a manifest exported with
+        // `kubectl get -o yaml` carries its old cluster's).
+        let mut value = value;
+        if let Some(Value::Object(metadata)) = value.get_mut("metadata") {
+            metadata.insert(
+                "resourceVersion".to_owned(),
+                Value::String(file_version(text)),
+            );
+        }
         Ok(value)
     }
 }
@@ -375,8 +384,12 @@ mod tests {
             "spec": {"replicas": 4}
         });
         let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"app.kubernetes.io/managed-by": "mcctl"}}});
-        cluster.apply(&deployment, ApplyMode::Commit).await.unwrap();
+        let stored = cluster.apply(&deployment, ApplyMode::Commit).await.unwrap();
         cluster.apply(&namespace, ApplyMode::Commit).await.unwrap();
+        // Stored as given, plus the file's version.
+        let mut expected = deployment.clone();
+        expected["metadata"]["resourceVersion"] = stored["metadata"]["resourceVersion"].clone();
+        assert_eq!(stored, expected);
         assert!(
             dir.path()
                 .join("out/eu-1/default/deployment.apps.web.yaml")
@@ -393,7 +406,7 @@ mod tests {
         };
         assert_eq!(
             cluster.list(&kind, &labels()).await.unwrap(),
-            std::slice::from_ref(&deployment)
+            std::slice::from_ref(&stored)
         );
         let object: ObjectRef = "apps/Deployment/default/web".parse().unwrap();
         assert_eq!(

@@ -373,50 +373,61 @@ impl KubeCluster {
         Ok(None)
     }
 
+    /// The kinds served under `/api` and `/apis`, both asked at once.
     async fn discover_resources(&self) -> Result<Resources, Error> {
+        let (core, groups) = tokio::join!(
+            self.discover_root("/api", true),
+            self.discover_root("/apis", false)
+        );
+        let mut resources = core?;
+        let groups = groups?;
+        resources.kinds.extend(groups.kinds);
+        resources.unavailable.extend(groups.unavailable);
+        Ok(resources)
+    }
+
+    /// The kinds served under one discovery root (`legacy`: `/api`, the core group).
+    async fn discover_root(&self, root: &str, legacy: bool) -> Result<Resources, Error> {
         let mut resources = Resources::default();
-        for (root, legacy) in [("/api", true), ("/apis", false)] {
-            let document = self
-                .get_json(root, Some(AGGREGATED_ACCEPT))
-                .await?
-                .unwrap_or(Value::Null);
-            if document.get("kind").and_then(Value::as_str) == Some("APIGroupDiscoveryList") {
-                read_aggregated(&document, &mut resources);
-                continue;
-            }
-            // An API server older than 1.26 (or one that turned aggregated discovery off)
-            // answers with the plain documents: one request per group version. One that fails
-            // (an aggregated API whose backend is down) does not fail the others, as with
-            // kubectl.
-            let group_versions: Vec<String> = if legacy {
-                strings(document.get("versions"))
-            } else {
-                document
-                    .get("groups")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|group| {
-                        group
-                            .get("versions")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|version| version.get("groupVersion")?.as_str())
-                            .map(str::to_owned)
-                    })
-                    .collect()
-            };
-            for group_version in group_versions {
-                let path = format!("{root}/{group_version}");
-                match self.get_json(&path, None).await {
-                    Ok(Some(list)) => read_resource_list(&group_version, &list, &mut resources),
-                    Ok(None) => {}
-                    Err(Error::Unreachable { .. }) if self.probe("/version").await.is_some() => {
-                        resources.unavailable.push(group_version);
-                    }
-                    Err(error) => return Err(error),
+        let document = self
+            .get_json(root, Some(AGGREGATED_ACCEPT))
+            .await?
+            .unwrap_or(Value::Null);
+        if document.get("kind").and_then(Value::as_str) == Some("APIGroupDiscoveryList") {
+            read_aggregated(&document, &mut resources);
+            return Ok(resources);
+        }
+        // An API server older than 1.26 (or one that turned aggregated discovery off) answers
+        // with the plain documents: one request per group version. One that fails (an
+        // aggregated API whose backend is down) does not fail the others, as with kubectl.
+        let group_versions: Vec<String> = if legacy {
+            strings(document.get("versions"))
+        } else {
+            document
+                .get("groups")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .flat_map(|group| {
+                    group
+                        .get("versions")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|version| version.get("groupVersion")?.as_str())
+                        .map(str::to_owned)
+                })
+                .collect()
+        };
+        for group_version in group_versions {
+            let path = format!("{root}/{group_version}");
+            match self.get_json(&path, None).await {
+                Ok(Some(list)) => read_resource_list(&group_version, &list, &mut resources),
+                Ok(None) => {}
+                Err(Error::Unreachable { .. }) if self.probe("/version").await.is_some() => {
+                    resources.unavailable.push(group_version);
                 }
+                Err(error) => return Err(error),
             }
         }
         Ok(resources)
@@ -536,8 +547,8 @@ impl KubeCluster {
 
     async fn status(&self) -> Result<Discovery, Error> {
         let connection = self.connection().await?;
-        // The reads are independent: asked side by side, a distant cluster costs two round
-        // trips for them, not five.
+        // The reads are independent: asked side by side, a distant cluster costs one round
+        // trip for them, not five.
         let nodes_params = ListParams::default();
         let pods_params =
             ListParams::default().fields("status.phase!=Succeeded,status.phase!=Failed");
@@ -901,8 +912,9 @@ struct Page<'a> {
     kind: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     metadata: PageMetadata<'a>,
+    /// `null` for an empty list from some servers.
     #[serde(default, borrow)]
-    items: Vec<&'a RawValue>,
+    items: Option<Vec<&'a RawValue>>,
 }
 
 #[derive(Default, serde::Deserialize)]
@@ -1131,8 +1143,9 @@ fn read_page(
         .kind
         .as_deref()
         .and_then(|kind| kind.strip_suffix("List"));
-    let mut items = Vec::with_capacity(page.items.len());
-    for raw in page.items {
+    let raw_items = page.items.unwrap_or_default();
+    let mut items = Vec::with_capacity(raw_items.len());
+    for raw in raw_items {
         if !known.is_empty() {
             let head: Head<'_> = serde_json::from_str(raw.get())?;
             if let (Some(api_version), Some(kind), Some(version)) = (
@@ -1412,10 +1425,12 @@ mod tests {
         };
         assert_eq!(db["metadata"]["name"], "db");
 
-        let last = json!({"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {"continue": ""}, "items": []});
-        let (items, next) = read_page(&serde_json::to_vec(&last).unwrap(), &known).unwrap();
-        assert!(items.is_empty());
-        assert_eq!(next, None);
+        for empty in [json!([]), Value::Null] {
+            let last = json!({"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {"continue": ""}, "items": empty});
+            let (items, next) = read_page(&serde_json::to_vec(&last).unwrap(), &known).unwrap();
+            assert!(items.is_empty());
+            assert_eq!(next, None);
+        }
         assert!(read_page(b"{\"items\": [", &known).is_err());
     }
 

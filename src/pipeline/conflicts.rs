@@ -151,8 +151,12 @@ async fn read_cluster(
                         Some(((namespace, name), cluster::has_labels(item, owner)))
                     })
                     .collect();
+                // A kind whose scope the workspace does not know (a CRD it does not declare)
+                // gives its objects a namespace; the cluster says the kind has none.
+                let cluster_scoped = taken.keys().all(|(namespace, _)| namespace.is_none());
                 for (index, object) in creates {
-                    let key = (object.namespace.as_deref(), object.name.as_str());
+                    let namespace = object.namespace.as_deref().filter(|_| !cluster_scoped);
+                    let key = (namespace, object.name.as_str());
                     if taken.get(&key) == Some(&false) {
                         // Read in full: a takeover shows what it changes.
                         to_read.push((index, object, kind.api_version.clone()));

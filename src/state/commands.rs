@@ -236,6 +236,9 @@ pub fn move_record(
     };
     let placement = source.placements.remove(&from.object);
     rename_manifest(&mut record, &to.object);
+    // The version was the old object's on the old cluster: another cluster's counter may reach
+    // the same value for another object, and refresh trusts an unchanged version.
+    record.resource_version = None;
     let target = state
         .shards
         .entry(to.cluster.clone())
