@@ -264,6 +264,75 @@ fn many_creates_are_checked_against_one_list_and_a_taken_name_is_read_in_full() 
 }
 
 #[test]
+fn a_taken_name_of_a_cluster_scoped_kind_the_workspace_does_not_declare_is_found() {
+    let mut gadgets = String::from(
+        "apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\nmetadata:\n  name: gadgets\nspec:\n  resourceSelectors:\n    - {apiVersion: example.com/v1, kind: Gadget}\n",
+    );
+    for index in 0..20 {
+        let _ = write!(
+            gadgets,
+            "---\napiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g-{index}\nspec:\n  size: {index}\n"
+        );
+    }
+    let fleet = LiveFleet::new(2, FAST, APP);
+    fleet.context.write("gadgets.yaml", &gadgets);
+    // The clusters serve the cluster-scoped kind; the workspace has no CRD for it.
+    let crd = json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "scope": "Cluster",
+            "names": {"kind": "Gadget", "plural": "gadgets"},
+            "versions": [{"name": "v1", "served": true, "storage": true}],
+        },
+    });
+    for server in &fleet.servers {
+        apply_as(
+            server,
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com",
+            "kubectl",
+            &crd,
+        );
+    }
+    let foreign = json!({
+        "apiVersion": "example.com/v1",
+        "kind": "Gadget",
+        "metadata": {"name": "g-7"},
+        "spec": {"size": 700},
+    });
+    apply_as(
+        &fleet.servers[1],
+        "/apis/example.com/v1/gadgets/g-7",
+        "kubectl",
+        &foreign,
+    );
+    fleet.servers[1].reset_counts();
+
+    let plan = fleet.run(&["plan"]);
+    plan.expect_code(0);
+    assert!(
+        plan.stderr.contains("g-7@c1` already exists"),
+        "{}",
+        plan.stderr
+    );
+    assert_eq!(
+        plan.stderr.matches("already exists").count(),
+        1,
+        "{}",
+        plan.stderr
+    );
+    // Twenty creates: one metadata LIST besides refresh's, and a GET for the taken name only.
+    assert_eq!(
+        fleet.servers[1].count_for(Verb::Get, "example.com/gadgets"),
+        1,
+        "{:?}",
+        fleet.servers[1].counts()
+    );
+}
+
+#[test]
 fn drift_by_another_field_manager_is_named_and_restored() {
     let fleet = LiveFleet::new(2, FAST, APP);
     fleet.run(&["apply", "--auto-approve"]).expect_code(0);
