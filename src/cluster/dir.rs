@@ -15,6 +15,7 @@ use crate::cluster::{
     ApplyMode, ClusterClient, Deletion, Discovery, Error, Health, KindRef, Listed, Versions,
     has_labels, object_ref_of,
 };
+use crate::desired::secret::is_secret;
 
 /// A cluster that is a directory of manifests.
 #[derive(Debug, Clone)]
@@ -151,12 +152,7 @@ impl DirCluster {
         // A file's version is its digest, whatever the file says (a manifest exported with
         // `kubectl get -o yaml` carries its old cluster's).
         let mut value = value;
-        if let Some(Value::Object(metadata)) = value.get_mut("metadata") {
-            metadata.insert(
-                "resourceVersion".to_owned(),
-                Value::String(file_version(text)),
-            );
-        }
+        set_version(&mut value, text);
         Ok(value)
     }
 }
@@ -164,6 +160,23 @@ impl DirCluster {
 /// The version of a file mcctl wrote: the digest of its bytes.
 fn file_version(text: &str) -> String {
     crate::desired::sha256(text.as_bytes())
+}
+
+/// Sets an object's `resourceVersion` to the version of the file that holds it, and removes
+/// the one the file may say. A Secret gets none: the state records versions, and a plain digest
+/// of a file holding a Secret's values would let anyone who reads the state confirm a guess.
+fn set_version(object: &mut Value, text: &str) {
+    let secret = object_ref_of(object).is_some_and(|(identity, _)| is_secret(&identity));
+    if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
+        if secret {
+            metadata.remove("resourceVersion");
+        } else {
+            metadata.insert(
+                "resourceVersion".to_owned(),
+                Value::String(file_version(text)),
+            );
+        }
+    }
 }
 
 /// Test-only: `MCCTL_TEST_APPLY_DELAY_MS` slows every committed write down by that many
@@ -272,12 +285,7 @@ impl ClusterClient for DirCluster {
         // As an API server would, the answer carries the object's version: the digest of the
         // file, which the next refresh compares instead of parsing the file again.
         let mut stored = manifest.clone();
-        if let Some(Value::Object(metadata)) = stored.get_mut("metadata") {
-            metadata.insert(
-                "resourceVersion".to_owned(),
-                Value::String(file_version(&text)),
-            );
-        }
+        set_version(&mut stored, &text);
         Ok(stored)
     }
 
@@ -372,6 +380,17 @@ mod tests {
             panic!("{listed:?}");
         };
         assert_eq!(b["data"]["k"], "edited");
+
+        // A Secret's file is not versioned: its digest would be a plain hash of its values.
+        let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default", "resourceVersion": "41", "labels": labels()}, "data": {"password": "aHVudGVyMg=="}});
+        let stored = cluster.apply(&secret, ApplyMode::Commit).await.unwrap();
+        assert!(
+            stored["metadata"].get("resourceVersion").is_none(),
+            "{stored}"
+        );
+        let object = ObjectRef::new("v1", "Secret", Some("default".to_owned()), "s");
+        let read = cluster.get(&object, "v1").await.unwrap().unwrap();
+        assert!(read["metadata"].get("resourceVersion").is_none(), "{read}");
     }
 
     #[tokio::test]

@@ -213,6 +213,20 @@ fn a_first_apply_reads_each_new_object_once_and_a_saved_plan_reads_them_again() 
     }
 }
 
+/// Plans, and checks that the only name the plan finds someone else holding is `address`.
+fn plan_warns_only_that_this_is_taken(fleet: &LiveFleet, address: &str) {
+    let plan = fleet.run(&["plan"]);
+    plan.expect_code(0);
+    let warning = format!("{address} already exists");
+    assert!(plan.stderr.contains(&warning), "{}", plan.stderr);
+    assert_eq!(
+        plan.stderr.matches("already exists").count(),
+        1,
+        "{}",
+        plan.stderr
+    );
+}
+
 #[test]
 fn many_creates_are_checked_against_one_list_and_a_taken_name_is_read_in_full() {
     let manifests = format!("{APP}{}", config_maps("extra", 20));
@@ -232,20 +246,7 @@ fn many_creates_are_checked_against_one_list_and_a_taken_name_is_read_in_full() 
     );
     fleet.servers[1].reset_counts();
 
-    let plan = fleet.run(&["plan"]);
-    plan.expect_code(0);
-    assert!(
-        plan.stderr
-            .contains("`core/ConfigMap/default/extra-7@c1` already exists"),
-        "{}",
-        plan.stderr
-    );
-    assert_eq!(
-        plan.stderr.matches("already exists").count(),
-        1,
-        "{}",
-        plan.stderr
-    );
+    plan_warns_only_that_this_is_taken(&fleet, "`core/ConfigMap/default/extra-7@c1`");
     // Only the taken name is read in full.
     for (server, reads) in fleet.servers.iter().zip([0, 1]) {
         assert_eq!(
@@ -310,19 +311,7 @@ fn a_taken_name_of_a_cluster_scoped_kind_the_workspace_does_not_declare_is_found
     );
     fleet.servers[1].reset_counts();
 
-    let plan = fleet.run(&["plan"]);
-    plan.expect_code(0);
-    assert!(
-        plan.stderr.contains("g-7@c1` already exists"),
-        "{}",
-        plan.stderr
-    );
-    assert_eq!(
-        plan.stderr.matches("already exists").count(),
-        1,
-        "{}",
-        plan.stderr
-    );
+    plan_warns_only_that_this_is_taken(&fleet, "g-7@c1`");
     // Twenty creates: one metadata LIST besides refresh's, and a GET for the taken name only.
     assert_eq!(
         fleet.servers[1].count_for(Verb::Get, "example.com/gadgets"),
