@@ -218,18 +218,6 @@ impl ClusterClient for DirCluster {
         }
     }
 
-    async fn list(
-        &self,
-        kind: &KindRef,
-        labels: &BTreeMap<String, String>,
-    ) -> Result<Vec<Value>, Error> {
-        Ok(Listed::objects(self.list_files(
-            kind,
-            labels,
-            &Versions::new(),
-        )?))
-    }
-
     async fn list_since(
         &self,
         kind: &KindRef,

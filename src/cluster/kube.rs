@@ -731,15 +731,6 @@ impl ClusterClient for KubeCluster {
         self.status().await
     }
 
-    async fn list(
-        &self,
-        kind: &KindRef,
-        labels: &BTreeMap<String, String>,
-    ) -> Result<Vec<Value>, Error> {
-        let listed = self.list_since(kind, labels, &Versions::new()).await?;
-        Ok(Listed::objects(listed))
-    }
-
     async fn list_since(
         &self,
         kind: &KindRef,

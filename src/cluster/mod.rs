@@ -136,11 +136,17 @@ pub trait ClusterClient: Send + Sync {
         &self,
         kind: &KindRef,
         labels: &BTreeMap<String, String>,
-    ) -> impl Future<Output = Result<Vec<Value>, Error>> + Send;
+    ) -> impl Future<Output = Result<Vec<Value>, Error>> + Send {
+        async move {
+            let listed = self.list_since(kind, labels, &Versions::new()).await?;
+            Ok(Listed::objects(listed))
+        }
+    }
 
     /// Lists like [`ClusterClient::list`], but may report an object whose identity and
     /// `resourceVersion` are in `known` as [`Listed::Unchanged`], without reading it whole:
-    /// what refresh asks of a large cluster that nobody changed since the last apply.
+    /// what refresh asks of a large cluster that nobody changed since the last apply. The one
+    /// listing a backend implements.
     fn list_since(
         &self,
         kind: &KindRef,
@@ -246,14 +252,6 @@ impl ClusterClient for Client {
 
     async fn discover(&self) -> Result<Discovery, Error> {
         dispatch!(self, client => client.discover().await)
-    }
-
-    async fn list(
-        &self,
-        kind: &KindRef,
-        labels: &BTreeMap<String, String>,
-    ) -> Result<Vec<Value>, Error> {
-        dispatch!(self, client => client.list(kind, labels).await)
     }
 
     async fn list_since(
